@@ -1,0 +1,23 @@
+"""Domain errors. Views, commands and the API turn these into a clear message."""
+
+from __future__ import annotations
+
+
+class ChoreographyError(Exception):
+    """A request the system understood but cannot satisfy, or input it must refuse."""
+
+
+class AudioError(ChoreographyError):
+    """A song file that cannot be decoded or analysed (not audio, corrupt, silent, too short/long)."""
+
+
+class MediaError(ChoreographyError):
+    """A video file that cannot be probed, normalised or assembled."""
+
+
+class CatalogError(ChoreographyError):
+    """Catalog data that is invalid; the message names the file and the entry."""
+
+
+class PlanningError(ChoreographyError):
+    """No routine satisfies the hard rules for this request and catalog."""

@@ -1,0 +1,1 @@
+"""Media: probe, normalise, motion features and assembly of canonical clips (PyAV)."""

@@ -1,0 +1,47 @@
+"""The fixed vocabulary of the dance, spelled once for data, JSON, the API and the UI.
+
+Plain constants only: every core module (intent, music, planner, media, catalog) and the
+Django layer import from here so a spelling cannot drift between them.
+"""
+
+from __future__ import annotations
+
+LEVELS: tuple[str, ...] = ("beginner", "intermediate", "advanced")
+LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
+
+ELEMENTS: tuple[str, ...] = (
+    "turns",
+    "dips",
+    "body_waves",
+    "hip_rolls",
+    "footwork",
+    "shadow_position",
+    "hammerlock",
+    "cross_body_lead",
+    "arm_styling",
+    "syncopation",
+)
+
+# "traditional" and "dominican" are both accepted; the catalog tags moves with either.
+STYLES: tuple[str, ...] = ("traditional", "dominican", "sensual", "moderna")
+MOODS: tuple[str, ...] = ("romantic", "energetic", "playful", "smooth")
+
+# Holds (positions) that connect moves. A routine is a path through these.
+POSITIONS: tuple[str, ...] = ("closed", "open", "shadow", "hammerlock", "cuddle", "side_by_side")
+# The first move of a routine starts in one of these.
+START_POSITIONS: tuple[str, ...] = ("closed", "open")
+
+# A move lasts a whole number of 8-counts.
+MOVE_COUNTS: tuple[int, ...] = (8, 16, 24, 32)
+COUNTS_PER_PHRASE = 8
+
+STATUS_QUEUED = "queued"
+STATUS_RUNNING = "running"
+STATUS_READY = "ready"
+STATUS_FAILED = "failed"
+STATUSES: tuple[str, ...] = (STATUS_QUEUED, STATUS_RUNNING, STATUS_READY, STATUS_FAILED)
+
+
+def level_allows(dancer_level: str, move_level: str) -> bool:
+    """True where a dancer of `dancer_level` may be given a move of `move_level`."""
+    return LEVEL_RANK[move_level] <= LEVEL_RANK[dancer_level]
