@@ -1,0 +1,50 @@
+# Bachata Buddy: `make demo` runs the product on its embedded defaults; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: venv venv-gpu demo seed serve test test-fast lint bench load clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+# GPU workers: faiss-gpu in place of faiss-cpu (never both in one environment).
+venv-gpu: venv
+	$(PIP) uninstall --yes faiss-cpu
+	$(PIP) install --quiet faiss-gpu==1.15.1
+
+seed: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+
+demo: seed
+	@echo ""
+	@echo "  Bachata Buddy is at http://$(HOST):$(PORT)/"
+	@echo "  Demo login: demo / bachata-demo-2026   (staff: admin / bachata-admin-2026, admin at /admin/)"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench: venv
+	$(PY) manage.py bench_music --json
+	$(PY) manage.py bench_search --json
+	$(PY) manage.py bench_assembly --json
+	$(PY) manage.py bench_generate --json
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,27 @@
+"""Job entry points: they take ids, call a service. Queued through bachata.queues.enqueue."""
+
+from __future__ import annotations
+
+
+def song_analyze(*, song_id: int) -> None:
+    from choreography.services import song_analyze as analyze
+
+    analyze(song_id=song_id)
+
+
+def routine_generate(*, routine_id: int) -> None:
+    from choreography.services.routines import routine_generate as generate
+
+    generate(routine_id=routine_id)
+
+
+def clip_normalise(*, clip_id: int) -> None:
+    from choreography.services.catalog import clip_normalise as normalise
+
+    normalise(clip_id=clip_id)
+
+
+def index_rebuild() -> None:
+    from choreography.search import index_refresh
+
+    index_refresh()

@@ -1,0 +1,251 @@
+"""Domain rows. Every row a background job fills carries status, error and timestamps."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+
+from choreography import vocab
+from choreography.catalog.spec import MoveSpec
+
+
+class Status(models.TextChoices):
+    QUEUED = vocab.STATUS_QUEUED, "Queued"
+    RUNNING = vocab.STATUS_RUNNING, "Running"
+    READY = vocab.STATUS_READY, "Ready"
+    FAILED = vocab.STATUS_FAILED, "Failed"
+
+
+LEVEL_CHOICES = [(level, level.capitalize()) for level in vocab.LEVELS]
+POSITION_CHOICES = [(position, position.replace("_", " ")) for position in vocab.POSITIONS]
+
+
+def _generated_name(folder: str, filename: str) -> str:
+    # Uploads are stored under generated names: never the user's name, never guessable.
+    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    return f"{folder}/{uuid.uuid4().hex}{suffix}"
+
+
+def clip_upload_to(instance, filename: str) -> str:
+    return _generated_name("clips/originals", filename)
+
+
+def song_upload_to(instance, filename: str) -> str:
+    return _generated_name("songs/originals", filename)
+
+
+class Job(models.Model):
+    """Mirror of one background job (bachata.queues): created before it is queued."""
+
+    Status = Status
+
+    func = models.CharField(max_length=200)
+    queue = models.CharField(max_length=32, default="default")
+    subject = models.CharField(max_length=100, blank=True, db_index=True)
+    kwargs = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+    traceback = models.TextField(blank=True)
+    rq_job_id = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.func} [{self.status}] {self.subject}"
+
+
+class Move(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField()
+    level = models.CharField(max_length=16, choices=LEVEL_CHOICES, db_index=True)
+    counts = models.PositiveSmallIntegerField(choices=[(c, str(c)) for c in vocab.MOVE_COUNTS])
+    start_position = models.CharField(max_length=16, choices=POSITION_CHOICES)
+    end_position = models.CharField(max_length=16, choices=POSITION_CHOICES)
+    elements = models.JSONField(default=list, blank=True)
+    styles = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    energy = models.FloatField(default=0.5)
+    opener = models.BooleanField(default=False)
+    finisher = models.BooleanField(default=False)
+    published = models.BooleanField(default=True, db_index=True)
+    # Set when staff edit a move in the admin: seed_catalog then leaves it alone unless --force.
+    edited_by_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["level", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.level})"
+
+    def to_spec(self) -> MoveSpec:
+        return MoveSpec(
+            slug=self.slug,
+            name=self.name,
+            description=self.description,
+            level=self.level,
+            counts=self.counts,
+            start_position=self.start_position,
+            end_position=self.end_position,
+            elements=tuple(self.elements),
+            styles=tuple(self.styles),
+            energy=self.energy,
+            opener=self.opener,
+            finisher=self.finisher,
+            tags=tuple(self.tags),
+        )
+
+
+class MoveClip(models.Model):
+    Status = Status
+
+    move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="clips")
+    original = models.FileField(upload_to=clip_upload_to, blank=True, max_length=255)
+    normalised = models.FileField(blank=True, max_length=255)
+    thumbnail = models.FileField(blank=True, max_length=255)
+    recorded_bpm = models.FloatField(default=120.0)
+    count1_s = models.FloatField(default=0.0, help_text="Time of count 1 in the original, in seconds.")
+    counts = models.PositiveSmallIntegerField(default=0)
+    frames = models.PositiveIntegerField(default=0)
+    motion_features = models.JSONField(default=list, blank=True)
+    is_demo = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["move__name", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"clip of {self.move.slug} [{self.status}]"
+
+
+class Song(models.Model):
+    Status = Status
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    title = models.CharField(max_length=200)
+    demo_slug = models.SlugField(max_length=80, blank=True, db_index=True)
+    upload = models.FileField(upload_to=song_upload_to, max_length=255)
+    audio_aac = models.FileField(blank=True, max_length=255)
+    analysis = models.JSONField(null=True, blank=True)
+    tempo_bpm = models.FloatField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    confidence = models.CharField(max_length=8, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    analyzed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_demo(self) -> bool:
+        return self.owner_id is None
+
+
+def _share_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Routine(models.Model):
+    Status = Status
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="routines")
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    request = models.JSONField(null=True, blank=True)
+    song = models.ForeignKey(Song, on_delete=models.PROTECT, related_name="routines")
+    level = models.CharField(max_length=16, choices=LEVEL_CHOICES)
+    duration_s = models.FloatField(null=True, blank=True)
+    seed = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    timings_ms = models.JSONField(default=dict, blank=True)
+    video = models.FileField(blank=True, max_length=255)
+    shared = models.BooleanField(default=False)
+    share_token = models.CharField(max_length=32, default=_share_token, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title or f"Routine {self.pk}"
+
+
+class RoutineMove(models.Model):
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="moves")
+    order = models.PositiveIntegerField()
+    move = models.ForeignKey(Move, on_delete=models.PROTECT)
+    clip = models.ForeignKey(MoveClip, null=True, blank=True, on_delete=models.SET_NULL)
+    first_phrase = models.PositiveIntegerField(default=0)
+    phrase_count = models.PositiveIntegerField(default=1)
+    start_s = models.FloatField()
+    end_s = models.FloatField()
+    counts = models.PositiveSmallIntegerField()
+    start_position = models.CharField(max_length=16)
+    end_position = models.CharField(max_length=16)
+    locked = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["routine", "order"]
+        constraints = [models.UniqueConstraint(fields=["routine", "order"], name="routine_move_order_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.move.slug}"
+
+
+class PracticeSession(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_sessions")
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="practice_sessions")
+    client_id = models.CharField(max_length=64, blank=True, help_text="Set by the player so a resent batch is not counted twice.")
+    started_at = models.DateTimeField()
+    seconds_practised = models.FloatField(default=0)
+    speeds_used = models.JSONField(default=dict, blank=True)  # "0.5" -> seconds at that speed
+    loops_per_move = models.JSONField(default=dict, blank=True)  # move slug -> loop count
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client_id"], condition=~models.Q(client_id=""), name="practice_client_id_unique"
+            )
+        ]
+
+
+class MoveProgress(models.Model):
+    """What a dancer has learned: marked by them in the player; best speed reached per move."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="move_progress")
+    move = models.ForeignKey(Move, on_delete=models.CASCADE)
+    learned = models.BooleanField(default=False)
+    best_speed = models.FloatField(default=0)
+    loops = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "move"], name="move_progress_unique")]

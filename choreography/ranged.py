@@ -1,0 +1,67 @@
+"""HTTP Range responses (206 Partial Content) for videos: browsers need them to seek and loop.
+
+Django's FileResponse answers every request with the whole file; a <video> element asks for
+byte ranges and, without 206 answers, cannot seek in Safari and seeks badly elsewhere.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+from pathlib import Path
+
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 256 * 1024
+
+
+def _file_chunks(path: Path, start: int, length: int):
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            data = handle.read(min(CHUNK, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+
+
+def ranged_file_response(request, path: Path, *, content_type: str | None = None, download_name: str | None = None):
+    """Serve `path` honouring a single `Range: bytes=a-b` header; 416 for an unsatisfiable range."""
+    size = os.path.getsize(path)
+    content_type = content_type or mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+    header = request.headers.get("Range", "").strip()
+    match = _RANGE.match(header) if header else None
+    if not match or (not match.group(1) and not match.group(2)):
+        response = FileResponse(open(path, "rb"), content_type=content_type)
+        response["Accept-Ranges"] = "bytes"
+        response["Content-Length"] = str(size)
+        _disposition(response, download_name)
+        return response
+    first, last = match.group(1), match.group(2)
+    if first:
+        start = int(first)
+        end = min(int(last), size - 1) if last else size - 1
+    else:
+        # "bytes=-N": the last N bytes.
+        start = max(size - int(last), 0)
+        end = size - 1
+    if start >= size or start > end:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    length = end - start + 1
+    response = StreamingHttpResponse(_file_chunks(path, start, length), status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    _disposition(response, download_name)
+    return response
+
+
+def _disposition(response, download_name: str | None) -> None:
+    if download_name:
+        response["Content-Disposition"] = f'attachment; filename="{download_name}"'

@@ -1,0 +1,6 @@
+"""Use cases: functions named <entity>_<action> with keyword-only arguments.
+
+Views, API views, commands and jobs call these; they hold the business rules.
+"""
+
+from choreography.services.songs import song_analyze, song_create, song_delete, songs_for_user  # noqa: F401

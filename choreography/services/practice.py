@@ -1,0 +1,170 @@
+"""Practice history and progress: what a dancer practised, how fast, and what to try next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from choreography import vocab
+from choreography.errors import ChoreographyError
+from choreography.models import Move, MoveProgress, PracticeSession, Routine
+
+MAX_SECONDS_PER_BATCH = 6 * 3600
+SPEED_RANGE = (0.25, 2.0)
+
+
+def _validate(payload: dict, routine: Routine) -> dict:
+    if not isinstance(payload, dict):
+        raise ChoreographyError("The practice log must be a JSON object.")
+    client_id = payload.get("client_id", "")
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise ChoreographyError("client_id must be a string of at most 64 characters.")
+    seconds = payload.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_SECONDS_PER_BATCH:
+        raise ChoreographyError(f"seconds must be a number from 0 to {MAX_SECONDS_PER_BATCH}.")
+    started = payload.get("started_at")
+    started_at = parse_datetime(started) if isinstance(started, str) else None
+    if started is not None and started_at is None:
+        raise ChoreographyError("started_at must be an ISO 8601 date and time.")
+    speeds = payload.get("speeds", {})
+    if not isinstance(speeds, dict):
+        raise ChoreographyError("speeds must be an object of speed -> seconds.")
+    clean_speeds: dict[str, float] = {}
+    for speed, secs in speeds.items():
+        try:
+            value = float(speed)
+        except (TypeError, ValueError):
+            raise ChoreographyError(f"speed {speed!r} is not a number.") from None
+        if not SPEED_RANGE[0] <= value <= SPEED_RANGE[1]:
+            raise ChoreographyError(f"speed {value} is outside {SPEED_RANGE[0]}-{SPEED_RANGE[1]}.")
+        if isinstance(secs, bool) or not isinstance(secs, int | float) or not 0 <= secs <= MAX_SECONDS_PER_BATCH:
+            raise ChoreographyError(f"seconds at speed {speed} must be a number from 0 to {MAX_SECONDS_PER_BATCH}.")
+        clean_speeds[f"{value:g}"] = float(secs)
+    loops = payload.get("loops", {})
+    if not isinstance(loops, dict):
+        raise ChoreographyError("loops must be an object of move slug -> count.")
+    slugs = set(routine.moves.values_list("move__slug", flat=True))
+    for slug, count in loops.items():
+        if slug not in slugs:
+            raise ChoreographyError(f"{slug!r} is not a move of this routine.")
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 10_000:
+            raise ChoreographyError(f"loops for {slug} must be a whole number from 0 to 10000.")
+    move_speeds = payload.get("move_speeds", {})
+    if not isinstance(move_speeds, dict) or any(
+        slug not in slugs or isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= SPEED_RANGE[1]
+        for slug, v in move_speeds.items()
+    ):
+        raise ChoreographyError("move_speeds must map moves of this routine to a speed up to 2.")
+    return {
+        "client_id": client_id,
+        "seconds": float(seconds),
+        "started_at": started_at or timezone.now(),
+        "speeds": clean_speeds,
+        "loops": {slug: int(count) for slug, count in loops.items()},
+        "move_speeds": {slug: float(v) for slug, v in move_speeds.items()},
+    }
+
+
+def _merge(into: dict, extra: dict) -> dict:
+    merged = dict(into)
+    for key, value in extra.items():
+        merged[key] = merged.get(key, 0) + value
+    return merged
+
+
+@transaction.atomic
+def practice_log(*, user, routine: Routine, payload: dict) -> PracticeSession:
+    """Record one batch of practice. Batches with the same client_id add up in one session;
+    a batch resent after a lost reply (same client_id and batch number) is not counted twice."""
+    data = _validate(payload, routine)
+    batch = payload.get("batch")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 0):
+        raise ChoreographyError("batch must be a whole number.")
+    session = None
+    if data["client_id"]:
+        session = PracticeSession.objects.select_for_update().filter(user=user, client_id=data["client_id"]).first()
+    if session is None:
+        try:
+            with transaction.atomic():
+                session = PracticeSession.objects.create(
+                    user=user, routine=routine, client_id=data["client_id"], started_at=data["started_at"]
+                )
+        except IntegrityError:
+            session = PracticeSession.objects.select_for_update().get(user=user, client_id=data["client_id"])
+    if session.routine_id != routine.pk:
+        raise ChoreographyError("That practice session belongs to another routine.")
+    seen = session.speeds_used.get("_batches", [])
+    if batch is not None and batch in seen:
+        return session
+    speeds = _merge({k: v for k, v in session.speeds_used.items() if k != "_batches"}, data["speeds"])
+    if batch is not None:
+        speeds["_batches"] = [*seen, batch][-500:]
+    session.speeds_used = speeds
+    session.loops_per_move = _merge(session.loops_per_move, data["loops"])
+    session.seconds_practised += data["seconds"]
+    session.save(update_fields=["speeds_used", "loops_per_move", "seconds_practised", "updated_at"])
+    _update_move_progress(user, data)
+    return session
+
+
+def _update_move_progress(user, data: dict) -> None:
+    slugs = set(data["loops"]) | set(data["move_speeds"])
+    for move in Move.objects.filter(slug__in=slugs):
+        progress, _ = MoveProgress.objects.select_for_update().get_or_create(user=user, move=move)
+        progress.loops += data["loops"].get(move.slug, 0)
+        progress.best_speed = max(progress.best_speed, data["move_speeds"].get(move.slug, 0))
+        progress.save(update_fields=["loops", "best_speed", "updated_at"])
+
+
+@transaction.atomic
+def move_mark_learned(*, user, move: Move, learned: bool) -> MoveProgress:
+    progress, _ = MoveProgress.objects.get_or_create(user=user, move=move)
+    progress.learned = learned
+    progress.save(update_fields=["learned", "updated_at"])
+    return progress
+
+
+def progress_summary(*, user, weeks: int = 8) -> dict:
+    """What the progress page shows: minutes per week, moves practised and learned, what next."""
+    since = timezone.now() - dt.timedelta(weeks=weeks)
+    sessions = PracticeSession.objects.filter(user=user)
+    per_week: dict[dt.date, float] = defaultdict(float)
+    for started_at, seconds in sessions.filter(started_at__gte=since).values_list("started_at", "seconds_practised"):
+        monday = (started_at - dt.timedelta(days=started_at.weekday())).date()
+        per_week[monday] += seconds / 60
+    today = timezone.now().date()
+    this_monday = today - dt.timedelta(days=today.weekday())
+    week_rows = []
+    for back in range(weeks - 1, -1, -1):
+        monday = this_monday - dt.timedelta(weeks=back)
+        week_rows.append({"week": monday.isoformat(), "minutes": round(per_week.get(monday, 0.0), 1)})
+    progress_rows = list(MoveProgress.objects.filter(user=user).select_related("move").order_by("-learned", "move__name"))
+    total_minutes = (sessions.aggregate(total=Sum("seconds_practised"))["total"] or 0) / 60
+    return {
+        "weeks": week_rows,
+        "max_minutes": max([row["minutes"] for row in week_rows] + [1]),
+        "total_minutes": round(total_minutes, 1),
+        "routines_practised": sessions.values("routine").distinct().count(),
+        "moves": progress_rows,
+        "learned_count": sum(1 for row in progress_rows if row.learned),
+        "suggestions": suggest_next_moves(user=user, learned=[row.move for row in progress_rows if row.learned]),
+    }
+
+
+def suggest_next_moves(*, user, learned: list[Move], limit: int = 5) -> list[Move]:
+    """Moves one level up that start from a position the dancer already knows."""
+    from accounts.models import profile_for
+
+    level = profile_for(user).skill_level
+    next_rank = min(vocab.LEVEL_RANK[level] + 1, len(vocab.LEVELS) - 1)
+    known_positions = {m.end_position for m in learned} | {m.start_position for m in learned} | {"closed", "open"}
+    learned_ids = {m.pk for m in learned}
+    candidates = Move.objects.filter(
+        published=True, level=vocab.LEVELS[next_rank], start_position__in=known_positions
+    ).exclude(pk__in=learned_ids)
+    return list(candidates.order_by("energy", "name")[:limit])

@@ -1,0 +1,205 @@
+"""Routines: create (queue generation), generate (parse, search, plan, assemble), edit, retry."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import profile_for
+from bachata.queues import enqueue
+from choreography.errors import ChoreographyError
+from choreography.models import Routine, RoutineMove, Song
+from choreography.services.files import media_path, new_media_name, remove_media
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 2000
+
+
+@transaction.atomic
+def routine_create(
+    *, user, text: str, song: Song, duration_s: float | None = None, seed: int | None = None, title: str = ""
+) -> Routine:
+    """Store the request and queue its generation on the gpu queue; returns at once."""
+    if song.owner_id not in (None, user.pk):
+        raise ChoreographyError("That song is not yours.")
+    if song.status == Song.Status.FAILED:
+        raise ChoreographyError(f"“{song.title}” could not be analysed ({song.error}); pick another song.")
+    if duration_s is not None and duration_s <= 0:
+        raise ChoreographyError("The length must be a positive number of seconds.")
+    text = (text or "").strip()[:MAX_TEXT_CHARS]
+    routine = Routine.objects.create(
+        owner=user,
+        text=text,
+        song=song,
+        level=profile_for(user).skill_level,
+        duration_s=duration_s,
+        seed=seed if seed is not None else random.randrange(1_000_000),
+        title=(title or text[:60] or f"Routine on {song.title}")[:200],
+    )
+    _queue_generation(routine)
+    return routine
+
+
+def _queue_generation(routine: Routine) -> None:
+    enqueue("choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}", routine_id=routine.pk)
+
+
+@transaction.atomic
+def routine_retry(*, routine: Routine) -> Routine:
+    """Queue a failed routine again (same request, same seed)."""
+    if routine.status != Routine.Status.FAILED:
+        raise ChoreographyError("Only a routine that failed can be retried.")
+    Routine.objects.filter(pk=routine.pk).update(status=Routine.Status.QUEUED, error="")
+    routine.refresh_from_db()
+    _queue_generation(routine)
+    return routine
+
+
+def routine_generate(*, routine_id: int) -> Routine:
+    """The generation job. Claims the routine exactly once; on any failure marks it failed with a reason."""
+    claimed = Routine.objects.filter(pk=routine_id, status=Routine.Status.QUEUED).update(
+        status=Routine.Status.RUNNING, error=""
+    )
+    if claimed != 1:
+        return Routine.objects.get(pk=routine_id)
+    routine = Routine.objects.select_related("song", "owner").get(pk=routine_id)
+    try:
+        _generate(routine)
+    except ChoreographyError as exc:
+        Routine.objects.filter(pk=routine_id).update(status=Routine.Status.FAILED, error=str(exc))
+        raise
+    except Exception as exc:
+        Routine.objects.filter(pk=routine_id).update(
+            status=Routine.Status.FAILED,
+            error=f"Something went wrong while building the routine ({exc.__class__.__name__}). Try again.",
+        )
+        raise
+    return Routine.objects.get(pk=routine_id)
+
+
+def _generate(routine: Routine) -> None:
+    from choreography.generation import generate_blueprint, render_blueprint
+
+    song = routine.song
+    if song.status in (Song.Status.QUEUED, Song.Status.RUNNING):
+        raise ChoreographyError(f"“{song.title}” is still being analysed; try again in a moment.")
+    if song.status != Song.Status.READY or not song.analysis:
+        raise ChoreographyError(f"“{song.title}” could not be analysed ({song.error or 'no analysis'}).")
+    started = time.perf_counter()
+    result = generate_blueprint(
+        text=routine.text,
+        request_data=routine.request,
+        profile_level=routine.level,
+        song_analysis=song.analysis,
+        duration_s=routine.duration_s,
+        seed=routine.seed,
+    )
+    video_name = new_media_name("routines", ".mp4")
+    try:
+        render_timings = render_blueprint(
+            result.blueprint, song_audio=media_path(song.audio_aac.name), out_path=media_path(video_name)
+        )
+        timings = {**result.timings_ms, **render_timings}
+        timings["total"] = round((time.perf_counter() - started) * 1000, 1)
+        _store_result(routine, result, video_name, timings)
+    except Exception:
+        remove_media(video_name)
+        raise
+
+
+@transaction.atomic
+def _store_result(routine: Routine, result, video_name: str, timings: dict) -> None:
+    from choreography.models import Move
+
+    old_video = routine.video.name
+    moves = {move.slug: move for move in Move.objects.filter(slug__in=[e.slug for e in result.blueprint.entries])}
+    clip_by_slug = result.clip_ids
+    RoutineMove.objects.filter(routine=routine).delete()
+    RoutineMove.objects.bulk_create(
+        [
+            RoutineMove(
+                routine=routine,
+                order=order,
+                move=moves[entry.slug],
+                clip_id=clip_by_slug.get(entry.slug),
+                first_phrase=entry.first_phrase,
+                phrase_count=entry.phrase_count,
+                start_s=entry.start_s,
+                end_s=entry.end_s,
+                counts=entry.counts,
+                start_position=entry.start_position,
+                end_position=entry.end_position,
+                locked=entry.locked,
+                reason=entry.reason[:300],
+            )
+            for order, entry in enumerate(result.blueprint.entries)
+        ]
+    )
+    Routine.objects.filter(pk=routine.pk).update(
+        status=Routine.Status.READY,
+        request=result.request.to_dict(),
+        notes=list(result.notes),
+        timings_ms=timings,
+        video=video_name,
+        ready_at=timezone.now(),
+        error="",
+    )
+    if old_video and old_video != video_name:
+        transaction.on_commit(lambda: remove_media(old_video))
+
+
+@transaction.atomic
+def routine_rename(*, routine: Routine, title: str) -> Routine:
+    title = (title or "").strip()
+    if not title:
+        raise ChoreographyError("A routine needs a name.")
+    routine.title = title[:200]
+    routine.save(update_fields=["title", "updated_at"])
+    return routine
+
+
+@transaction.atomic
+def routine_delete(*, routine: Routine) -> None:
+    video = routine.video.name
+    routine.delete()
+    transaction.on_commit(lambda: remove_media(video))
+
+
+@transaction.atomic
+def routine_set_shared(*, routine: Routine, shared: bool) -> Routine:
+    routine.shared = shared
+    routine.save(update_fields=["shared", "updated_at"])
+    return routine
+
+
+@transaction.atomic
+def routine_swap_move(*, routine: Routine, order: int, slug: str) -> Routine:
+    """Put another move at one place of the routine (it must fit its neighbours) and re-render."""
+    from choreography.generation import swap_in_blueprint
+
+    if routine.status != Routine.Status.READY:
+        raise ChoreographyError("Wait until the routine is ready before changing it.")
+    swap_in_blueprint(routine=routine, order=order, slug=slug)
+    return _queue_rerender(routine, locked_only=False)
+
+
+@transaction.atomic
+def routine_regenerate(*, routine: Routine) -> Routine:
+    """Plan again around the locked moves, with a new seed, and re-render."""
+    if routine.status not in (Routine.Status.READY, Routine.Status.FAILED):
+        raise ChoreographyError("Wait until the routine is ready before regenerating it.")
+    routine.seed = random.randrange(1_000_000)
+    routine.save(update_fields=["seed", "updated_at"])
+    return _queue_rerender(routine, locked_only=True)
+
+
+def _queue_rerender(routine: Routine, *, locked_only: bool) -> Routine:
+    Routine.objects.filter(pk=routine.pk).update(status=Routine.Status.QUEUED, error="")
+    routine.refresh_from_db()
+    _queue_generation(routine)
+    return routine

@@ -1,0 +1,311 @@
+"""Pages. Small function views: load what the user owns (or 404), call a service, render."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import profile_for
+from choreography import services
+from choreography.errors import ChoreographyError
+from choreography.forms import EXAMPLES, DescribeForm, RenameForm, SongUploadForm
+from choreography.models import Move, MoveClip, Routine, Song
+from choreography.ranged import ranged_file_response
+from choreography.services import practice as practice_services
+from choreography.services import routines as routine_services
+from choreography.services.files import media_path
+
+
+def _get_routine_for_user(request, routine_id: int) -> Routine:
+    return get_object_or_404(Routine.objects.select_related("song"), pk=routine_id, owner=request.user)
+
+
+def _get_song_for_user(request, song_id: int) -> Song:
+    return get_object_or_404(Song, pk=song_id, owner=request.user)
+
+
+def home(request):
+    context = {"examples": EXAMPLES}
+    if request.user.is_authenticated:
+        context["recent"] = Routine.objects.filter(owner=request.user).select_related("song")[:5]
+    return render(request, "choreography/home.html", context)
+
+
+@login_required
+def describe(request):
+    songs = services.songs_for_user(request.user).exclude(status=Song.Status.FAILED).order_by("owner", "title")
+    initial = {"text": request.GET.get("text", ""), "song": request.GET.get("song") or None}
+    form = DescribeForm(request.POST or None, songs=songs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            routine = routine_services.routine_create(
+                user=request.user,
+                text=form.cleaned_data["text"],
+                song=form.cleaned_data["song"],
+                duration_s=form.cleaned_data["duration_s"],
+            )
+        except ChoreographyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("routine_detail", routine_id=routine.pk)
+    context = {"form": form, "examples": EXAMPLES, "level": profile_for(request.user).skill_level}
+    return render(request, "choreography/describe.html", context)
+
+
+@login_required
+def routine_list(request):
+    routines = Routine.objects.filter(owner=request.user).select_related("song")
+    return render(request, "choreography/routine_list.html", {"routines": routines})
+
+
+@login_required
+def routine_detail(request, routine_id: int):
+    routine = _get_routine_for_user(request, routine_id)
+    return render(request, "choreography/routine_detail.html", _player_context(routine, owner_view=True))
+
+
+def _player_context(routine: Routine, *, owner_view: bool) -> dict:
+    moves = list(routine.moves.select_related("move"))
+    analysis = routine.song.analysis or {}
+    player = {
+        "routineId": routine.pk,
+        "status": routine.status,
+        "ownerView": owner_view,
+        "statusUrl": reverse("routine_status", args=[routine.pk]) if owner_view else "",
+        "practiceUrl": reverse("practice_log", args=[routine.pk]) if owner_view else "",
+        "beats": analysis.get("beats", []),
+        "downbeats": analysis.get("downbeats", []),
+        "moves": [
+            {"order": m.order, "slug": m.move.slug, "name": m.move.name, "level": m.move.level,
+             "start": m.start_s, "end": m.end_s, "counts": m.counts}
+            for m in moves
+        ],
+    }
+    return {"routine": routine, "moves": moves, "player": player, "rename_form": RenameForm(initial={"title": routine.title})}
+
+
+@login_required
+@require_GET
+def routine_status(request, routine_id: int):
+    routine = _get_routine_for_user(request, routine_id)
+    return JsonResponse(
+        {"id": routine.pk, "status": routine.status, "error": routine.error, "notes": routine.notes,
+         "timings_ms": routine.timings_ms, "url": reverse("routine_detail", args=[routine.pk])}
+    )
+
+
+@login_required
+@require_POST
+def routine_retry(request, routine_id: int):
+    routine = _get_routine_for_user(request, routine_id)
+    try:
+        routine_services.routine_retry(routine=routine)
+    except ChoreographyError as exc:
+        messages.error(request, str(exc))
+    return redirect("routine_detail", routine_id=routine.pk)
+
+
+@login_required
+@require_POST
+def routine_rename(request, routine_id: int):
+    routine = _get_routine_for_user(request, routine_id)
+    form = RenameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A routine needs a name (up to 200 characters).")
+    else:
+        routine_services.routine_rename(routine=routine, title=form.cleaned_data["title"])
+        messages.success(request, "Renamed.")
+    return redirect(request.POST.get("next") or reverse("routine_detail", args=[routine.pk]))
+
+
+@login_required
+@require_POST
+def routine_delete(request, routine_id: int):
+    routine = _get_routine_for_user(request, routine_id)
+    routine_services.routine_delete(routine=routine)
+    messages.success(request, f"Deleted “{routine}”.")
+    return redirect("routine_list")
+
+
+@login_required
+@require_POST
+def routine_share(request, routine_id: int):
+    routine = _get_routine_for_user(request, routine_id)
+    routine_services.routine_set_shared(routine=routine, shared=request.POST.get("shared") == "1")
+    return redirect("routine_detail", routine_id=routine.pk)
+
+
+def _video_response(request, routine: Routine):
+    if routine.status != Routine.Status.READY or not routine.video:
+        raise Http404("This routine has no video yet.")
+    path = media_path(routine.video.name)
+    if not path.exists():
+        raise Http404("The video file is missing.")
+    download = f"{(routine.title or 'routine')[:60]}.mp4" if request.GET.get("download") else None
+    return ranged_file_response(request, path, content_type="video/mp4", download_name=download)
+
+
+@login_required
+@require_GET
+def routine_video(request, routine_id: int):
+    return _video_response(request, _get_routine_for_user(request, routine_id))
+
+
+@login_required
+@require_GET
+def routine_chapters(request, routine_id: int):
+    routine = _get_routine_for_user(request, routine_id)
+    lines = ["WEBVTT", ""]
+    for move in routine.moves.select_related("move"):
+        lines += [f"{move.order + 1}", f"{_vtt_time(move.start_s)} --> {_vtt_time(move.end_s)}", move.move.name, ""]
+    return HttpResponse("\n".join(lines), content_type="text/vtt; charset=utf-8")
+
+
+def _vtt_time(seconds: float) -> str:
+    millis = int(round(max(seconds, 0) * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+@login_required
+@require_POST
+def routine_move_swap(request, routine_id: int, order: int):
+    routine = _get_routine_for_user(request, routine_id)
+    try:
+        routine_services.routine_swap_move(routine=routine, order=order, slug=request.POST.get("slug", ""))
+        messages.success(request, "Move swapped; the video is being rebuilt.")
+    except ChoreographyError as exc:
+        messages.error(request, str(exc))
+    return redirect("routine_detail", routine_id=routine.pk)
+
+
+@login_required
+@require_POST
+def routine_move_lock(request, routine_id: int, order: int):
+    routine = _get_routine_for_user(request, routine_id)
+    routine_move = get_object_or_404(routine.moves, order=order)
+    routine_move.locked = request.POST.get("locked") == "1"
+    routine_move.save(update_fields=["locked"])
+    return redirect("routine_detail", routine_id=routine.pk)
+
+
+@login_required
+@require_POST
+def routine_regenerate(request, routine_id: int):
+    routine = _get_routine_for_user(request, routine_id)
+    try:
+        routine_services.routine_regenerate(routine=routine)
+        messages.success(request, "Building a new version; locked moves stay where they are.")
+    except ChoreographyError as exc:
+        messages.error(request, str(exc))
+    return redirect("routine_detail", routine_id=routine.pk)
+
+
+@login_required
+@require_POST
+def practice_log(request, routine_id: int):
+    routine = _get_routine_for_user(request, routine_id)
+    try:
+        payload = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return HttpResponseBadRequest("The practice log must be JSON.")
+    try:
+        session = practice_services.practice_log(user=request.user, routine=routine, payload=payload)
+    except ChoreographyError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({"id": session.pk, "seconds_practised": session.seconds_practised})
+
+
+def _shared_routine(token: str) -> Routine:
+    return get_object_or_404(Routine.objects.select_related("song"), share_token=token, shared=True)
+
+
+@require_GET
+def shared_routine(request, token: str):
+    routine = _shared_routine(token)
+    context = _player_context(routine, owner_view=False)
+    context["video_url"] = reverse("shared_routine_video", args=[token])
+    return render(request, "choreography/routine_detail.html", context)
+
+
+@require_GET
+def shared_routine_video(request, token: str):
+    return _video_response(request, _shared_routine(token))
+
+
+@login_required
+def song_list(request):
+    form = SongUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            song = services.song_create(
+                owner=request.user, upload=form.cleaned_data["file"], title=form.cleaned_data["title"]
+            )
+        except ChoreographyError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("song_detail", song_id=song.pk)
+    songs = services.songs_for_user(request.user).order_by("owner", "-created_at")
+    return render(request, "choreography/song_list.html", {"songs": songs, "form": form})
+
+
+@login_required
+def song_detail(request, song_id: int):
+    song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
+    analysis = song.analysis or {}
+    chart = {"energy": analysis.get("energy_curve", []), "phrases": analysis.get("phrases", []),
+             "duration": song.duration_s or 0}
+    return render(request, "choreography/song_detail.html", {"song": song, "chart": chart,
+                                                             "routines": song.routines.filter(owner=request.user)})
+
+
+@login_required
+@require_GET
+def song_status(request, song_id: int):
+    song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
+    return JsonResponse({"id": song.pk, "status": song.status, "error": song.error, "tempo_bpm": song.tempo_bpm})
+
+
+@login_required
+@require_POST
+def song_delete(request, song_id: int):
+    song = _get_song_for_user(request, song_id)
+    try:
+        services.song_delete(song=song)
+    except ChoreographyError as exc:
+        messages.error(request, str(exc))
+        return redirect("song_detail", song_id=song.pk)
+    messages.success(request, f"Deleted “{song.title}”.")
+    return redirect("song_list")
+
+
+@login_required
+@require_POST
+def move_learned(request, slug: str):
+    move = get_object_or_404(Move, slug=slug, published=True)
+    practice_services.move_mark_learned(user=request.user, move=move, learned=request.POST.get("learned") == "1")
+    return redirect(request.POST.get("next") or reverse("progress"))
+
+
+@login_required
+def progress(request):
+    return render(request, "choreography/progress.html", practice_services.progress_summary(user=request.user))
+
+
+@staff_member_required
+@require_GET
+def clip_preview(request, clip_id: int):
+    clip = get_object_or_404(MoveClip, pk=clip_id)
+    name = clip.normalised.name or clip.original.name
+    if not name or not media_path(name).exists():
+        raise Http404("No file for this clip.")
+    return ranged_file_response(request, media_path(name), content_type="video/mp4")

@@ -1,0 +1,68 @@
+"""Shared fixtures: personas (owner, stranger, staff), a temporary MEDIA_ROOT, Redis isolation."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    # Every test writes media under its own temporary folder, never into var/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(username: str, *, level: str = "beginner", style: str = "traditional", staff: bool = False):
+        user = django_user_model.objects.create_user(username=username, password=PASSWORD, is_staff=staff)
+        user.profile.skill_level = level
+        user.profile.preferred_style = style
+        user.profile.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user("olivia")
+
+
+@pytest.fixture
+def stranger(make_user):
+    return make_user("sam")
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("stella", staff=True)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def stranger_client(client, stranger):
+    client.force_login(stranger)
+    return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis_test_db():
+    # Jobs left in the test Redis database by an earlier run must not run in this one.
+    url = os.environ.get("REDIS_URL")
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+    yield

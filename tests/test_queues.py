@@ -1,0 +1,103 @@
+"""bachata.queues: a Job row before the job is queued; in-process or a real RQ worker."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import transaction
+
+from bachata.queues import enqueue, redis_configured, run_job
+from choreography.models import Job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CALLS: list[dict] = []
+
+
+def record_call(**kwargs) -> None:
+    CALLS.append(kwargs)
+
+
+def fail_call(**kwargs) -> None:
+    raise ValueError("the input was bad: " + str(kwargs))
+
+
+@pytest.fixture(autouse=True)
+def _clear_calls():
+    CALLS.clear()
+
+
+def _work_off_rq(queue_name: str = "default") -> None:
+    import django_rq
+    from rq import SimpleWorker
+
+    queue = django_rq.get_queue(queue_name)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def _flush() -> None:
+    if redis_configured():
+        for name in ("default", "gpu"):
+            _work_off_rq(name)
+
+
+def test_job_row_exists_before_dispatch_and_job_runs_after_commit():
+    with transaction.atomic():
+        job = enqueue("tests.test_queues.record_call", subject="t:1", answer=42)
+        # Inside the transaction nothing ran yet, but the row is there.
+        assert Job.objects.get(pk=job.pk).status == Job.Status.QUEUED
+        assert CALLS == []
+    _flush()
+    job.refresh_from_db()
+    assert job.status == Job.Status.READY
+    assert job.started_at and job.finished_at
+    if not redis_configured():
+        assert CALLS == [{"answer": 42}]
+
+
+def test_nothing_is_queued_when_the_transaction_rolls_back():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue("tests.test_queues.record_call", answer=1)
+        raise RuntimeError("abort")
+    _flush()
+    assert Job.objects.count() == 0
+    assert CALLS == []
+
+
+def test_a_failing_job_records_its_error():
+    job = enqueue("tests.test_queues.fail_call", queue="gpu", x=1)
+    _flush()
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "the input was bad" in job.error
+    assert "ValueError" in job.traceback
+
+
+def test_a_job_is_claimed_exactly_once():
+    with transaction.atomic():
+        job = enqueue("tests.test_queues.record_call", answer=7)
+        # Another worker already took it.
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    _flush()
+    assert run_job(job.pk) == "skipped"
+    assert CALLS == []
+
+
+def test_unknown_queue_is_refused():
+    with pytest.raises(ValueError, match="unknown queue"):
+        enqueue("tests.test_queues.record_call", queue="nope")
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: RQ is not configured")
+def test_a_real_rq_worker_runs_the_job():
+    import django_rq
+
+    job = enqueue("tests.test_queues.record_call", queue="gpu", answer=9)
+    job.refresh_from_db()
+    assert job.rq_job_id, "dispatch after commit must hand the job to RQ"
+    queue = django_rq.get_queue("gpu")
+    assert job.rq_job_id in queue.job_ids
+    _work_off_rq("gpu")
+    job.refresh_from_db()
+    assert job.status == Job.Status.READY
