@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from choreography.errors import MediaError
 from choreography.models import Job, Move, MoveClip, PracticeSession, Routine, RoutineMove, Song
+from choreography.services import catalog as catalog_services
 
 
 class MoveClipInline(admin.TabularInline):
@@ -44,12 +47,76 @@ class MoveAdmin(admin.ModelAdmin):
         queryset.update(published=False)
 
 
+class MoveClipForm(forms.ModelForm):
+    class Meta:
+        model = MoveClip
+        fields = ("move", "original", "recorded_bpm", "count1_s")
+        help_texts = {
+            "recorded_bpm": "The tempo the clip was danced to (60-200 BPM).",
+            "count1_s": "Where count 1 of the first phrase falls in the clip, in seconds.",
+        }
+
+    def clean_original(self):
+        upload = self.cleaned_data.get("original")
+        if upload and hasattr(upload, "size") and not self.instance.pk:
+            try:
+                catalog_services.check_clip_upload(upload)
+            except MediaError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        elif not upload:
+            raise forms.ValidationError("Choose a video file (mp4, mov, webm or mkv).")
+        return upload
+
+    def clean_recorded_bpm(self):
+        bpm = self.cleaned_data["recorded_bpm"]
+        if not 60 <= bpm <= 200:
+            raise forms.ValidationError("The tempo must be between 60 and 200 BPM.")
+        return bpm
+
+    def clean_count1_s(self):
+        value = self.cleaned_data["count1_s"]
+        if value < 0:
+            raise forms.ValidationError("The time of count 1 cannot be negative.")
+        return value
+
+
 @admin.register(MoveClip)
 class MoveClipAdmin(admin.ModelAdmin):
-    list_display = ("move", "status", "recorded_bpm", "counts", "is_demo", "created_at")
-    list_filter = ("status", "is_demo", "move__level")
+    form = MoveClipForm
+    list_display = ("move", "status", "recorded_bpm", "counts", "is_demo", "thumb", "created_at")
+    list_filter = ("status", "is_demo", "move__level", "move__start_position")
     search_fields = ("move__slug", "move__name")
-    readonly_fields = ("normalised", "thumbnail", "counts", "frames", "motion_features", "status", "error")
+    readonly_fields = ("preview", "status", "error", "counts", "frames", "motion_features", "normalised", "thumbnail")
+    actions = ["normalise_again"]
+
+    def save_model(self, request, obj: MoveClip, form, change: bool) -> None:
+        reprocess = not change or {"original", "recorded_bpm", "count1_s"} & set(form.changed_data)
+        if reprocess:
+            obj.status = MoveClip.Status.QUEUED
+            obj.error = ""
+        super().save_model(request, obj, form, change)
+        if reprocess:
+            catalog_services.clip_queue_normalise(clip=obj)
+            messages.info(request, "The clip is being normalised; it is used once it is ready.")
+
+    @admin.display(description="Thumbnail")
+    def thumb(self, clip: MoveClip):
+        if not clip.thumbnail:
+            return "—"
+        return format_html('<img src="{}" width="96" alt="">', reverse("clip_thumbnail", args=[clip.pk]))
+
+    @admin.display(description="Preview")
+    def preview(self, clip: MoveClip):
+        if clip.status != MoveClip.Status.READY:
+            return clip.error or clip.status
+        url = reverse("clip_preview", args=[clip.pk])
+        return format_html('<video src="{}" width="480" controls muted preload="metadata"></video>', url)
+
+    @admin.action(description="Normalise again")
+    def normalise_again(self, request, queryset) -> None:
+        for clip in queryset.exclude(is_demo=True):
+            MoveClip.objects.filter(pk=clip.pk).update(status=MoveClip.Status.QUEUED, error="")
+            catalog_services.clip_queue_normalise(clip=clip)
 
 
 @admin.register(Song)

@@ -9,10 +9,10 @@ def song_analyze(*, song_id: int) -> None:
     analyze(song_id=song_id)
 
 
-def routine_generate(*, routine_id: int) -> None:
+def routine_generate(*, routine_id: int, keep: str = "locked") -> None:
     from choreography.services.routines import routine_generate as generate
 
-    generate(routine_id=routine_id)
+    generate(routine_id=routine_id, keep=keep)
 
 
 def clip_normalise(*, clip_id: int) -> None:

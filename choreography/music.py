@@ -203,11 +203,26 @@ def _refine(frames: np.ndarray, onset_env: np.ndarray) -> np.ndarray:
     return peaks + np.clip(shift, -0.5, 0.5)
 
 
+def _drop_stray_start(positions: np.ndarray) -> np.ndarray:
+    """Drop the first beats up to the last that strays from a line through beats 4 to 11."""
+    if len(positions) < 16:
+        return positions
+    period = float(np.median(np.diff(positions[4:12])))
+    anchor = np.arange(4, 12)
+    predicted = np.polyval(np.polyfit(anchor, positions[anchor], 1), np.arange(4))
+    stray = np.flatnonzero(np.abs(positions[:4] - predicted) > 0.1 * period)
+    return positions[stray.max() + 1 :] if len(stray) else positions
+
+
 def _extend(positions: np.ndarray, onset_env: np.ndarray, start_frame: int, end_frame: int) -> np.ndarray:
     """Add beats the tracker trimmed at either end, while the onsets keep marking the grid."""
     last = len(onset_env) - 1
+    # The tracker's first beats can be pulled off the grid before it settles (and likewise its
+    # last ones): drop those, and let the onsets near the grid bring them back below.
+    positions = _drop_stray_start(positions)
+    positions = -_drop_stray_start(-positions[::-1])[::-1]
     strength = np.array([onset_env[max(0, int(p) - 1) : int(p) + 3].max() for p in positions])
-    threshold = 0.25 * float(np.median(strength))
+    threshold = 0.4 * float(np.median(strength))
     beats = list(positions)
     for direction in (-1, 1):
         while len(beats) >= 5:

@@ -27,4 +27,5 @@ urlpatterns = [
     path("moves/<slug:slug>/learned/", views.move_learned, name="move_learned"),
     path("progress/", views.progress, name="progress"),
     path("clips/<int:clip_id>/preview.mp4", views.clip_preview, name="clip_preview"),
+    path("clips/<int:clip_id>/thumbnail.jpg", views.clip_thumbnail, name="clip_thumbnail"),
 ]

@@ -309,3 +309,12 @@ def clip_preview(request, clip_id: int):
     if not name or not media_path(name).exists():
         raise Http404("No file for this clip.")
     return ranged_file_response(request, media_path(name), content_type="video/mp4")
+
+
+@staff_member_required
+@require_GET
+def clip_thumbnail(request, clip_id: int):
+    clip = get_object_or_404(MoveClip, pk=clip_id)
+    if not clip.thumbnail or not media_path(clip.thumbnail.name).exists():
+        raise Http404("No thumbnail for this clip.")
+    return ranged_file_response(request, media_path(clip.thumbnail.name), content_type="image/jpeg")

@@ -87,7 +87,9 @@ def probe_streams(path: str | os.PathLike[str]) -> dict[str, ProbedStream]:
             packets = by_stream[stream.index]
             pts = [float(packet.pts * stream.time_base) for packet in packets]
             end = float((packets[-1].pts + packets[-1].duration) * stream.time_base)
-            probed = ProbedStream(pts, [p.is_keyframe for p in packets], end, stream.time_base, stream.codec_context.name)
+            probed = ProbedStream(
+                pts, [p.is_keyframe for p in packets], end, stream.time_base, stream.codec_context.name
+            )
             if stream.type == "video":
                 probed.width, probed.height = stream.codec_context.width, stream.codec_context.height
             found[stream.type] = probed

@@ -274,14 +274,15 @@ def _segment_anchors(segment: Segment, start_s: float, end_s: float) -> tuple[li
     return clip_times, song_times
 
 
-def _segment_packets(source: _Source, clip_times: list[float], song_times: list[float], end_ticks: int,
-                     placement: SegmentPlacement) -> Iterator[tuple[int, Any]]:
+def _segment_packets(
+    source: _Source, clip_times: list[float], song_times: list[float], end_ticks: int, placement: SegmentPlacement
+) -> Iterator[tuple[int, Any]]:
     """(output ticks, packet) of one clip retimed onto its interval; frames past the interval are cut."""
-    time_base = source.stream.time_base
+    seconds_per_pts = float(source.stream.time_base)
     first_pts = None
     for packet in source.packets():
         first_pts = packet.pts if first_pts is None else first_pts
-        clip_s = float((packet.pts - first_pts) * time_base)
+        clip_s = (packet.pts - first_pts) * seconds_per_pts
         # Piecewise linear between the count anchors (the last piece also covers any overhang).
         piece = min(max(bisect.bisect_right(clip_times, clip_s) - 1, 0), len(clip_times) - 2)
         fraction = (clip_s - clip_times[piece]) / (clip_times[piece + 1] - clip_times[piece])
@@ -297,16 +298,16 @@ def _segment_packets(source: _Source, clip_times: list[float], song_times: list[
 
 def _intro_packets(source: _Source, end_ticks: int, counter: list[int]) -> Iterator[tuple[int, Any]]:
     """The intro clip at its own pace, looped from its keyframe 0 and cut where the first "1" begins."""
-    time_base = source.stream.time_base
+    seconds_per_pts = float(source.stream.time_base)
     offset = 0
     while offset < end_ticks:
         first_pts, loop_end = None, offset
         for packet in source.packets():
             first_pts = packet.pts if first_pts is None else first_pts
-            ticks = offset + _to_ticks(float((packet.pts - first_pts) * time_base))
+            ticks = offset + _to_ticks((packet.pts - first_pts) * seconds_per_pts)
             if ticks >= end_ticks:
                 return
-            loop_end = offset + _to_ticks(float((packet.pts - first_pts + (packet.duration or 0)) * time_base))
+            loop_end = offset + _to_ticks((packet.pts - first_pts + (packet.duration or 0)) * seconds_per_pts)
             counter[0] += 1
             yield ticks, packet
         if loop_end <= offset:
@@ -314,8 +315,9 @@ def _intro_packets(source: _Source, end_ticks: int, counter: list[int]) -> Itera
         offset = loop_end
 
 
-def _video_stream_packets(pieces: list[tuple[_Source, Iterator[tuple[int, Any]]]], out_stream: Any, end_ticks: int,
-                          inband: bool) -> Iterator[Any]:
+def _video_stream_packets(
+    pieces: list[tuple[_Source, Iterator[tuple[int, Any]]]], out_stream: Any, end_ticks: int, inband: bool
+) -> Iterator[Any]:
     """Output packets with strictly increasing pts == dts and durations up to the next frame."""
     import av
 
@@ -439,8 +441,9 @@ def assemble_routine_video(
     )
 
 
-def _write_atomically(out_path: str, song: Any, template: Any, pieces: list, end_ticks: int, inband: bool,
-                      audio_end: list[float]) -> None:
+def _write_atomically(
+    out_path: str, song: Any, template: Any, pieces: list, end_ticks: int, inband: bool, audio_end: list[float]
+) -> None:
     import av
 
     directory = os.path.dirname(os.path.abspath(out_path))
@@ -454,7 +457,9 @@ def _write_atomically(out_path: str, song: Any, template: Any, pieces: list, end
             video_packets = _video_stream_packets(pieces, video, end_ticks, inband)
             audio_packets = _audio_stream_packets(song, audio, end_ticks / TICKS_PER_SECOND, audio_end)
             # Interleave by time ourselves: the muxer would otherwise buffer a whole stream in memory.
-            for packet in heapq.merge(video_packets, audio_packets, key=lambda packet: packet.pts * packet.time_base):
+            for packet in heapq.merge(
+                video_packets, audio_packets, key=lambda packet: packet.pts * float(packet.time_base)
+            ):
                 output.mux_one(packet)
         os.replace(temp_path, out_path)
     except av.FFmpegError as exc:

@@ -46,6 +46,8 @@ def motion_features(path: str | os.PathLike[str], *, bpm: float, counts: int) ->
     origin_pts = None
     with open_video(path) as (container, stream):
         time_base = stream.time_base
+        # The deblocking filter is a third of H.264 decode time and changes nothing visible at 160x90.
+        stream.codec_context.options = {"skip_loop_filter": "all"}
         for index, frame in enumerate(container.decode(stream)):
             if frame.pts is None:
                 frame_s = index / clipformat.FPS
@@ -54,7 +56,10 @@ def motion_features(path: str | os.PathLike[str], *, bpm: float, counts: int) ->
                 frame_s = float((frame.pts - origin_pts) * time_base)
             if frame_s >= end_s:
                 break
-            grey = frame.reformat(width=SAMPLE_WIDTH, height=SAMPLE_HEIGHT, format="gray").to_ndarray()
+            # Area averaging: each sample is a block mean, so grain and compression noise cancel out.
+            grey = frame.reformat(
+                width=SAMPLE_WIDTH, height=SAMPLE_HEIGHT, format="gray", interpolation="AREA"
+            ).to_ndarray()
             grey = grey.astype(np.int16)
             if previous is not None:
                 # The difference belongs to the count in which the newer frame appears.

@@ -69,7 +69,9 @@ def is_canonical(info: VideoInfo) -> bool:
     )
 
 
-def probe_video(path: str | os.PathLike[str], *, max_bytes: int | None = None, max_duration_s: float | None = 120) -> VideoInfo:
+def probe_video(
+    path: str | os.PathLike[str], *, max_bytes: int | None = None, max_duration_s: float | None = 120
+) -> VideoInfo:
     """Describe the video at `path`, or raise MediaError saying why it cannot be ingested."""
     path = Path(path)
     try:

@@ -45,8 +45,10 @@ def routine_create(
     return routine
 
 
-def _queue_generation(routine: Routine) -> None:
-    enqueue("choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}", routine_id=routine.pk)
+def _queue_generation(routine: Routine, *, keep: str = "locked") -> None:
+    enqueue(
+        "choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}", routine_id=routine.pk, keep=keep
+    )
 
 
 @transaction.atomic
@@ -60,7 +62,7 @@ def routine_retry(*, routine: Routine) -> Routine:
     return routine
 
 
-def routine_generate(*, routine_id: int) -> Routine:
+def routine_generate(*, routine_id: int, keep: str = "locked") -> Routine:
     """The generation job. Claims the routine exactly once; on any failure marks it failed with a reason."""
     claimed = Routine.objects.filter(pk=routine_id, status=Routine.Status.QUEUED).update(
         status=Routine.Status.RUNNING, error=""
@@ -69,7 +71,7 @@ def routine_generate(*, routine_id: int) -> Routine:
         return Routine.objects.get(pk=routine_id)
     routine = Routine.objects.select_related("song", "owner").get(pk=routine_id)
     try:
-        _generate(routine)
+        _generate(routine, keep=keep)
     except ChoreographyError as exc:
         Routine.objects.filter(pk=routine_id).update(status=Routine.Status.FAILED, error=str(exc))
         raise
@@ -82,7 +84,17 @@ def routine_generate(*, routine_id: int) -> Routine:
     return Routine.objects.get(pk=routine_id)
 
 
-def _generate(routine: Routine) -> None:
+def _kept_moves(routine: Routine, keep: str) -> dict[int, str]:
+    """Moves that stay where they are: the locked ones, or all of them for a re-render after a swap."""
+    rows = routine.moves.select_related("move")
+    if keep == "locked":
+        rows = rows.filter(locked=True)
+    elif keep != "all":
+        raise ValueError(f"keep must be 'locked' or 'all', not {keep!r}")
+    return {row.first_phrase: row.move.slug for row in rows}
+
+
+def _generate(routine: Routine, *, keep: str) -> None:
     from choreography.generation import generate_blueprint, render_blueprint
 
     song = routine.song
@@ -98,12 +110,11 @@ def _generate(routine: Routine) -> None:
         song_analysis=song.analysis,
         duration_s=routine.duration_s,
         seed=routine.seed,
+        locked=_kept_moves(routine, keep),
     )
     video_name = new_media_name("routines", ".mp4")
     try:
-        render_timings = render_blueprint(
-            result.blueprint, song_audio=media_path(song.audio_aac.name), out_path=media_path(video_name)
-        )
+        render_timings = render_blueprint(result, song_audio=media_path(song.audio_aac.name), out_path=media_path(video_name))
         timings = {**result.timings_ms, **render_timings}
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)
         _store_result(routine, result, video_name, timings)
@@ -185,7 +196,7 @@ def routine_swap_move(*, routine: Routine, order: int, slug: str) -> Routine:
     if routine.status != Routine.Status.READY:
         raise ChoreographyError("Wait until the routine is ready before changing it.")
     swap_in_blueprint(routine=routine, order=order, slug=slug)
-    return _queue_rerender(routine, locked_only=False)
+    return _queue_rerender(routine, keep="all")
 
 
 @transaction.atomic
@@ -195,11 +206,11 @@ def routine_regenerate(*, routine: Routine) -> Routine:
         raise ChoreographyError("Wait until the routine is ready before regenerating it.")
     routine.seed = random.randrange(1_000_000)
     routine.save(update_fields=["seed", "updated_at"])
-    return _queue_rerender(routine, locked_only=True)
+    return _queue_rerender(routine, keep="locked")
 
 
-def _queue_rerender(routine: Routine, *, locked_only: bool) -> Routine:
+def _queue_rerender(routine: Routine, *, keep: str) -> Routine:
     Routine.objects.filter(pk=routine.pk).update(status=Routine.Status.QUEUED, error="")
     routine.refresh_from_db()
-    _queue_generation(routine)
+    _queue_generation(routine, keep=keep)
     return routine

@@ -110,3 +110,31 @@ def song_delete(*, song: Song) -> None:
     names = [song.upload.name, song.audio_aac.name]
     song.delete()
     transaction.on_commit(lambda: [remove_media(name) for name in names])
+
+
+DEMO_SONG_FOLDER = "songs/demo"
+
+
+def demo_songs_ensure() -> int:
+    """Synthesise and analyse the demo songs that are missing. Returns how many were made."""
+    from choreography.demo_songs import DEMO_SONGS, write_demo_song
+
+    made = 0
+    for demo in DEMO_SONGS:
+        relative = f"{DEMO_SONG_FOLDER}/{demo.slug}.wav"
+        song = Song.objects.filter(owner__isnull=True, demo_slug=demo.slug).first()
+        if song and song.status == Song.Status.READY and media_path(relative).exists():
+            continue
+        path = media_path(relative)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_demo_song(demo, path)
+        if song is None:
+            song = Song.objects.create(
+                owner=None, demo_slug=demo.slug, title=demo.title, upload=relative, size_bytes=path.stat().st_size
+            )
+        else:
+            Song.objects.filter(pk=song.pk).update(status=Song.Status.QUEUED, upload=relative)
+        song_analyze(song_id=song.pk)
+        made += 1
+    return made

@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# Two targets: `web` (CPU: gunicorn + CPU workers) and `worker-gpu` (CUDA runtime, faiss-gpu).
+
+FROM python:3.11-slim AS web
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN DEBUG=1 python manage.py collectstatic --noinput
+EXPOSE 8000
+CMD ["gunicorn", "bachata.wsgi", "-b", "0.0.0.0:8000", "-w", "3", "--timeout", "60"]
+
+FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04 AS worker-gpu
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 DEBIAN_FRONTEND=noninteractive
+RUN apt-get update && apt-get install -y --no-install-recommends python3.11 python3.11-venv python3-pip \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt ./
+# faiss-gpu in place of faiss-cpu: never both in one environment.
+RUN python3.11 -m venv /venv && grep -v '^faiss-cpu' requirements.txt > /tmp/req.txt \
+    && /venv/bin/pip install --no-cache-dir -r /tmp/req.txt faiss-gpu==1.15.1
+ENV PATH=/venv/bin:$PATH
+COPY . .
+# Non-forking worker: CUDA contexts do not survive a fork; models and the index stay warm.
+CMD ["python", "manage.py", "rqworker", "gpu", "--worker-class", "rq.worker.SimpleWorker"]

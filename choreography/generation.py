@@ -1,0 +1,158 @@
+"""From a sentence and an analysed song to a blueprint and a video: intent, search, plan, assemble.
+
+The steps are the plain-data cores (intent, embeddings/index, planner, media); this module only
+joins them and times them. The catalog comes from `search.catalog_snapshot()`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from choreography import vocab
+from choreography.domain import Phrase, RoutineRequest
+from choreography.errors import ChoreographyError
+from choreography.search import CatalogSnapshot, catalog_snapshot, index_for
+
+# How many candidates the search proposes per phrase for the planner to choose from.
+CANDIDATES_PER_PHRASE = 24
+
+
+@dataclass
+class GenerationResult:
+    request: RoutineRequest
+    blueprint: Any  # planner.Blueprint
+    dancer_level: str
+    phrases: list[Phrase]
+    snapshot: CatalogSnapshot
+    notes: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def clip_ids(self) -> dict[str, int]:
+        return {slug: clip.clip_id for slug, clip in self.snapshot.clips.items()}
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)
+
+
+def effective_level(request_level: str | None, profile_level: str) -> tuple[str, str | None]:
+    """The level to plan for: what was asked, never above the dancer's profile level."""
+    if request_level is None:
+        return profile_level, None
+    if vocab.LEVEL_RANK[request_level] <= vocab.LEVEL_RANK[profile_level]:
+        return request_level, None
+    return profile_level, (
+        f"You asked for {request_level} moves; your profile says {profile_level}, so the routine stays at "
+        f"{profile_level} level. Change your level in your profile when you are ready."
+    )
+
+
+def phrases_of(song_analysis: dict) -> list[Phrase]:
+    phrases = [Phrase.from_dict(p) for p in song_analysis.get("phrases", [])]
+    if not phrases:
+        raise ChoreographyError("The song is too short for one 8-count phrase; pick a longer song.")
+    return phrases
+
+
+def generate_blueprint(
+    *,
+    text: str,
+    request_data: dict | None,
+    profile_level: str,
+    song_analysis: dict,
+    duration_s: float | None,
+    seed: int,
+    locked: dict[int, str] | None = None,
+    snapshot: CatalogSnapshot | None = None,
+) -> GenerationResult:
+    from choreography import embeddings, planner
+    from choreography.intent import parse_request
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    request = RoutineRequest.from_dict(request_data) if request_data else parse_request(text, profile_level=profile_level)
+    timings["parse"] = _ms(started)
+
+    step = time.perf_counter()
+    snapshot = snapshot or catalog_snapshot()
+    if not snapshot.moves:
+        raise ChoreographyError("The move catalog has no published moves with a ready clip yet.")
+    move_index = index_for(snapshot)
+    phrases = phrases_of(song_analysis)
+    level, level_note = effective_level(request.level, profile_level)
+    notes = list(request.notes)
+    if level_note:
+        notes.append(level_note)
+    wanted_s = duration_s or request.duration_s
+    song_length = phrases[-1].end_s - phrases[0].start_s
+    if wanted_s and wanted_s > song_length + 1:
+        notes.append(f"The song has {song_length:.0f} s of full phrases; the routine covers all of it.")
+        wanted_s = None
+    text_embedding = embeddings.embed_texts([request.text or text or "bachata routine"])[0]
+    queries = [embeddings.query_vector(request, text_embedding, phrase.energy) for phrase in phrases]
+    import numpy as np
+
+    candidates = move_index.search_many(
+        np.stack(queries), CANDIDATES_PER_PHRASE, max_level=level, exclude_elements=tuple(request.exclude)
+    )
+    candidates = [[(slug, float(score)) for slug, score in row if slug in snapshot.moves] for row in candidates]
+    timings["search"] = _ms(step)
+
+    step = time.perf_counter()
+    blueprint = planner.plan_routine(
+        request=request,
+        phrases=phrases,
+        dancer_level=level,
+        candidates=candidates,
+        moves=snapshot.moves,
+        seed=seed,
+        duration_s=wanted_s,
+        locked=locked or None,
+    )
+    timings["plan"] = _ms(step)
+    notes += [note for note in blueprint.notes if note not in notes]
+    return GenerationResult(
+        request=request, blueprint=blueprint, dancer_level=level, phrases=phrases, snapshot=snapshot,
+        notes=notes, timings_ms=timings,
+    )
+
+
+def segments_for(result: GenerationResult) -> list:
+    """One assembly segment per planned move: its clip and the song interval (with beats) it fills."""
+    from choreography.media.assemble import Segment
+
+    segments = []
+    for entry in result.blueprint.entries:
+        clip = result.snapshot.clips[entry.slug]
+        covered = result.phrases[entry.first_phrase : entry.first_phrase + entry.phrase_count]
+        beats = tuple(beat for phrase in covered for beat in phrase.beats)
+        segments.append(
+            Segment(
+                clip_path=clip.path,
+                clip_bpm=clip.bpm,
+                clip_counts=clip.counts,
+                start_s=entry.start_s,
+                end_s=entry.end_s,
+                beat_times=beats if len(beats) == clip.counts else (),
+            )
+        )
+    return segments
+
+
+def render_blueprint(result: GenerationResult, *, song_audio: Path, out_path: Path) -> dict[str, float]:
+    """Assemble the routine's video (remux of canonical clips onto the song's beats)."""
+    from django.conf import settings
+
+    from choreography.media.assemble import assemble_routine_video
+    from choreography.services.catalog import GET_READY_CLIP
+
+    started = time.perf_counter()
+    intro = Path(settings.MEDIA_ROOT) / GET_READY_CLIP
+    assemble_routine_video(
+        segments_for(result), song_audio, out_path, intro_clip=intro if intro.exists() else None
+    )
+    return {"assemble": _ms(started)}

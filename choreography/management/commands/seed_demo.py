@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from choreography.errors import ChoreographyError
+from choreography.services.catalog import catalog_seed, demo_clips_ensure
+from choreography.services.songs import demo_songs_ensure
+
+DEMO_USER = ("demo", "bachata-demo-2026")
+ADMIN_USER = ("admin", "bachata-admin-2026")
+
+
+class Command(BaseCommand):
+    help = "Seed everything the demo needs: catalog, instructional clips, demo songs, demo users (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workers", type=int, default=2, help="processes for clip rendering")
+        parser.add_argument("--no-users", action="store_true")
+
+    def handle(self, *args, **options):
+        try:
+            started = time.perf_counter()
+            report = catalog_seed()
+            self.stdout.write(f"catalog: {report.created} created, {report.updated} updated, {report.unchanged} unchanged")
+            clip_started = time.perf_counter()
+            rendered = demo_clips_ensure(workers=options["workers"])
+            self.stdout.write(f"demo clips: {rendered} rendered in {time.perf_counter() - clip_started:.1f} s")
+            song_started = time.perf_counter()
+            songs = demo_songs_ensure()
+            self.stdout.write(f"demo songs: {songs} made in {time.perf_counter() - song_started:.1f} s")
+            from choreography.search import index_refresh
+
+            index_refresh()
+        except ChoreographyError as exc:
+            raise CommandError(str(exc)) from exc
+        if not options["no_users"]:
+            self._users()
+        self.stdout.write(f"seeded in {time.perf_counter() - started:.1f} s")
+
+    def _users(self) -> None:
+        users = get_user_model()
+        if not users.objects.filter(username=DEMO_USER[0]).exists():
+            users.objects.create_user(DEMO_USER[0], password=DEMO_USER[1])
+        if not users.objects.filter(username=ADMIN_USER[0]).exists():
+            users.objects.create_superuser(ADMIN_USER[0], password=ADMIN_USER[1])

@@ -1,0 +1,179 @@
+"""The move catalog: seeding from the data file, demo clips, staff clip uploads and their normalisation."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from bachata.queues import enqueue
+from choreography.errors import ChoreographyError, MediaError
+from choreography.models import Move, MoveClip
+from choreography.services.files import media_path, new_media_name, remove_media
+
+logger = logging.getLogger(__name__)
+
+CLIP_EXTENSIONS = (".mp4", ".mov", ".webm", ".mkv", ".m4v")
+DEMO_CLIP_FOLDER = "clips/demo"
+GET_READY_CLIP = "clips/assets/get-ready.mp4"
+MOVE_FIELDS = (
+    "name", "description", "level", "counts", "start_position", "end_position",
+    "elements", "styles", "tags", "energy", "opener", "finisher",
+)
+
+
+@dataclass
+class SeedReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_staff_edits: int = 0
+
+
+def catalog_seed(*, path: Path | None = None, force: bool = False) -> SeedReport:
+    """Load or update the catalog data file idempotently. Invalid data changes nothing.
+
+    Slugs are stable; a move staff edited in the admin is left alone unless `force`.
+    """
+    from choreography.catalog import data
+
+    specs = data.load_catalog(path) if path else data.load_catalog()
+    report = SeedReport()
+    with transaction.atomic():
+        existing = {move.slug: move for move in Move.objects.select_for_update()}
+        for spec in specs:
+            values = spec.to_dict()
+            wanted = {field: values[field] for field in MOVE_FIELDS}
+            move = existing.get(spec.slug)
+            if move is None:
+                Move.objects.create(slug=spec.slug, **wanted)
+                report.created += 1
+                continue
+            if move.edited_by_staff and not force:
+                report.kept_staff_edits += 1
+                continue
+            changed = [field for field, value in wanted.items() if getattr(move, field) != value]
+            if not changed and not (force and move.edited_by_staff):
+                report.unchanged += 1
+                continue
+            for field, value in wanted.items():
+                setattr(move, field, value)
+            move.edited_by_staff = False
+            move.save()
+            report.updated += 1
+    return report
+
+
+def demo_clips_ensure(*, workers: int = 2) -> int:
+    """Render the instructional clip of every move that lacks one (a second run renders nothing)
+    and record it as a ready demo clip with its motion features. Returns clips rendered."""
+    from choreography import clipformat
+    from choreography.catalog.render import render_catalog, render_get_ready_clip
+    from choreography.media.features import motion_features
+
+    out_dir = media_path(DEMO_CLIP_FOLDER)
+    moves = {move.slug: move for move in Move.objects.all()}
+    before = {p.name for p in out_dir.glob("*.mp4")} if out_dir.exists() else set()
+    paths = render_catalog([move.to_spec() for move in moves.values()], out_dir, workers=workers)
+    rendered = sum(1 for path in paths.values() if Path(path).name not in before)
+    if not media_path(GET_READY_CLIP).exists():
+        media_path(GET_READY_CLIP).parent.mkdir(parents=True, exist_ok=True)
+        render_get_ready_clip(media_path(GET_READY_CLIP))
+    ready = {clip.move_id: clip for clip in MoveClip.objects.filter(is_demo=True)}
+    for slug, path in paths.items():
+        move = moves[slug]
+        relative = str(Path(path).relative_to(settings.MEDIA_ROOT))
+        clip = ready.get(move.pk)
+        if clip and clip.normalised.name == relative and clip.motion_features and clip.counts == move.counts:
+            continue
+        features = motion_features(path, bpm=clipformat.RECORDED_BPM, counts=move.counts)
+        MoveClip.objects.update_or_create(
+            move=move,
+            is_demo=True,
+            defaults={
+                "normalised": relative,
+                "recorded_bpm": clipformat.RECORDED_BPM,
+                "count1_s": 0.0,
+                "counts": move.counts,
+                "frames": clipformat.frames_for_counts(move.counts),
+                "motion_features": [float(x) for x in features],
+                "status": MoveClip.Status.READY,
+                "error": "",
+            },
+        )
+    return rendered
+
+
+def check_clip_upload(upload: UploadedFile) -> None:
+    name = (upload.name or "").lower()
+    if not name.endswith(CLIP_EXTENSIONS):
+        raise MediaError(f"Unsupported clip type. Upload one of: {', '.join(e.lstrip('.') for e in CLIP_EXTENSIONS)}.")
+    if upload.size > settings.CLIP_MAX_BYTES:
+        raise MediaError(
+            f"The clip is {upload.size / 1e6:.0f} MB; the limit is {settings.CLIP_MAX_BYTES // (1024 * 1024)} MB."
+        )
+
+
+@transaction.atomic
+def clip_upload(*, move: Move, upload: UploadedFile, bpm: float, count1_s: float) -> MoveClip:
+    """Keep a staff upload and queue its normalisation. The clip is unused until that succeeds."""
+    check_clip_upload(upload)
+    if not 60 <= bpm <= 200:
+        raise MediaError("The clip's tempo must be between 60 and 200 BPM.")
+    if count1_s < 0:
+        raise MediaError("The time of count 1 cannot be negative.")
+    clip = MoveClip(move=move, recorded_bpm=bpm, count1_s=count1_s)
+    clip.original.save(upload.name, upload, save=False)
+    clip.save()
+    clip_queue_normalise(clip=clip)
+    return clip
+
+
+def clip_queue_normalise(*, clip: MoveClip) -> None:
+    enqueue("choreography.jobs.clip_normalise", queue="default", subject=f"clip:{clip.pk}", clip_id=clip.pk)
+
+
+def clip_normalise(*, clip_id: int) -> MoveClip:
+    """Probe, normalise to the canonical format, thumbnail and motion features; ready or failed."""
+    from choreography.media.features import motion_features
+    from choreography.media.normalise import make_thumbnail, normalise_clip
+
+    claimed = MoveClip.objects.filter(pk=clip_id, status__in=[MoveClip.Status.QUEUED, MoveClip.Status.FAILED]).update(
+        status=MoveClip.Status.RUNNING, error=""
+    )
+    if claimed != 1:
+        return MoveClip.objects.get(pk=clip_id)
+    clip = MoveClip.objects.get(pk=clip_id)
+    video_name = new_media_name("clips/normalised", ".mp4")
+    thumb_name = new_media_name("clips/thumbnails", ".jpg")
+    try:
+        result = normalise_clip(
+            media_path(clip.original.name),
+            media_path(video_name),
+            bpm=clip.recorded_bpm,
+            count1_s=clip.count1_s,
+            max_duration_s=settings.CLIP_MAX_DURATION_S,
+            max_bytes=settings.CLIP_MAX_BYTES,
+        )
+        make_thumbnail(media_path(video_name), media_path(thumb_name))
+        features = motion_features(media_path(video_name), bpm=clip.recorded_bpm, counts=result.counts)
+    except Exception as exc:
+        remove_media(video_name)
+        remove_media(thumb_name)
+        message = str(exc) if isinstance(exc, ChoreographyError) else f"Normalisation failed ({exc.__class__.__name__})."
+        MoveClip.objects.filter(pk=clip_id).update(status=MoveClip.Status.FAILED, error=message)
+        raise
+    MoveClip.objects.filter(pk=clip_id).update(
+        status=MoveClip.Status.READY,
+        normalised=video_name,
+        thumbnail=thumb_name,
+        counts=result.counts,
+        frames=result.frames,
+        motion_features=[float(x) for x in features],
+        error="",
+    )
+    return MoveClip.objects.get(pk=clip_id)
