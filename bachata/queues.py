@@ -15,7 +15,7 @@ import traceback
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -62,6 +62,8 @@ def run_job(job_id: int) -> str:
     """Run one Job row: claim it (queued -> running) exactly once, call its function, record the end."""
     from choreography.models import Job
 
+    # A long-lived worker must not reuse a connection the database has since closed.
+    close_old_connections()
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
         status=Job.Status.RUNNING, started_at=timezone.now(), error=""
     )

@@ -171,3 +171,64 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+# --- API (issue 9): token + session auth, pagination, per-user throttles, OpenAPI schema -----------------
+# Token first: an anonymous API call then gets 401 with "WWW-Authenticate: Token" instead of a bare 403.
+
+
+def _env_rate(name: str, default: str) -> str:
+    value = os.environ.get(name, "") or default
+    count, _, period = value.partition("/")
+    if not count.isdigit() or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(f"{name} must look like 30/hour (per second, minute, hour or day), not {value!r}.")
+    return value
+
+
+INSTALLED_APPS.append("rest_framework.authtoken")
+INSTALLED_APPS.append("drf_spectacular")
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+        "PAGE_SIZE": 20,
+        "DEFAULT_THROTTLE_RATES": {
+            "routine_create": _env_rate("API_THROTTLE_ROUTINE_CREATE", "30/hour"),
+            "song_upload": _env_rate("API_THROTTLE_SONG_UPLOAD", "20/hour"),
+        },
+        "EXCEPTION_HANDLER": "choreography.apis.api_exception_handler",
+        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    }
+)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bachata Buddy API",
+    "DESCRIPTION": "Routines made for you, on the music's 1. Sign in with a session or 'Authorization: Token <key>'.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Throttle counters must be shared by every web process, so they live in Redis where there is one.
+CACHES = globals().get("CACHES") or {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES.setdefault(
+    "throttle",
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "throttle",
+        # Fail fast (and let the request through, bachata.throttles) rather than hang when Redis is down.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
+)
+# A readiness probe (and a request) must fail in seconds when PostgreSQL is unreachable, not hang on TCP.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", _env_int("DB_CONNECT_TIMEOUT", 5))
+# Load balancers probe plain HTTP: the health checks must not be redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# --- end API -----------------------------------------------------------------------------------------------

@@ -74,14 +74,46 @@ class SynthResult:
 
 
 DEMO_SONGS: tuple[DemoSong, ...] = (
-    DemoSong("luna-de-miel", "Luna de Miel", 128.0, 180.0, 11, 55.0,
-             ((0, "min"), (5, "min"), (7, "7"), (0, "min")), "romantic"),
-    DemoSong("camino-del-rio", "Camino del Río", 112.0, 180.0, 23, 73.42,
-             ((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")), "smooth"),
-    DemoSong("fuego-lento", "Fuego Lento", 142.0, 90.0, 37, 61.74,
-             ((0, "min"), (8, "maj"), (3, "maj"), (10, "maj")), "playful"),
-    DemoSong("guira-y-bongo", "Güira y Bongó", 156.0, 180.0, 41, 65.41,
-             ((0, "maj"), (9, "min"), (5, "maj"), (7, "7")), "energetic"),
+    DemoSong(
+        "luna-de-miel",
+        "Luna de Miel",
+        128.0,
+        180.0,
+        11,
+        55.0,
+        ((0, "min"), (5, "min"), (7, "7"), (0, "min")),
+        "romantic",
+    ),
+    DemoSong(
+        "camino-del-rio",
+        "Camino del Río",
+        112.0,
+        180.0,
+        23,
+        73.42,
+        ((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")),
+        "smooth",
+    ),
+    DemoSong(
+        "fuego-lento",
+        "Fuego Lento",
+        142.0,
+        90.0,
+        37,
+        61.74,
+        ((0, "min"), (8, "maj"), (3, "maj"), (10, "maj")),
+        "playful",
+    ),
+    DemoSong(
+        "guira-y-bongo",
+        "Güira y Bongó",
+        156.0,
+        180.0,
+        41,
+        65.41,
+        ((0, "maj"), (9, "min"), (5, "maj"), (7, "7")),
+        "energetic",
+    ),
 )
 
 

@@ -92,7 +92,7 @@ def generate_blueprint(
     if wanted_s and wanted_s > song_length + 1:
         notes.append(f"The song has {song_length:.0f} s of full phrases; the routine covers all of it.")
         wanted_s = None
-    text_embedding = embeddings.embed_texts([request.text or text or "bachata routine"])[0]
+    text_embedding = embeddings.embed_texts([embeddings.query_text(request) or "bachata routine"])[0]
     queries = [embeddings.query_vector(request, text_embedding, phrase.energy) for phrase in phrases]
     import numpy as np
 
@@ -132,7 +132,7 @@ def segments_for(result: GenerationResult) -> list:
         beats = tuple(beat for phrase in covered for beat in phrase.beats)
         segments.append(
             Segment(
-                clip_path=clip.path,
+                clip_path=str(clip.path),
                 clip_bpm=clip.bpm,
                 clip_counts=clip.counts,
                 start_s=entry.start_s,
@@ -153,6 +153,76 @@ def render_blueprint(result: GenerationResult, *, song_audio: Path, out_path: Pa
     started = time.perf_counter()
     intro = Path(settings.MEDIA_ROOT) / GET_READY_CLIP
     assemble_routine_video(
-        segments_for(result), song_audio, out_path, intro_clip=intro if intro.exists() else None
+        segments_for(result),
+        song_audio,
+        out_path,
+        intro_clip=intro if intro.exists() else None,
+        cache_dir=str(Path(settings.MEDIA_ROOT) / "clips" / "canonical-cache"),
     )
     return {"assemble": _ms(started)}
+
+
+def blueprint_summary(result: GenerationResult) -> list[dict]:
+    """The moves of a blueprint as JSON-ready rows (the spellings of parse_request)."""
+    rows = []
+    for entry in result.blueprint.entries:
+        move = result.snapshot.moves[entry.slug]
+        rows.append(
+            {
+                "slug": entry.slug,
+                "name": move.name,
+                "level": move.level,
+                "elements": list(move.elements),
+                "start_position": entry.start_position,
+                "end_position": entry.end_position,
+                "start_s": round(entry.start_s, 3),
+                "end_s": round(entry.end_s, 3),
+                "counts": entry.counts,
+                "reason": entry.reason,
+            }
+        )
+    return rows
+
+
+def choreograph(
+    *,
+    text: str,
+    song_analysis: dict,
+    song_audio: Path,
+    out_path: Path,
+    level: str | None = None,
+    seed: int = 0,
+    duration_s: float | None = None,
+    snapshot: CatalogSnapshot | None = None,
+) -> dict:
+    """One routine end to end, in this process, as JSON-ready data (the choreograph command, benchmarks).
+
+    `level` is the dancer's level; without it the level the text asks for (or beginner) is used.
+    """
+    from choreography.intent import parse_request
+
+    started = time.perf_counter()
+    request = parse_request(text, profile_level=level)
+    parse_ms = _ms(started)
+    result = generate_blueprint(
+        text=text,
+        request_data=request.to_dict(),
+        profile_level=level or request.level or "beginner",
+        song_analysis=song_analysis,
+        duration_s=duration_s,
+        seed=seed,
+        snapshot=snapshot,
+    )
+    timings = {**result.timings_ms, "parse": parse_ms}
+    timings.update(render_blueprint(result, song_audio=song_audio, out_path=out_path))
+    timings["total"] = _ms(started)
+    return {
+        "request": result.request.to_dict(),
+        "level": result.dancer_level,
+        "song": {"tempo_bpm": song_analysis.get("tempo_bpm"), "duration_s": song_analysis.get("duration_s")},
+        "moves": blueprint_summary(result),
+        "notes": result.notes,
+        "video": str(out_path),
+        "timings_ms": timings,
+        "_result": result,
+    }

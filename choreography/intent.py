@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from choreography import vocab
 from choreography.domain import RoutineRequest
 from choreography.intent_lexicon import (
@@ -44,7 +46,12 @@ TEMPO_RANGE_BPM = (60.0, 220.0)
 # Cosine similarity a leftover word must reach against a prototype phrase to count as a
 # mention. Calibrated on MiniLM: true synonyms ("whirls" ~ "spins") sit above, unrelated
 # dance words ("partner", "music") below.
-SEMANTIC_THRESHOLD = {"element": 0.62, "mood": 0.62, "style": 0.7, "level": 0.62}
+# Level words and their antonyms sit close in MiniLM ("experienced" ~ "beginner" 0.6), so
+# levels need a high bar; most level words are in the lexicon anyway.
+SEMANTIC_THRESHOLD = {"element": 0.62, "mood": 0.6, "style": 0.7, "level": 0.75}
+# The best label must beat the best other label by this much, or the word is ambiguous
+# ("swaying": hip rolls 0.65, turns 0.64).
+SEMANTIC_MARGIN = 0.04
 # A negation or quantifier binds to a mention at most this many tokens after it.
 PENDING_SCOPE_TOKENS = 6
 # An element named this many times with no quantifier reads as "lots" ("dips dips dips!").
@@ -94,7 +101,9 @@ def _number(word: str) -> float | None:
     return WORD_NUMBERS.get(word)
 
 
-_NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True)) + r")"
+_WORDS = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True))
+# Digits may touch their unit ("2min"); a word needs a space, or "am" would read as "a m(inute)".
+_NUM = rf"(\d+(?:\.\d+)?(?=\s*[a-z])|(?:{_WORDS})(?=\s))"
 _MIN = r"(?:minutes?|mins?|m|minutos?)"
 _SEC = r"(?:seconds?|secs?|segundos?)"
 _TEMPO_RES = [
@@ -113,7 +122,7 @@ _SEC_RE = re.compile(rf"\b{_NUM}\s*{_SEC}\b")
 _SHORT_RE = re.compile(r"\b(?:short|quick|brief)\b(?!\s+of)")
 _LONG_RE = re.compile(r"(?<!as )(?<!so )(?<!how )\blong(?:er)?\b(?!\s+(?:time|while|ago|as|day|years?|way|arms?))")
 _EXPERIENCE_RE = re.compile(
-    rf"(?<!last )\b{_NUM}\s+(years?|yrs|months?|weeks?)\b(?!\s+old)"
+    rf"(?<!last )(?<!once )(?<!twice )(?<!times )(?<!per )\b{_NUM}\s*(years?|yrs|months?|weeks?)\b(?!\s+old)"
 )
 _FOR_YEARS_RE = re.compile(r"\b(?:for|many|several) years\b|\byears of (?:dancing|experience|bachata|practice)\b")
 
@@ -151,7 +160,7 @@ def _extract_numbers(text: str, notes: list[str]) -> tuple[str, float | None, fl
 
     durations: list[float] = []
     for match in _CLOCK_RE.finditer(text):
-        durations.append(int(match.group(1)) * 60 + int(match.group(2)))
+        durations.append(float(int(match.group(1)) * 60 + int(match.group(2))))
         text = _blank(text, match.start(), match.end())
     for pattern, seconds in _HALF_MINUTE_RES:
         for match in pattern.finditer(text):
@@ -262,10 +271,12 @@ def _semantic_spans(
     similarity = vectors @ matrix.T
     found: list[tuple[_Span, int, int, float]] = []
     for row, (_, first, last) in enumerate(phrases):
-        best = int(similarity[row].argmax())
+        order = np.argsort(similarity[row])[::-1]
+        best = int(order[0])
         kind, label = labels[best]
         score = float(similarity[row, best])
-        if score >= SEMANTIC_THRESHOLD[kind]:
+        runner_up = next((float(similarity[row, j]) for j in order[1:] if labels[j] != labels[best]), 0.0)
+        if score >= SEMANTIC_THRESHOLD[kind] and score - runner_up >= SEMANTIC_MARGIN:
             span = _Span(tokens[first][1], tokens[last][2], kind, label, 1, "model")
             found.append((span, first, last, score))
     # A bigram and its own unigram may both match: keep the better-scoring reading.
@@ -278,6 +289,10 @@ def _semantic_spans(
 
 
 # --------------------------------------------------------------------------- scope
+
+
+def _scope_ends(state: dict[str, Any], breaks_list: bool) -> bool:
+    return (state["bound"] and breaks_list) or state["age"] > PENDING_SCOPE_TOKENS
 
 
 def _mentions(text: str, encoder: Any) -> tuple[list[_Mention], bool]:
@@ -343,9 +358,10 @@ def _mentions(text: str, encoder: Any) -> tuple[list[_Mention], bool]:
                 state["age"] += 1
             # Once bound, a scope runs only over connectors ("no turns or dips"); unbound,
             # it waits a few words for its mention ("don't give me anything with dips").
-            if negation and ((negation["bound"] and word not in CONNECTORS) or negation["age"] > PENDING_SCOPE_TOKENS):
+            if negation and _scope_ends(negation, word not in CONNECTORS):
                 negation = None
-            if quantity and ((quantity["bound"] and word not in CONNECTORS) or quantity["age"] > PENDING_SCOPE_TOKENS):
+            # "a"/"an" start a new, singular mention: "multiple spins and a dip" is one dip.
+            if quantity and _scope_ends(quantity, word not in CONNECTORS or word in ("a", "an")):
                 quantity = None
         i += 1
     return mentions, used_model
@@ -490,12 +506,13 @@ def evaluate(path: str | Path, *, encoder: Any = None) -> dict[str, Any]:
                 totals[key] += 1
             else:
                 wrong.append(key)
-        want = {(e, "include") for e in expected.get("include", {})} | {(e, "exclude") for e in expected.get("exclude", [])}
+        excluded = {(e, "exclude") for e in expected.get("exclude", [])}
+        want = {(e, "include") for e in expected.get("include", {})} | excluded
         have = {(e, "include") for e in got.include} | {(e, "exclude") for e in got.exclude}
         true_pos += len(want & have)
         false_pos += len(have - want)
         false_neg += len(want - have)
-        want_strict = set(expected.get("include", {}).items()) | {(e, "exclude") for e in expected.get("exclude", [])}
+        want_strict = set(expected.get("include", {}).items()) | excluded
         have_strict = set(got.include.items()) | {(e, "exclude") for e in got.exclude}
         strict_tp += len(want_strict & have_strict)
         strict_fp += len(have_strict - want_strict)

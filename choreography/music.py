@@ -36,16 +36,20 @@ SILENCE_PEAK = 1e-3
 # Pulse clarity (autocorrelation of the onset envelope at the beat period) under which the
 # beat is too weak to track, and a constant-tempo grid is used instead.
 MIN_PULSE_CLARITY = 0.12
+# Onset strength (mean dB rise over mel bands) that the loudest tenth of frames must reach for a pulse.
+MIN_ONSET_STRENGTH = 0.5
 # Onset-strength peaks (as librosa centres them) lag the attack by 25-30 ms on sharp attacks,
 # measured on the demo songs; beats are moved back by this much.
 BEAT_OFFSET_S = 0.027
 ENERGY_CURVE_STEP_S = 0.5
 
-# Templates over counts 1..8 (index 0 = the "1") of where each feature should be strong.
-_BASS_TEMPLATE = np.array([1.0, -0.5, 0.3, -0.5, 1.0, -0.5, 0.3, -0.5])
-_ACCENT_TEMPLATE = np.array([-0.3, -0.3, -0.3, 1.0, -0.3, -0.3, -0.3, 1.0])
-_CHORD_CHANGE_TEMPLATE = np.array([1.0, -0.2, -0.2, -0.2, 0.2, -0.2, -0.2, -0.2])
-_TEMPLATE_WEIGHTS = {"bass": 1.0, "accent": 1.0, "chord": 1.0}
+# Where each feature should be strong over counts 1..8 (index 0 = the "1"). Bass and accent
+# find the phase within 4 counts; only the chord change tells the 1 from the 5.
+_PHASE_TEMPLATES: dict[str, np.ndarray] = {
+    "bass": np.array([1.0, -0.5, 0.3, -0.5, 1.0, -0.5, 0.3, -0.5]),
+    "accent": np.array([-0.3, -0.3, -0.3, 1.0, -0.3, -0.3, -0.3, 1.0]),
+    "chord": np.array([1.0, -0.2, -0.2, -0.2, 0.2, -0.2, -0.2, -0.2]),
+}
 
 
 @dataclass
@@ -108,14 +112,15 @@ def decode_audio(path: str | Path, *, sr: int = ANALYSIS_SR, max_duration_s: flo
     try:
         container = av.open(str(path), mode="r")
     except (av.FFmpegError, ValueError, OSError) as exc:
-        raise AudioError(f"{name} is not an audio file that can be read ({exc}).") from exc
+        raise AudioError(f"{name} is not an audio file that can be read ({_reason(exc)}).") from exc
     too_long = AudioError(f"{name} is longer than the {max_duration_s:g} s limit for a song.")
     with container:
         if not container.streams.audio:
             raise AudioError(f"{name} has no audio track.")
         stream = container.streams.audio[0]
         # The container's duration is a cheap first check; the decoded length is the real one.
-        if container.duration is not None and container.duration / 1e6 > max_duration_s + 1.0:
+        declared_s = container.duration / 1e6 if container.duration else None
+        if declared_s is not None and declared_s > max_duration_s + 1.0:
             raise too_long
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
         chunks: list[np.ndarray] = []
@@ -132,13 +137,23 @@ def decode_audio(path: str | Path, *, sr: int = ANALYSIS_SR, max_duration_s: flo
             for resampled in resampler.resample(None):
                 chunks.append(resampled.to_ndarray().reshape(-1))
         except (av.FFmpegError, ValueError) as exc:
-            raise AudioError(f"{name} is corrupt and could not be decoded ({exc}).") from exc
+            raise AudioError(f"{name} is corrupt and could not be decoded ({_reason(exc)}).") from exc
     samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, dtype=np.float32)
     if len(samples) == 0:
         raise AudioError(f"{name} contains no audio that could be decoded.")
     if len(samples) > limit:
         raise too_long
+    # A cut-off download decodes without an error but stops early. The declared length of a
+    # variable-bitrate mp3 is only an estimate, hence the wide margin.
+    if declared_s is not None and len(samples) / sr < 0.5 * declared_s - 1.0:
+        decoded_s = len(samples) / sr
+        raise AudioError(f"{name} is truncated: it should last {declared_s:.0f} s but only {decoded_s:.0f} s decode.")
     return samples, sr
+
+
+def _reason(exc: Exception) -> str:
+    # FFmpeg's message without the file's path on the server.
+    return str(getattr(exc, "strerror", None) or exc)
 
 
 # ---------------------------------------------------------------- analysis
@@ -164,7 +179,10 @@ def _estimate_tempo(onset_env: np.ndarray, fps: float) -> tuple[float, float]:
     The score of a period also counts its multiples (2, 4 and 8 beats), which rewards the
     beat level of a music built on 8-counts over the eighth-note or off-beat level.
     """
-    x = onset_env - onset_env.mean()
+    from scipy.ndimage import uniform_filter1d
+
+    # Remove the slow swell of the envelope (a fading pad, a crescendo): only pulses may count.
+    x = onset_env - uniform_filter1d(onset_env, size=int(1.5 * fps), mode="nearest")
     n = len(x)
     spectrum = np.fft.rfft(x, 2 * n)
     ac = np.fft.irfft(np.abs(spectrum) ** 2)[:n]
@@ -181,11 +199,23 @@ def _estimate_tempo(onset_env: np.ndarray, fps: float) -> tuple[float, float]:
     return float(bpms[best]), float(max(at(1)[best], 0.0))
 
 
-def _track_beats(onset_env: np.ndarray, sr: int, bpm: float) -> np.ndarray:
+def _local_tempo(beat_frames: np.ndarray, n_frames: int, fps: float) -> np.ndarray:
+    """Tempo per frame from a first pass of beats, so a second pass follows a band that drifts.
+
+    A median over 9 intervals ignores a single skipped or doubled beat of the first pass."""
+    from scipy.ndimage import median_filter
+
+    intervals = median_filter(np.diff(beat_frames) / fps, size=9, mode="nearest")
+    centres = (beat_frames[:-1] + beat_frames[1:]) / 2
+    curve = np.interp(np.arange(n_frames), centres, 60.0 / intervals)
+    return np.clip(curve, 0.9 * MIN_BPM, 1.1 * MAX_BPM)
+
+
+def _track_beats(onset_env: np.ndarray, sr: int, bpm: float | np.ndarray, tightness: float) -> np.ndarray:
     import librosa
 
     frames = librosa.beat.beat_track(
-        onset_envelope=onset_env, sr=sr, hop_length=HOP, bpm=bpm, tightness=400, trim=True, units="frames"
+        onset_envelope=onset_env, sr=sr, hop_length=HOP, bpm=bpm, tightness=tightness, trim=True, units="frames"
     )[1]
     return np.asarray(frames, dtype=int)
 
@@ -224,22 +254,53 @@ def _extend(positions: np.ndarray, onset_env: np.ndarray, start_frame: int, end_
     strength = np.array([onset_env[max(0, int(p) - 1) : int(p) + 3].max() for p in positions])
     threshold = 0.4 * float(np.median(strength))
     beats = list(positions)
+
+    def peak_near(predicted: float) -> float | None:
+        low, high = max(0, int(round(predicted)) - 2), min(last, int(round(predicted)) + 2)
+        if high <= low or predicted < start_frame - 2 or predicted > min(end_frame, last) + 1:
+            return None
+        if onset_env[low : high + 1].max() < threshold:
+            return None
+        return float(_refine(np.array([low + int(np.argmax(onset_env[low : high + 1]))]), onset_env)[0])
+
     for direction in (-1, 1):
         while len(beats) >= 5:
             edge = beats[0] if direction < 0 else beats[-1]
             inner = beats[:5] if direction < 0 else beats[-5:]
-            predicted = edge + direction * float(np.median(np.diff(inner)))
-            if predicted < start_frame - 2 or predicted > min(end_frame, last) + 1:
-                break
-            low, high = max(0, int(round(predicted)) - 2), min(last, int(round(predicted)) + 2)
-            if high <= low or onset_env[low : high + 1].max() < threshold:
-                break
-            found = float(_refine(np.array([low + int(np.argmax(onset_env[low : high + 1]))]), onset_env)[0])
+            period = float(np.median(np.diff(inner)))
+            found = [peak_near(edge + direction * period)]
+            if found[0] is None:
+                # One weak beat (a held chord, a breath) does not end the grid if the next is clear.
+                after = peak_near(edge + 2 * direction * period)
+                if after is None:
+                    break
+                found = [edge + direction * period, after]
             if direction < 0:
-                beats.insert(0, found)
+                beats[:0] = found[::-1]
             else:
-                beats.append(found)
+                beats.extend(found)
     return np.array(beats)
+
+
+def _beat_grid(onset_env: np.ndarray, sr: int, start_frame: int, end_frame: int) -> tuple[np.ndarray | None, float]:
+    """Beat positions (fractional frames) and the mean tempo; positions None where no pulse is clear,
+    with the tempo a constant grid should then use."""
+    fps = sr / HOP
+    tempo_estimate, clarity = _estimate_tempo(onset_env[start_frame:end_frame], fps)
+    # A pad or a drone has almost no onsets at all; its autocorrelation would be of rounding noise.
+    has_onsets = float(np.percentile(onset_env, 90)) >= MIN_ONSET_STRENGTH
+    fallback_tempo = tempo_estimate if clarity >= 0.05 and has_onsets else 120.0
+    if clarity < MIN_PULSE_CLARITY or not has_onsets:
+        return None, fallback_tempo
+    # A loose first pass at one tempo, then a tight one that follows the local tempo it found.
+    beat_frames = _track_beats(onset_env, sr, tempo_estimate, tightness=100)
+    if len(beat_frames) < COUNTS_PER_PHRASE:
+        return None, fallback_tempo
+    beat_frames = _track_beats(onset_env, sr, _local_tempo(beat_frames, len(onset_env), fps), tightness=400)
+    if len(beat_frames) < COUNTS_PER_PHRASE:
+        return None, fallback_tempo
+    positions = _extend(_refine(beat_frames, onset_env), onset_env, start_frame, end_frame)
+    return positions, _tempo_from_beats(positions / fps)
 
 
 def _tempo_from_beats(beat_times: np.ndarray) -> float:
@@ -261,11 +322,25 @@ def _constant_grid(onset_env: np.ndarray, fps: float, bpm: float, start_frame: i
     return np.arange(start_frame + best_offset, end_frame, period)
 
 
+def _band_power(power: np.ndarray, freqs: np.ndarray, low: float, high: float) -> np.ndarray:
+    # Linear power, not decibels: a louder bass note on 1 should count for more than one on 3.
+    return power[(freqs >= low) & (freqs < high)].sum(axis=0)
+
+
 def _band_flux(power: np.ndarray, freqs: np.ndarray, low: float, high: float) -> np.ndarray:
-    band = power[(freqs >= low) & (freqs < high)].sum(axis=0)
-    log_band = np.log1p(band / (np.median(band) + 1e-10))
-    flux = np.maximum(np.diff(log_band, prepend=log_band[0]), 0.0)
-    return flux
+    """Rise of magnitude per frequency bin, summed over the band: the attack of an accent.
+
+    Per bin, so a steady guira scrape does not mask a bongo slap in other bins; linear, so
+    the louder slap on the tap outweighs the softer martillo strokes."""
+    magnitude = np.sqrt(power[(freqs >= low) & (freqs < high)])
+    return np.maximum(np.diff(magnitude, axis=1, prepend=magnitude[:, :1]), 0.0).sum(axis=0)
+
+
+def _locally_normalised(values: np.ndarray, span: int = 16) -> np.ndarray:
+    # Divided by a running mean over about two phrases, so quiet verses weigh as much as the mambo.
+    from scipy.ndimage import uniform_filter1d
+
+    return values / (uniform_filter1d(values, size=min(span, len(values)), mode="nearest") + 1e-10)
 
 
 def _at_beats(feature: np.ndarray, beat_frames: np.ndarray, before: int = 1, after: int = 2) -> np.ndarray:
@@ -282,25 +357,24 @@ def _zscore(values: np.ndarray) -> np.ndarray:
 
 def _phase_scores(features: dict[str, np.ndarray]) -> np.ndarray:
     """Score of each of the 8 phases: phase p means beat p (and p+8, ...) is a "1"."""
-    templates = {"bass": _BASS_TEMPLATE, "accent": _ACCENT_TEMPLATE, "chord": _CHORD_CHANGE_TEMPLATE}
     scores = np.zeros(COUNTS_PER_PHRASE)
     for name, values in features.items():
         n = len(values) - len(values) % COUNTS_PER_PHRASE
         if n < COUNTS_PER_PHRASE:
             continue
         by_position = _zscore(values)[:n].reshape(-1, COUNTS_PER_PHRASE).mean(axis=0)
-        template = templates[name] - templates[name].mean()
+        template = _PHASE_TEMPLATES[name] - _PHASE_TEMPLATES[name].mean()
         template /= np.linalg.norm(template)
         for phase in range(COUNTS_PER_PHRASE):
             # With phase p, beat index i sits on count (i - p) mod 8.
-            scores[phase] += _TEMPLATE_WEIGHTS[name] * float(np.dot(np.roll(template, phase), by_position))
+            scores[phase] += float(np.dot(np.roll(template, phase), by_position))
     return scores
 
 
 def _chord_change(chroma: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
     """How much the harmony changes at each beat: the 4 beats before against the 4 after."""
     bounds = np.append(beat_frames, chroma.shape[1])
-    per_beat = np.stack([chroma[:, a:max(b, a + 1)].mean(axis=1) for a, b in zip(bounds[:-1], bounds[1:])], axis=1)
+    per_beat = np.stack([chroma[:, a : max(b, a + 1)].mean(axis=1) for a, b in zip(bounds[:-1], bounds[1:])], axis=1)
     per_beat /= np.linalg.norm(per_beat, axis=0, keepdims=True) + 1e-9
     n = per_beat.shape[1]
     change = np.zeros(n)
@@ -350,34 +424,22 @@ def analyze_audio(samples: np.ndarray, sr: int) -> SongAnalysis:
     start_frame, end_frame = int(audible[0]), int(audible[-1]) + 1
 
     notes: list[str] = []
-    tempo_estimate, clarity = _estimate_tempo(onset_env[start_frame:end_frame], fps)
+    beat_positions, tempo = _beat_grid(onset_env, sr, start_frame, end_frame)
     confidence = "high"
-    beat_frames = np.zeros(0, dtype=int)
-    if clarity >= MIN_PULSE_CLARITY:
-        beat_frames = _track_beats(onset_env, sr, tempo_estimate)
-    if len(beat_frames) >= COUNTS_PER_PHRASE:
-        tempo = _tempo_from_beats(beat_frames / fps)
-        if abs(tempo - tempo_estimate) > 0.3 and MIN_BPM <= tempo <= MAX_BPM:
-            beat_frames = _track_beats(onset_env, sr, tempo)
-            tempo = _tempo_from_beats(beat_frames / fps)
-        beat_positions = _extend(_refine(beat_frames, onset_env), onset_env, start_frame, end_frame)
-        tempo = _tempo_from_beats(beat_positions / fps)
-        beat_frames = np.round(beat_positions).astype(int)
-    else:
+    if beat_positions is None:
         # No trackable pulse: a constant-tempo grid keeps the song usable, flagged as a guess.
         confidence = "low"
         notes.append("No clear beat: a constant tempo grid was used.")
-        tempo = tempo_estimate if clarity > 0.02 else 120.0
         beat_positions = _constant_grid(onset_env, fps, tempo, start_frame, end_frame)
-        beat_frames = np.round(beat_positions).astype(int).clip(0, len(onset_env) - 1)
-    beat_times = beat_positions / fps - BEAT_OFFSET_S
+    beat_frames = np.round(beat_positions).astype(int).clip(0, len(onset_env) - 1)
+    beat_times = np.maximum(beat_positions / fps - BEAT_OFFSET_S, 0.0)
     if len(beat_times) < COUNTS_PER_PHRASE:
         raise AudioError("The song is too short: it holds less than one 8-count phrase.")
 
-    chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=N_FFT, hop_length=HOP)
+    chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=N_FFT, hop_length=HOP, tuning=0.0)
     features = {
-        "bass": _at_beats(_band_flux(power, freqs, 30.0, 200.0), beat_frames),
-        "accent": _at_beats(_band_flux(power, freqs, 1500.0, 8000.0), beat_frames),
+        "bass": _locally_normalised(_at_beats(_band_power(power, freqs, 30.0, 200.0), beat_frames)),
+        "accent": _locally_normalised(_at_beats(_band_flux(power, freqs, 1500.0, 8000.0), beat_frames)),
         "chord": _chord_change(chroma, beat_frames),
     }
     scores = _phase_scores(features)

@@ -88,6 +88,9 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
             for m in moves
         ],
     }
+    alternatives = routine_services.routine_alternatives(routine=routine) if owner_view else {}
+    for move in moves:
+        move.alternatives = alternatives.get(move.order, [])
     return {"routine": routine, "moves": moves, "player": player, "rename_form": RenameForm(initial={"title": routine.title})}
 
 

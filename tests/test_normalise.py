@@ -17,12 +17,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from PIL import Image
 
 from choreography import clipformat
 from choreography.errors import MediaError
 from choreography.media.features import motion_features
 from choreography.media.normalise import PTS_SLACK_S, _Letterbox, make_thumbnail, normalise_clip, phrases_in
-from choreography.media.probe import is_canonical, probe_video
+from choreography.media.probe import frame_rotation, is_canonical, probe_video
 
 BPM = 240.0
 PHRASE_S = 8 * 60 / BPM  # 2 s
@@ -137,7 +138,8 @@ def assert_canonical(path: Path, *, frames: int) -> list[av.VideoFrame]:
     assert stream["rate"] == clipformat.FPS
     assert not stream["audio"]
     assert len(decoded) == frames
-    assert decoded[0].key_frame
+    # Keyframes exactly every second, from frame 0 (no scene-cut extras): clips can be cut and joined there.
+    assert [index for index, frame in enumerate(decoded) if frame.key_frame] == list(range(0, frames, clipformat.GOP))
     assert all(frame.rotation == 0 for frame in decoded[:1])
     # Constant rate: one frame every 1/30 s exactly.
     times = [frame.pts * stream["time_base"] for frame in decoded]
@@ -239,6 +241,18 @@ class TestNormalise:
         left = (clipformat.WIDTH - 406) // 4 * 2
         assert close_to(pixel(decoded[0], 30, left + 30), RED)
         assert close_to(pixel(decoded[0], clipformat.HEIGHT - 30, left + 30), GREEN)
+        with Image.open(make_thumbnail(src, tmp_path / "thumb.jpg", at_s=0.0, width=180)) as thumb:
+            assert thumb.size == (180, 320)
+            assert close_to(np.array(thumb.getpixel((10, 10))), RED)
+
+    def test_old_rotate_tag_counts_clockwise(self) -> None:
+        class Unflagged:
+            rotation = 0
+
+        class Tagged:
+            metadata = {"rotate": "90"}
+
+        assert frame_rotation(Unflagged(), Tagged()) == 270
 
     @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
     def test_letterbox_turns_each_rotation_upright(self, rotation: int) -> None:
@@ -303,8 +317,6 @@ class TestNormalise:
         assert phrases_in(3.9, bpm=120, count1_s=0.0) == 0
 
     def test_thumbnail(self, portrait: tuple[Path, Path], tmp_path: Path) -> None:
-        from PIL import Image
-
         thumb = make_thumbnail(portrait[1], tmp_path / "thumb.jpg", width=160)
         with Image.open(thumb) as image:
             assert image.format == "JPEG" and image.size == (160, 90)

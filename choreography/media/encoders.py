@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from fractions import Fraction
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,8 @@ def nvenc_available() -> bool:
         context = av.CodecContext.create(NVENC, "w")
         context.width, context.height = 256, 144
         context.pix_fmt = "yuv420p"
-        context.framerate = 30
-        context.time_base = "1/30"
+        context.framerate = Fraction(30, 1)
+        context.time_base = Fraction(1, 30)
         context.open()
         frame = av.VideoFrame.from_ndarray(np.zeros((144, 256, 3), dtype=np.uint8), format="rgb24")
         frame = frame.reformat(format="yuv420p")

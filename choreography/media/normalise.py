@@ -65,15 +65,15 @@ def normalise_clip(
     from choreography.media.encoders import pick_encoder
 
     if not (math.isfinite(bpm) and bpm > 0):
-        raise MediaError(f"the tempo must be a positive number of BPM, not {bpm}")
+        raise MediaError(f"The tempo must be a positive number of BPM, not {bpm}.")
     if not (math.isfinite(count1_s) and count1_s >= 0):
-        raise MediaError(f"count 1 must be at or after the start of the clip, not at {count1_s} s")
+        raise MediaError(f"Count 1 must be at or after the start of the clip, not at {count1_s} s.")
     info = probe_video(src, max_bytes=max_bytes, max_duration_s=max_duration_s)
     phrases = phrases_in(info.duration_s, bpm=bpm, count1_s=count1_s)
     if phrases < 1:
         raise MediaError(
-            f"clip too short for one 8-count phrase at {bpm:g} BPM after count 1 at {count1_s:g} s "
-            f"(the clip lasts {info.duration_s:.2f} s)"
+            f"The clip is too short for one 8-count phrase at {bpm:g} BPM after count 1 at {count1_s:g} s "
+            f"(it lasts {info.duration_s:.2f} s)."
         )
     counts = phrases * COUNTS_PER_PHRASE
     frames = clipformat.frames_for_counts(counts, bpm)
@@ -105,7 +105,7 @@ def make_thumbnail(
             if frame.pts is not None and float((frame.pts - start_pts) * stream.time_base) >= target_s - PTS_SLACK_S:
                 break
         if chosen is None:
-            raise MediaError("no picture could be decoded for the thumbnail")
+            raise MediaError("No picture could be decoded for the thumbnail.")
         rotation = frame_rotation(chosen, stream)
         display_w, display_h = _rotated(chosen.width, chosen.height, rotation)
         height = max(2, round(width * display_h / display_w))
@@ -138,7 +138,7 @@ def _transcode(src: Path, dst: Path, *, start_s: float, frames: int, encoder: st
     finally:
         output.close()
     if written != frames:
-        raise MediaError(f"normalising produced {written} frames instead of {frames}")
+        raise MediaError(f"Normalising produced {written} frames instead of {frames}.")
 
 
 def _frames_at_output_times(container: Any, stream: Any, *, start_s: float, frames: int) -> Iterator[Any]:
@@ -170,12 +170,12 @@ def _frames_at_output_times(container: Any, stream: Any, *, start_s: float, fram
             return
         shown, shown_s = frame, frame_s
     if shown is None:
-        raise MediaError("the video is damaged or cut short: no picture could be decoded from it")
+        raise MediaError("The video is damaged or cut short: no picture could be decoded from it.")
     last_needed_s = start_s + (frames - 1) * period
     if emitted < frames and shown_s + END_SLACK_S < last_needed_s:
         raise MediaError(
-            f"the video stops at {shown_s:.2f} s, before the end of its last phrase at {last_needed_s:.2f} s "
-            "(is the file cut short?)"
+            f"The video stops at {shown_s:.2f} s, before the end of its last phrase at {last_needed_s:.2f} s "
+            "(is the file cut short?)."
         )
     # The last source frame stays on screen until the clip ends.
     while emitted < frames:
@@ -271,7 +271,7 @@ def _atomic_output(dst: Path, *, suffix: str) -> Iterator[Path]:
         dst.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=suffix, dir=dst.parent)
     except OSError as exc:
-        raise MediaError(f"cannot write the normalised file: {exc.strerror}") from exc
+        raise MediaError(f"Cannot write the normalised file: {exc.strerror}.") from exc
     os.close(handle)
     tmp = Path(name)
     try:
@@ -279,7 +279,7 @@ def _atomic_output(dst: Path, *, suffix: str) -> Iterator[Path]:
         os.replace(tmp, dst)
     except (av.error.FFmpegError, OSError) as exc:
         tmp.unlink(missing_ok=True)
-        raise MediaError(f"cannot write the normalised file: {exc}") from exc
+        raise MediaError(f"Cannot write the normalised file: {exc}.") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -77,11 +77,11 @@ def probe_video(
     try:
         size_bytes = path.stat().st_size
     except OSError as exc:
-        raise MediaError(f"cannot read the uploaded file: {exc.strerror}") from exc
+        raise MediaError(f"Cannot read the uploaded file: {exc.strerror}.") from exc
     if size_bytes == 0:
-        raise MediaError("the uploaded file is empty")
+        raise MediaError("The uploaded file is empty.")
     if max_bytes is not None and size_bytes > max_bytes:
-        raise MediaError(f"the video is {_megabytes(size_bytes)}; the limit is {_megabytes(max_bytes)}")
+        raise MediaError(f"The video is {_megabytes(size_bytes)}; the limit is {_megabytes(max_bytes)}.")
 
     with open_video(path) as (container, stream):
         packet_pts, first_frame = _scan_start(container, stream)
@@ -90,7 +90,7 @@ def probe_video(
             # Streams without a duration in their header (raw or streamed formats): count it.
             duration_s = _scan_duration_s(path)
         if max_duration_s is not None and duration_s > max_duration_s:
-            raise MediaError(f"the video is {duration_s:.0f} s long; the limit is {max_duration_s:.0f} s")
+            raise MediaError(f"The video is {duration_s:.0f} s long; the limit is {max_duration_s:g} s.")
 
         avg_rate = _rate(stream.average_rate) or _rate(stream.guessed_rate)
         frame_count = stream.frames or (round(duration_s * avg_rate) if avg_rate else len(packet_pts))
@@ -127,23 +127,23 @@ def open_video(path: str | os.PathLike[str]) -> Iterator[tuple[Any, Any]]:
     try:
         container = av.open(str(path), mode="r")
     except av.error.FFmpegError as exc:
-        raise MediaError("the file is not a video we can read (unknown format, or damaged)") from exc
+        raise MediaError("The file is not a video we can read (unknown format, or damaged).") from exc
     try:
         format_name = container.format.name
         # Cover art in a music file is a "video" stream of one picture: not a video.
         streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
         if not streams:
             kind = "an audio file" if container.streams.audio else "not a video"
-            raise MediaError(f"the file is {kind}: it has no video track")
+            raise MediaError(f"The file is {kind}: it has no video track.")
         if any(marker in format_name for marker in IMAGE_FORMATS):
-            raise MediaError("the file is a still image, not a video")
+            raise MediaError("The file is a still image, not a video.")
         stream = streams[0]
         # Frame threads let the decoder use both cores on large sources.
         stream.thread_type = "AUTO"
         try:
             yield container, stream
         except av.error.FFmpegError as exc:
-            raise MediaError(f"the video is damaged and cannot be decoded ({exc.strerror or exc})") from exc
+            raise MediaError(f"The video is damaged and cannot be decoded ({exc.strerror or exc}).") from exc
     finally:
         container.close()
 
@@ -185,7 +185,7 @@ def _scan_start(container: Any, stream: Any) -> tuple[list[int], Any]:
         frames = stream.decode(None)
         first_frame = frames[0] if frames else None
     if first_frame is None:
-        raise MediaError("the video is damaged or cut short: no picture could be decoded from it")
+        raise MediaError("The video is damaged or cut short: no picture could be decoded from it.")
     return packet_pts, first_frame
 
 
@@ -213,7 +213,7 @@ def _scan_duration_s(path: Path) -> float:
             first = packet.pts if first is None else min(first, packet.pts)
             last = end if last is None else max(last, end)
         if first is None or not stream.time_base:
-            raise MediaError("the video's length cannot be read")
+            raise MediaError("The video's length cannot be read.")
         return float((last - first) * stream.time_base)
 
 

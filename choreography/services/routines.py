@@ -188,14 +188,73 @@ def routine_set_shared(*, routine: Routine, shared: bool) -> Routine:
     return routine
 
 
+def _stored_plan(routine: Routine):
+    """The routine's blueprint as the planner sees it, with the context needed to edit it."""
+    from choreography.domain import RoutineRequest
+    from choreography.generation import effective_level, phrases_of
+    from choreography.planner import Blueprint, PlannedMove
+    from choreography.search import catalog_snapshot
+
+    rows = list(routine.moves.select_related("move"))
+    blueprint = Blueprint(
+        entries=[
+            PlannedMove(
+                slug=row.move.slug, name=row.move.name, level=row.move.level, elements=tuple(row.move.elements),
+                first_phrase=row.first_phrase, phrase_count=row.phrase_count, start_s=row.start_s, end_s=row.end_s,
+                counts=row.counts, start_position=row.start_position, end_position=row.end_position,
+                reason=row.reason, locked=row.locked,
+            )
+            for row in rows
+        ]
+    )
+    request = RoutineRequest.from_dict(routine.request or {})
+    level = effective_level(request.level, routine.level)[0]
+    context = {
+        "moves": catalog_snapshot().moves,
+        "request": request,
+        "dancer_level": level,
+        "phrases": phrases_of(routine.song.analysis or {}),
+    }
+    return rows, blueprint, context
+
+
+def routine_alternatives(*, routine: Routine, limit: int = 5) -> dict[int, list[tuple[str, str, str]]]:
+    """For each move of a ready routine: other moves that fit its neighbours, as (slug, name, reason)."""
+    from choreography import planner
+
+    if routine.status != Routine.Status.READY or not routine.request:
+        return {}
+    rows, blueprint, context = _stored_plan(routine)
+    names = {slug: spec.name for slug, spec in context["moves"].items()}
+    return {
+        row.order: [
+            (slug, names.get(slug, slug), reason)
+            for slug, reason in planner.alternatives(blueprint, index, limit=limit, **context)
+        ]
+        for index, row in enumerate(rows)
+    }
+
+
 @transaction.atomic
 def routine_swap_move(*, routine: Routine, order: int, slug: str) -> Routine:
-    """Put another move at one place of the routine (it must fit its neighbours) and re-render."""
-    from choreography.generation import swap_in_blueprint
+    """Put another move at one place of the routine (it must fit its neighbours), lock it, and re-render."""
+    from choreography import planner
+    from choreography.models import Move
+    from choreography.search import catalog_snapshot
 
     if routine.status != Routine.Status.READY:
         raise ChoreographyError("Wait until the routine is ready before changing it.")
-    swap_in_blueprint(routine=routine, order=order, slug=slug)
+    rows, blueprint, context = _stored_plan(routine)
+    index = next((i for i, row in enumerate(rows) if row.order == order), None)
+    if index is None:
+        raise ChoreographyError("That move is not in this routine.")
+    swapped = planner.swap_move(blueprint, index, slug, **context).entries[index]
+    row = rows[index]
+    row.move = Move.objects.get(slug=slug)
+    row.clip_id = catalog_snapshot().clips[slug].clip_id
+    row.locked = True
+    row.reason = swapped.reason[:300]
+    row.save(update_fields=["move", "clip", "locked", "reason"])
     return _queue_rerender(routine, keep="all")
 
 

@@ -1,0 +1,219 @@
+"""Instructional demo clips for catalog moves: the couple seen from above, encoded canonically.
+
+Each clip is exactly `frames_for_counts(move.counts, bpm)` frames with count 1 on frame 0,
+written in the canonical format (clipformat) so routine assembly can copy its packets.
+Heavy imports (av, PIL) stay inside this package: importing the catalog data does not
+load them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from choreography import clipformat
+from choreography.catalog.spec import MoveSpec
+from choreography.errors import MediaError
+
+logger = logging.getLogger(__name__)
+
+# Bump when the drawing or the motion rules change: render_catalog re-renders stale clips.
+RENDERER_VERSION = "1"
+MANIFEST_NAME = "manifest.json"
+# The drawings are flat colours that compress well: a fast preset keeps the whole catalog
+# under two minutes on two cores, and a slightly lower CRF keeps the text crisp.
+PRESET = "veryfast"
+CRF = 22
+
+
+@dataclass(frozen=True)
+class RenderedClip:
+    path: Path
+    frames: int
+    counts: int
+    bpm: float
+
+
+def clip_path(out_dir: Path | str, move: MoveSpec) -> Path:
+    return Path(out_dir) / f"{move.slug}.mp4"
+
+
+def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM) -> str:
+    """Changes whenever what a move's clip shows would change."""
+    payload = json.dumps({"move": move.to_dict(), "bpm": bpm, "renderer": RENDERER_VERSION}, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def render_move_clip(
+    move: MoveSpec, out_path: Path | str, *, bpm: float = clipformat.RECORDED_BPM, threads: int = 0
+) -> RenderedClip:
+    """Render one move's demo clip to out_path (atomically: a temp file, then os.replace)."""
+    from choreography.catalog.render.draw import background, draw_frame
+    from choreography.catalog.render.motion import Choreography, plan_motion
+
+    frames = clipformat.frames_for_counts(move.counts, bpm)
+    choreo = Choreography(plan_motion(move))
+    base = background(move.name, move.level, move.counts, move.styles, bpm)
+    beats_per_frame = bpm / 60.0 / clipformat.FPS
+    _encode(out_path, frames, lambda index: draw_frame(base, choreo, index * beats_per_frame), threads=threads)
+    return RenderedClip(path=Path(out_path), frames=frames, counts=move.counts, bpm=bpm)
+
+
+def render_get_ready_clip(
+    out_path: Path | str, *, seconds: float = 2.0, bpm: float = clipformat.RECORDED_BPM
+) -> RenderedClip:
+    """A canonical count-in clip ("Get ready... 5 6 7 8") played before a song's first 1.
+
+    The count-in is anchored on the clip's end: its last beat always shows "8", so a clip
+    trimmed from the front still leads straight into the "1".
+    """
+    from choreography.catalog.render.draw import get_ready_frame
+
+    frames = max(1, round(seconds * clipformat.FPS))
+    frames_per_beat = clipformat.FPS * 60.0 / bpm
+    cache: dict[int, object] = {}
+
+    def frame_at(index: int):  # noqa: ANN202 - a PIL image
+        beats_before_end = int((frames - index - 1) // frames_per_beat)
+        label = 8 - beats_before_end % 4
+        if label not in cache:
+            cache[label] = get_ready_frame(str(label))
+        return cache[label]
+
+    _encode(out_path, frames, frame_at)
+    return RenderedClip(path=Path(out_path), frames=frames, counts=round(frames / frames_per_beat), bpm=bpm)
+
+
+def _encode(out_path: Path | str, frames: int, frame_at: Callable[[int], object], *, threads: int = 0) -> None:
+    import av
+
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # Same directory, so os.replace is atomic: readers never see half a file.
+    handle, temp_name = tempfile.mkstemp(prefix=f".{out_path.stem}.", suffix=".mp4", dir=out_path.parent)
+    os.close(handle)
+    try:
+        with av.open(temp_name, mode="w", format="mp4") as container:
+            stream = clipformat.add_canonical_video_stream(container, preset=PRESET, crf=CRF)
+            if threads:
+                stream.codec_context.thread_count = threads
+            for index in range(frames):
+                frame = _yuv420p_frame(av, frame_at(index))
+                frame.pts = index
+                frame.time_base = stream.codec_context.time_base
+                container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+        os.replace(temp_name, out_path)
+    except Exception as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        if isinstance(exc, MediaError):
+            raise
+        raise MediaError(f"cannot render {out_path.name}: {exc}") from exc
+
+
+def _yuv420p_frame(av, image) -> object:  # noqa: ANN001 - av module, PIL image
+    """A yuv420p frame from an image whose channels already hold Y', Cb, Cr (see draw.yuv)."""
+    from PIL import Image
+
+    frame = av.VideoFrame(clipformat.WIDTH, clipformat.HEIGHT, clipformat.PIX_FMT)
+    frame.planes[0].update(image.getchannel(0).tobytes())
+    # 4:2:0 chroma: one sample per 2x2 block; the drawings' flat colours need no filtering.
+    chroma = image.resize((clipformat.WIDTH // 2, clipformat.HEIGHT // 2), Image.Resampling.NEAREST)
+    frame.planes[1].update(chroma.getchannel(1).tobytes())
+    frame.planes[2].update(chroma.getchannel(2).tobytes())
+    return frame
+
+
+def _render_job(move: MoveSpec, path: str, bpm: float, threads: int) -> tuple[str, int]:
+    clip = render_move_clip(move, path, bpm=bpm, threads=threads)
+    return move.slug, clip.frames
+
+
+def clips_to_render(
+    moves: Iterable[MoveSpec], out_dir: Path | str, *, bpm: float = clipformat.RECORDED_BPM, force: bool = False
+) -> list[MoveSpec]:
+    """The moves whose clip in out_dir is missing or stale (the manifest records another fingerprint)."""
+    out_dir = Path(out_dir)
+    manifest = _read_manifest(out_dir / MANIFEST_NAME)
+    todo = []
+    for move in moves:
+        recorded = manifest.get(move.slug)
+        stale = recorded is not None and recorded != move_fingerprint(move, bpm)
+        if force or stale or not clip_path(out_dir, move).exists():
+            todo.append(move)
+    return todo
+
+
+def render_catalog(
+    moves: Iterable[MoveSpec],
+    out_dir: Path | str,
+    *,
+    workers: int = 2,
+    bpm: float = clipformat.RECORDED_BPM,
+    force: bool = False,
+) -> dict[str, Path]:
+    """Render the clips that are missing (or stale) in out_dir; returns slug -> clip path for every move.
+
+    A second run with nothing changed renders nothing. The manifest (slug -> fingerprint)
+    is updated for every clip that was rendered, even when another one fails.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    moves = list(moves)
+    paths = {move.slug: clip_path(out_dir, move) for move in moves}
+    todo = clips_to_render(moves, out_dir, bpm=bpm, force=force)
+    manifest_path = out_dir / MANIFEST_NAME
+    manifest = _read_manifest(manifest_path)
+    for move in moves:
+        if move not in todo:
+            manifest[move.slug] = move_fingerprint(move, bpm)
+    # Longest first, so the pool does not end waiting on one long clip.
+    todo.sort(key=lambda move: (-move.counts, move.slug))
+    logger.info("rendering %d of %d demo clips into %s", len(todo), len(moves), out_dir)
+    failure: BaseException | None = None
+    if todo and workers > 1:
+        # One encoder thread per process: the processes already fill the cores.
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_render_job, move, str(paths[move.slug]), bpm, 1) for move in todo]
+            for move, future in zip(todo, futures, strict=True):
+                try:
+                    future.result()
+                except Exception as exc:  # keep what finished; report the first failure below
+                    failure = failure or exc
+                    continue
+                manifest[move.slug] = move_fingerprint(move, bpm)
+    else:
+        for move in todo:
+            try:
+                render_move_clip(move, paths[move.slug], bpm=bpm)
+            except Exception as exc:
+                failure = exc
+                break
+            manifest[move.slug] = move_fingerprint(move, bpm)
+    _write_manifest(manifest_path, manifest)
+    if failure is not None:
+        if isinstance(failure, MediaError):
+            raise failure
+        raise MediaError(f"rendering demo clips into {out_dir} failed: {failure}") from failure
+    return paths
+
+
+def _read_manifest(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {str(key): str(value) for key, value in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_manifest(path: Path, manifest: dict[str, str]) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n", encoding="utf-8")
+    os.replace(temp, path)

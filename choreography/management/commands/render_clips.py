@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from choreography import clipformat
+from choreography.errors import ChoreographyError
+
+
+class Command(BaseCommand):
+    help = "Render the instructional demo clip of every catalog move that has none yet (canonical format)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--out", type=Path, help="output folder (default MEDIA_ROOT/clips/demo)")
+        parser.add_argument("--workers", type=int, default=2, help="render processes (default 2)")
+        parser.add_argument("--only", nargs="+", metavar="SLUG", help="render only these moves")
+        parser.add_argument("--file", type=Path, help="another catalog file in the same format")
+        parser.add_argument("--force", action="store_true", help="render again even where a clip exists")
+
+    def handle(self, *args, **options):
+        # Heavy imports (PyAV, Pillow) only when the command runs.
+        from choreography.catalog.data import CATALOG_PATH, load_catalog
+        from choreography.catalog.render import clips_to_render, render_catalog, render_get_ready_clip
+        from choreography.services.catalog import DEMO_CLIP_FOLDER, GET_READY_CLIP
+
+        out_dir = options["out"] or Path(settings.MEDIA_ROOT) / DEMO_CLIP_FOLDER
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        try:
+            moves = load_catalog(options["file"] or CATALOG_PATH)
+            if options["only"]:
+                known = {move.slug for move in moves}
+                unknown = sorted(set(options["only"]) - known)
+                if unknown:
+                    raise CommandError(f"unknown move slug(s): {', '.join(unknown)}")
+                moves = [move for move in moves if move.slug in set(options["only"])]
+            todo = clips_to_render(moves, out_dir, force=options["force"])
+            started = time.perf_counter()
+            paths = render_catalog(moves, out_dir, workers=options["workers"], force=options["force"])
+            # Beside the clips when --out is given; else where routine assembly looks for it.
+            get_ready = out_dir / "get-ready.mp4" if options["out"] else Path(settings.MEDIA_ROOT) / GET_READY_CLIP
+            if options["force"] or not get_ready.exists():
+                render_get_ready_clip(get_ready)
+        except ChoreographyError as exc:
+            raise CommandError(str(exc)) from exc
+        elapsed = time.perf_counter() - started
+        frames = sum(clipformat.frames_for_counts(move.counts) for move in todo)
+        rate = f" ({frames} frames, {frames / elapsed:.0f} frames/s)" if todo and elapsed > 0 else ""
+        self.stdout.write(f"demo clips in {out_dir}: {len(paths)} moves, {len(todo)} rendered in {elapsed:.1f}s{rate}")

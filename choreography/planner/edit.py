@@ -1,0 +1,311 @@
+"""Editing a planned routine: alternatives for one move, swapping, re-planning, and the hard-rule check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from choreography import vocab
+from choreography.catalog.spec import MoveSpec
+from choreography.domain import Phrase, RoutineRequest
+from choreography.errors import PlanningError
+from choreography.planner.blueprint import Blueprint
+from choreography.planner.scoring import (
+    END_ANY,
+    MAX_USES,
+    W_ELEMENT_EXTRA,
+    W_ELEMENT_GOAL,
+    W_NEW_MOVE,
+    W_OVERUSE,
+    W_REPEAT_ADJACENT,
+    PlanContext,
+    build_context,
+    covered_phrase_count,
+    effective_level,
+    end_tier,
+    move_reason,
+    set_targets,
+)
+from choreography.planner.search import (
+    DEFAULT_BEAM_WIDTH,
+    backward,
+    best_tier,
+    build_grid,
+    plan_routine,
+    planned_move,
+    startable,
+)
+
+TIME_TOLERANCE_S = 1e-3
+Candidates = Sequence[Sequence[tuple[str, float]]] | None
+
+
+def _excluded(request: RoutineRequest) -> frozenset[str]:
+    return frozenset(element for element in request.exclude if element in vocab.ELEMENTS)
+
+
+def fit_problems(
+    blueprint: Blueprint,
+    entry_index: int,
+    spec: MoveSpec,
+    *,
+    moves: Mapping[str, MoveSpec],
+    level: str,
+    excluded: frozenset[str],
+) -> list[str]:
+    """Why `spec` cannot replace the entry at entry_index, its neighbours untouched (empty if it can)."""
+    entries = blueprint.entries
+    current = entries[entry_index]
+    problems: list[str] = []
+    if spec.level not in vocab.LEVEL_RANK or not vocab.level_allows(level, spec.level):
+        problems.append(f"{spec.name} is {spec.level}, above the {level} level")
+    if excluded.intersection(spec.elements):
+        clash = ", ".join(sorted(excluded.intersection(spec.elements)))
+        problems.append(f"{spec.name} has {clash}, which you excluded")
+    if spec.counts != current.counts:
+        problems.append(f"{spec.name} lasts {spec.counts} counts, not {current.counts}")
+    if entry_index == 0:
+        if spec.start_position not in vocab.START_POSITIONS:
+            problems.append(f"{spec.name} starts in {spec.start_position} position; a routine opens closed or open")
+    elif spec.start_position != entries[entry_index - 1].end_position:
+        problems.append(
+            f"{spec.name} starts in {spec.start_position} position, where the move before ends in "
+            f"{entries[entry_index - 1].end_position}"
+        )
+    if entry_index + 1 < len(entries):
+        if spec.end_position != entries[entry_index + 1].start_position:
+            problems.append(
+                f"{spec.name} ends in {spec.end_position} position, where the next move starts in "
+                f"{entries[entry_index + 1].start_position}"
+            )
+    else:
+        # The last move must end the routine at least as cleanly as the one it replaces.
+        replaced = moves.get(current.slug)
+        tier_now = end_tier(replaced) if replaced is not None else END_ANY
+        if end_tier(spec) > tier_now:
+            problems.append(f"{spec.name} does not end the routine as cleanly: the last move must be a finisher")
+    return problems
+
+
+def _local_score(context: PlanContext, blueprint: Blueprint, entry_index: int, move: int) -> float:
+    """How well a move would do in this slot: the planner's soft score, seen from its neighbours."""
+    entries = blueprint.entries
+    current = entries[entry_index]
+    spec = context.moves[move]
+    score = context.span_score(current.first_phrase, move)
+    neighbours = [entries[i].slug for i in (entry_index - 1, entry_index + 1) if 0 <= i < len(entries)]
+    if spec.slug in neighbours:
+        score -= W_REPEAT_ADJACENT
+    uses = sum(1 for i, entry in enumerate(entries) if i != entry_index and entry.slug == spec.slug)
+    score += W_NEW_MOVE if uses == 0 else -W_OVERUSE * max(0, uses + 1 - MAX_USES)
+    for goal in context.goals:
+        if goal.element not in spec.elements:
+            continue
+        others = sum(
+            entry.phrase_count for i, entry in enumerate(entries) if i != entry_index and goal.element in entry.elements
+        )
+        gain = min(current.phrase_count, max(0, goal.target - others))
+        score += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (current.phrase_count - gain)
+    return score
+
+
+def alternatives(
+    blueprint: Blueprint,
+    entry_index: int,
+    *,
+    moves: Mapping[str, MoveSpec],
+    request: RoutineRequest,
+    dancer_level: str,
+    phrases: Sequence[Phrase],
+    candidates: Candidates = None,
+    limit: int = 5,
+) -> list[tuple[str, str]]:
+    """Moves that could take the place of one entry without touching its neighbours, best first, with a reason."""
+    if not 0 <= entry_index < len(blueprint.entries):
+        raise PlanningError(f"The routine has no move number {entry_index + 1}.")
+    context = build_context(
+        request=request, phrases=phrases, dancer_level=dancer_level, candidates=candidates, moves=moves
+    )
+    set_targets(context.goals, blueprint.phrase_count)
+    current = blueprint.entries[entry_index]
+    fitting = [
+        index
+        for index, spec in enumerate(context.moves)
+        if spec.slug != current.slug
+        and not fit_problems(blueprint, entry_index, spec, moves=moves, level=context.level, excluded=context.excluded)
+    ]
+    fitting.sort(key=lambda index: (-_local_score(context, blueprint, entry_index, index), context.moves[index].slug))
+    last = len(blueprint.entries) - 1
+    return [
+        (
+            context.moves[index].slug,
+            move_reason(
+                context,
+                context.moves[index],
+                first_phrase=current.first_phrase,
+                is_first=entry_index == 0,
+                is_last=entry_index == last,
+                locked=False,
+            ),
+        )
+        for index in fitting[: max(0, limit)]
+    ]
+
+
+def swap_move(
+    blueprint: Blueprint,
+    entry_index: int,
+    slug: str,
+    *,
+    moves: Mapping[str, MoveSpec],
+    request: RoutineRequest,
+    dancer_level: str,
+    phrases: Sequence[Phrase],
+    lock: bool = True,
+) -> Blueprint:
+    """A copy of the blueprint with one move replaced; PlanningError naming why where it does not fit.
+
+    The swapped-in move is locked by default: the dancer chose it, so a later regenerate keeps it.
+    """
+    if not 0 <= entry_index < len(blueprint.entries):
+        raise PlanningError(f"The routine has no move number {entry_index + 1}.")
+    spec = moves.get(slug)
+    if spec is None:
+        raise PlanningError(f"There is no move {slug!r} in the catalog.")
+    level = effective_level(dancer_level, request)
+    problems = fit_problems(blueprint, entry_index, spec, moves=moves, level=level, excluded=_excluded(request))
+    if problems:
+        raise PlanningError(f"{spec.name} does not fit here: " + "; ".join(problems) + ".")
+    current = blueprint.entries[entry_index]
+    reason = f"your choice: you swapped in {spec.name}" if lock else f"your choice: instead of {current.name}"
+    entries = list(blueprint.entries)
+    entries[entry_index] = planned_move(spec, current.first_phrase, phrases, reason, locked=lock)
+    return Blueprint(entries=entries, notes=list(blueprint.notes), score=blueprint.score)
+
+
+def regenerate(
+    blueprint: Blueprint,
+    *,
+    seed: int,
+    moves: Mapping[str, MoveSpec],
+    request: RoutineRequest,
+    dancer_level: str,
+    phrases: Sequence[Phrase],
+    candidates: Candidates = None,
+    keep_locked: bool = True,
+    beam_width: int = DEFAULT_BEAM_WIDTH,
+) -> Blueprint:
+    """Re-plan every move that is not locked, over the same phrases as before."""
+    covered = blueprint.phrase_count or len(phrases)
+    locked = blueprint.locked_moves() if keep_locked else None
+    return plan_routine(
+        request=request,
+        phrases=phrases,
+        dancer_level=dancer_level,
+        candidates=candidates,
+        moves=moves,
+        seed=seed,
+        duration_s=phrases[min(covered, len(phrases)) - 1].end_s,
+        locked=locked,
+        beam_width=beam_width,
+    )
+
+
+def check_blueprint(
+    blueprint: Blueprint,
+    *,
+    moves: Mapping[str, MoveSpec],
+    phrases: Sequence[Phrase],
+    dancer_level: str,
+    request: RoutineRequest,
+    duration_s: float | None = None,
+) -> list[str]:
+    """Every hard rule the blueprint breaks, as sentences; empty where it is valid.
+
+    duration_s overrides request.duration_s, as in plan_routine.
+    """
+    if not blueprint.entries:
+        return ["The routine has no moves."]
+    if not phrases:
+        return ["The song has no phrases."]
+    level = effective_level(dancer_level, request)
+    excluded = _excluded(request)
+    problems: list[str] = []
+    expected_first = 0
+    previous_end: str | None = None
+    specs: list[MoveSpec | None] = []
+    for number, entry in enumerate(blueprint.entries, start=1):
+        label = f"Move {number} ({entry.slug})"
+        spec = moves.get(entry.slug)
+        specs.append(spec)
+        if spec is None:
+            problems.append(f"{label} is not in the catalog.")
+        else:
+            if spec.level not in vocab.LEVEL_RANK or not vocab.level_allows(level, spec.level):
+                problems.append(f"{label} is {spec.level}, above the {level} level.")
+            if excluded.intersection(spec.elements):
+                problems.append(f"{label} has excluded elements {sorted(excluded.intersection(spec.elements))}.")
+            if (spec.counts, spec.start_position, spec.end_position) != (
+                entry.counts,
+                entry.start_position,
+                entry.end_position,
+            ):
+                problems.append(f"{label} does not match the catalog's counts or positions.")
+        if entry.counts not in vocab.MOVE_COUNTS or entry.phrase_count * vocab.COUNTS_PER_PHRASE != entry.counts:
+            problems.append(f"{label} lasts {entry.counts} counts over {entry.phrase_count} phrases.")
+        if entry.first_phrase != expected_first:
+            problems.append(f"{label} starts at phrase {entry.first_phrase + 1}, not {expected_first + 1}.")
+        last = entry.first_phrase + entry.phrase_count - 1
+        if entry.phrase_count < 1 or last >= len(phrases) or entry.first_phrase < 0:
+            problems.append(f"{label} runs past the song's phrases.")
+        else:
+            if abs(entry.start_s - phrases[entry.first_phrase].start_s) > TIME_TOLERANCE_S:
+                problems.append(f"{label} starts at {entry.start_s:.3f}s, not on its phrase's 1.")
+            if abs(entry.end_s - phrases[last].end_s) > TIME_TOLERANCE_S:
+                problems.append(f"{label} ends at {entry.end_s:.3f}s, not at its phrase's end.")
+        if previous_end is None:
+            if entry.start_position not in vocab.START_POSITIONS:
+                problems.append(f"{label} opens the routine in {entry.start_position} position.")
+        elif entry.start_position != previous_end:
+            problems.append(f"{label} starts in {entry.start_position}, the move before ends in {previous_end}.")
+        previous_end = entry.end_position
+        expected_first = entry.first_phrase + entry.phrase_count
+    if problems:
+        return problems
+    return _ending_problems(blueprint, specs, moves, phrases, dancer_level, request, duration_s)
+
+
+def _ending_problems(
+    blueprint: Blueprint,
+    specs: list[MoveSpec | None],
+    moves: Mapping[str, MoveSpec],
+    phrases: Sequence[Phrase],
+    dancer_level: str,
+    request: RoutineRequest,
+    duration_s: float | None,
+) -> list[str]:
+    """Coverage and the finishing move: each may only fall short where the catalog leaves no better choice."""
+    problems: list[str] = []
+    context = build_context(request=request, phrases=phrases, dancer_level=dancer_level, candidates=None, moves=moves)
+    covered = blueprint.phrase_count
+    target_s = duration_s if duration_s is not None else request.duration_s
+    wanted = covered_phrase_count(phrases, target_s)
+    if covered != wanted and best_tier(context, build_grid(context, wanted, {})) is not None:
+        problems.append(
+            f"The routine ends at {phrases[covered - 1].end_s:.1f}s, not at the phrase boundary "
+            f"{phrases[wanted - 1].end_s:.1f}s nearest the requested duration."
+        )
+    last_spec = specs[-1]
+    tier = end_tier(last_spec) if last_spec is not None else END_ANY
+    if tier > 0:
+        locks = {
+            entry.first_phrase: context.slug_index[entry.slug]
+            for entry in blueprint.entries
+            if entry.locked and entry.slug in context.slug_index
+        }
+        grid = build_grid(context, covered, locks)
+        for better in range(tier):
+            if startable(context, backward(context, grid, better)):
+                wanted_end = "a finishing move" if better == 0 else "a move that ends in closed position"
+                problems.append(f"The routine ends on {blueprint.entries[-1].slug}, though {wanted_end} fits there.")
+                break
+    return problems

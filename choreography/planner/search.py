@@ -1,0 +1,409 @@
+"""Beam search over phrases, pruned by backward reachability so that no partial routine dead-ends.
+
+States are (phrase index, position). A backward pass marks, for each state, whether the
+routine can still be finished from it (tiling the remaining phrases and ending on a
+finishing move), and how many phrases of each requested element it can still reach. The
+forward beam then only extends partial routines into states that can finish, ranking them
+by the soft score minus what the look-ahead says a requested element can no longer reach.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from choreography import vocab
+from choreography.catalog.spec import MoveSpec
+from choreography.domain import Phrase, RoutineRequest
+from choreography.errors import PlanningError
+from choreography.planner.blueprint import Blueprint, PlannedMove
+from choreography.planner.scoring import (
+    BASIC_EVERY,
+    END_ANY,
+    END_CLOSED,
+    END_FINISHER,
+    MAX_USES,
+    NOISE_SCALE,
+    W_BASIC_OVERDUE,
+    W_BASIC_RETURN,
+    W_ELEMENT_EXTRA,
+    W_ELEMENT_GOAL,
+    W_NEW_MOVE,
+    W_OVERUSE,
+    W_REPEAT_ADJACENT,
+    W_SHORTFALL,
+    PlanContext,
+    build_context,
+    coverage_choices,
+    move_reason,
+    plural_label,
+    position_label,
+    set_targets,
+)
+
+DEFAULT_BEAM_WIDTH = 24
+NEG = float("-inf")
+TIERS = (END_FINISHER, END_CLOSED, END_ANY)
+
+
+@dataclass
+class Grid:
+    """The phrases to tile and the locked moves in them, with the moves that may start at each state."""
+
+    n: int  # phrases covered, from phrase 0
+    locks: dict[int, int]  # first phrase -> allowed move index
+    options: list[list[list[int]]]  # [phrase][position] -> moves that may start there
+
+
+def build_grid(context: PlanContext, n: int, locks: Mapping[int, int]) -> Grid:
+    lengths, start_pos = context.lengths, context.start_pos
+    inside = [False] * n
+    for first, move in locks.items():
+        for phrase in range(first + 1, first + lengths[move]):
+            inside[phrase] = True
+    # A free move must stop before the next locked move begins.
+    limit = [n] * n
+    next_lock = n
+    for phrase in range(n - 1, -1, -1):
+        limit[phrase] = next_lock
+        if phrase in locks:
+            next_lock = phrase
+    empty: list[list[int]] = [[] for _ in context.positions]
+    options: list[list[list[int]]] = []
+    for phrase in range(n):
+        if inside[phrase]:
+            options.append(empty)
+        elif phrase in locks:
+            move = locks[phrase]
+            options.append([[move] if start_pos[move] == p else [] for p in range(len(context.positions))])
+        else:
+            reach = limit[phrase] - phrase
+            options.append([[m for m in starting if lengths[m] <= reach] for starting in context.by_start])
+    return Grid(n=n, locks=dict(locks), options=options)
+
+
+def backward(context: PlanContext, grid: Grid, tier: int, values: Sequence[float] | None = None) -> list[list[float]]:
+    """best[phrase][position]: the most `values` a finishable routine can still collect from there.
+
+    NEG where the routine cannot be finished from that state. With no values, plain reachability (0 or NEG).
+    """
+    n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
+    positions = len(context.positions)
+    best = [[NEG] * positions for _ in range(n + 1)]
+    for phrase in range(n - 1, -1, -1):
+        row = best[phrase]
+        for position in range(positions):
+            top = NEG
+            for move in grid.options[phrase][position]:
+                after = phrase + lengths[move]
+                if after == n:
+                    ahead = 0.0 if tiers[move] <= tier else NEG
+                else:
+                    ahead = best[after][end_pos[move]]
+                if ahead == NEG:
+                    continue
+                total = ahead + (values[move] if values is not None else 0.0)
+                if total > top:
+                    top = total
+            row[position] = top
+    return best
+
+
+def start_positions(context: PlanContext) -> list[int]:
+    return [context.positions.index(position) for position in vocab.START_POSITIONS]
+
+
+def startable(context: PlanContext, reach: list[list[float]]) -> bool:
+    return any(reach[0][p] > NEG for p in start_positions(context))
+
+
+def best_tier(context: PlanContext, grid: Grid) -> tuple[int, list[list[float]]] | None:
+    for tier in TIERS:
+        reach = backward(context, grid, tier)
+        if startable(context, reach):
+            return tier, reach
+    return None
+
+
+def resolve_locks(context: PlanContext, locked: Mapping[int, str] | None, n: int, notes: list[str]) -> dict[int, int]:
+    """The locked moves that can stay, by first phrase; a note for each one that cannot."""
+    locks: dict[int, int] = {}
+    covered_until = 0
+    starts = set(vocab.START_POSITIONS)
+    for phrase, slug in sorted((locked or {}).items()):
+        move = context.slug_index.get(slug)
+        if move is None:
+            notes.append(f"The locked move {slug!r} is not allowed by this request or level; it was replanned.")
+            continue
+        spec = context.moves[move]
+        if phrase < covered_until or phrase < 0 or phrase + context.lengths[move] > n:
+            notes.append(f"The locked move {spec.name} no longer fits at phrase {phrase + 1}; it was replanned.")
+            continue
+        if phrase == 0 and spec.start_position not in starts:
+            notes.append(f"The locked move {spec.name} cannot open a routine; it was replanned.")
+            continue
+        locks[phrase] = move
+        covered_until = phrase + context.lengths[move]
+    if locks and best_tier(context, build_grid(context, n, locks)) is None:
+        # Keep as many locks as still connect, in phrase order.
+        kept: dict[int, int] = {}
+        for phrase, move in locks.items():
+            trial = {**kept, phrase: move}
+            if best_tier(context, build_grid(context, n, trial)) is not None:
+                kept = trial
+            else:
+                notes.append(
+                    f"The locked move {context.moves[move].name} cannot connect to the moves around it; "
+                    "it was replanned."
+                )
+        locks = kept
+    return locks
+
+
+@dataclass
+class Settled:
+    grid: Grid
+    tier: int
+    reach: list[list[float]]
+    notes: list[str]
+
+
+def settle(
+    context: PlanContext, phrases: Sequence[Phrase], target_s: float | None, locked: Mapping[int, str] | None
+) -> Settled:
+    """The coverage, locks and end tier to plan with: the nearest duration that can be tiled at all."""
+    wanted = coverage_choices(phrases, target_s)[0]
+    for n in coverage_choices(phrases, target_s):
+        notes: list[str] = []
+        locks = resolve_locks(context, locked, n, notes)
+        grid = build_grid(context, n, locks)
+        found = best_tier(context, grid)
+        if found is None:
+            continue
+        if target_s is not None and target_s > phrases[-1].end_s + 1.0:
+            notes.append(f"The song is only {phrases[-1].end_s:.0f} s long; the routine covers all of it.")
+        if n != wanted:
+            notes.append(
+                f"No moves tile the phrases up to {phrases[wanted - 1].end_s:.1f} s; "
+                f"the routine ends at {phrases[n - 1].end_s:.1f} s instead."
+            )
+        return Settled(grid=grid, tier=found[0], reach=found[1], notes=notes)
+    raise PlanningError("No sequence of the allowed moves can fill the song's phrases from one position to the next.")
+
+
+def _noise(seed: int, shape: tuple[int, int]) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0.0, NOISE_SCALE, size=shape)
+
+
+def beam_search(
+    context: PlanContext, settled: Settled, base: list[list[float]], beam_width: int
+) -> tuple[list[int], float, list[int]]:
+    """The best routine found: its moves in order, its score, and the phrases each requested element got."""
+    grid, tier, reach = settled.grid, settled.tier, settled.reach
+    n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
+    goals = context.goals
+    carries = [goal.carries for goal in goals]
+    targets = [goal.target for goal in goals]
+    futures = [
+        backward(context, grid, tier, [float(length) if c else 0.0 for length, c in zip(lengths, carry)])
+        for carry in carries
+    ]
+    # Where the catalog cannot reach a target at all, aim for the most it can.
+    reachable = [max((future[0][p] for p in start_positions(context)), default=0.0) for future in futures]
+    aims = [min(target, best) for target, best in zip(targets, reachable)]
+    beginner, basics = context.beginner, context.basics
+    goal_range = range(len(goals))
+
+    # Feasible moves per state, filtered once: only those that keep the routine finishable.
+    feasible_cache: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+
+    def feasible(phrase: int, position: int) -> list[tuple[int, int, int]]:
+        key = (phrase, position)
+        found = feasible_cache.get(key)
+        if found is None:
+            found = []
+            for move in grid.options[phrase][position]:
+                after = phrase + lengths[move]
+                ok = tiers[move] <= tier if after == n else reach[after][end_pos[move]] > NEG
+                if ok:
+                    found.append((move, after, end_pos[move]))
+            feasible_cache[key] = found
+        return found
+
+    # A state: (score, position, last move, uses per move, element phrases, moves since a basic, path).
+    zero_counts = tuple(0 for _ in goals)
+    beams: list[list[tuple]] = [[] for _ in range(n + 1)]
+    beams[0] = [(0.0, p, -1, {}, zero_counts, 0, None) for p in start_positions(context) if reach[0][p] > NEG]
+    pending: list[list[tuple]] = [[] for _ in range(n + 1)]
+    sequence = 0
+    for phrase in range(n):
+        if phrase > 0:
+            beams[phrase] = _prune(pending[phrase], beam_width, end_pos, basics)
+            pending[phrase] = []
+        base_row = base[phrase]
+        for state in beams[phrase]:
+            score, position, last, uses, counts, since_basic, _ = state
+            for move, after, end in feasible(phrase, position):
+                gained = score + base_row[move]
+                if move == last:
+                    gained -= W_REPEAT_ADJACENT
+                used = uses.get(move, 0)
+                if used == 0:
+                    gained += W_NEW_MOVE
+                elif used >= MAX_USES and not any(carries[k][move] and counts[k] < aims[k] for k in goal_range):
+                    # Where few moves carry a requested element, repeating them is what the dancer asked for.
+                    gained -= W_OVERUSE * (used - MAX_USES + 1)
+                if beginner:
+                    if basics[move]:
+                        if since_basic >= BASIC_EVERY:
+                            gained += W_BASIC_RETURN
+                    elif since_basic > BASIC_EVERY:
+                        # Growing, so that even a requested element cannot keep a learner from the basic for long.
+                        gained -= W_BASIC_OVERDUE * (since_basic - BASIC_EVERY)
+                rank = gained
+                new_counts = counts
+                if goals:
+                    length = lengths[move]
+                    updated = list(counts)
+                    shortfall = 0.0
+                    for k in goal_range:
+                        count = counts[k]
+                        if carries[k][move]:
+                            gain = min(length, max(0, targets[k] - count))
+                            gained += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (length - gain)
+                            count += length
+                            updated[k] = count
+                        missing = aims[k] - count - (futures[k][after][end] if after < n else 0.0)
+                        if missing > 0.0:
+                            shortfall += missing
+                    rank = gained - W_SHORTFALL * shortfall
+                    new_counts = tuple(updated)
+                sequence += 1
+                pending[after].append((rank, sequence, gained, state, move, new_counts))
+    finals = pending[n]
+    if not finals:
+        raise PlanningError("The search found no routine, though one should exist; please report this request.")
+    best = max(finals, key=lambda item: (item[0], -item[1]))
+    _, _, score, parent, move, counts = best
+    path = [move]
+    link = parent[6]
+    while link is not None:
+        path.append(link[0])
+        link = link[1]
+    path.reverse()
+    return path, score, list(counts)
+
+
+def _prune(candidates: list[tuple], beam_width: int, end_pos: list[int], basics: list[bool]) -> list[tuple]:
+    """The best partial routines ending at one phrase, made into states (copies made only for these)."""
+    # The sequence number breaks ties, so the order (and the routine) is the same on every run.
+    best = heapq.nsmallest(beam_width, candidates, key=lambda item: (-item[0], item[1]))
+    states = []
+    for _, _, gained, parent, move, counts in best:
+        uses = dict(parent[3])
+        uses[move] = uses.get(move, 0) + 1
+        since_basic = 0 if basics[move] else parent[5] + 1
+        states.append((gained, end_pos[move], move, uses, counts, since_basic, (move, parent[6])))
+    return states
+
+
+def plan_routine(
+    *,
+    request: RoutineRequest,
+    phrases: Sequence[Phrase],
+    dancer_level: str,
+    candidates: Sequence[Sequence[tuple[str, float]]] | None,
+    moves: Mapping[str, MoveSpec],
+    seed: int = 0,
+    duration_s: float | None = None,
+    locked: Mapping[int, str] | None = None,
+    beam_width: int = DEFAULT_BEAM_WIDTH,
+) -> Blueprint:
+    """Plan a routine over the song's phrases; PlanningError only where no valid routine exists."""
+    if not phrases:
+        raise PlanningError("The song has no phrases to dance to.")
+    context = build_context(
+        request=request, phrases=phrases, dancer_level=dancer_level, candidates=candidates, moves=moves
+    )
+    if not context.moves:
+        raise PlanningError(f"No move in the catalog is allowed at the {context.level} level with these exclusions.")
+    target_s = duration_s if duration_s is not None else request.duration_s
+    settled = settle(context, phrases, target_s, locked)
+    n = settled.grid.n
+    set_targets(context.goals, n)
+    base = context.base_matrix(_noise(seed, (len(phrases), len(context.moves))))
+    path, score, counts = beam_search(context, settled, base, max(1, beam_width))
+    entries = build_entries(context, path, set(settled.grid.locks))
+    notes = context.notes + settled.notes + _outcome_notes(context, settled, entries, counts)
+    return Blueprint(entries=entries, notes=notes, score=round(score / n, 4))
+
+
+def build_entries(context: PlanContext, path: Sequence[int], locked_phrases: set[int]) -> list[PlannedMove]:
+    phrases = context.phrases
+    entries: list[PlannedMove] = []
+    first = 0
+    since_basic = 0
+    for order, move in enumerate(path):
+        spec = context.moves[move]
+        length = context.lengths[move]
+        basic_return = context.beginner and context.basics[move] and since_basic >= BASIC_EVERY - 1
+        since_basic = 0 if context.basics[move] else since_basic + 1
+        reason = move_reason(
+            context,
+            spec,
+            first_phrase=first,
+            is_first=order == 0,
+            is_last=order == len(path) - 1,
+            locked=first in locked_phrases,
+            basic_return=basic_return,
+        )
+        entries.append(planned_move(spec, first, phrases, reason, locked=first in locked_phrases))
+        first += length
+    return entries
+
+
+def planned_move(spec: MoveSpec, first: int, phrases: Sequence[Phrase], reason: str, *, locked: bool) -> PlannedMove:
+    length = spec.counts // vocab.COUNTS_PER_PHRASE
+    return PlannedMove(
+        slug=spec.slug,
+        name=spec.name,
+        level=spec.level,
+        elements=tuple(spec.elements),
+        first_phrase=first,
+        phrase_count=length,
+        start_s=phrases[first].start_s,
+        end_s=phrases[first + length - 1].end_s,
+        counts=spec.counts,
+        start_position=spec.start_position,
+        end_position=spec.end_position,
+        reason=reason,
+        locked=locked,
+    )
+
+
+def _outcome_notes(context: PlanContext, settled: Settled, entries: list[PlannedMove], counts: list[int]) -> list[str]:
+    notes: list[str] = []
+    for goal, count in zip(context.goals, counts):
+        if count < goal.target:
+            asked = "lots of" if goal.amount == "lots" else "some"
+            notes.append(
+                f"You asked for {asked} {plural_label(goal.element)}: only {count} of {settled.grid.n} phrases "
+                f"could carry them (aim: {goal.target}), because the moves with them do not connect more often "
+                "at your level."
+            )
+    last = entries[-1]
+    if settled.tier != END_FINISHER:
+        finishers = [move for move in context.moves if move.finisher]
+        why = (
+            "no finishing move is allowed at your level with your exclusions"
+            if not finishers
+            else "no finishing move connects to the end of this routine"
+        )
+        notes.append(
+            f"The routine does not end on a finishing move ({why}); it ends on {last.name}, "
+            f"in {position_label(last.end_position)} position."
+        )
+    return notes

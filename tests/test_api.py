@@ -1,0 +1,585 @@
+"""The JSON API under /api/, through DRF's APIClient with real rows (no generation pipeline needed)."""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+
+import numpy as np
+import pytest
+from django.core.cache import caches
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from choreography.models import Job, Move, MoveClip, PracticeSession, Routine, RoutineMove, Song
+from choreography.services.files import media_path
+
+pytestmark = pytest.mark.django_db
+
+ANALYSIS = {
+    "tempo_bpm": 128.0,
+    "duration_s": 60.0,
+    "beats": [i * 0.46875 for i in range(128)],
+    "downbeats": [i * 0.46875 for i in range(0, 128, 8)],
+    "phrases": [{"start_s": i * 3.75, "end_s": (i + 1) * 3.75, "energy": 0.5} for i in range(16)],
+    "energy_curve": [],
+    "confidence": "high",
+    "first_downbeat_s": 0.0,
+    "notes": [],
+}
+
+
+# --------------------------------------------------------------------------- factories (also used by test_ownership)
+
+
+def make_move(slug: str = "basic-step", **overrides) -> Move:
+    values = {
+        "name": slug.replace("-", " ").capitalize(),
+        "description": f"The {slug.replace('-', ' ')}.",
+        "level": "beginner",
+        "counts": 8,
+        "start_position": "closed",
+        "end_position": "closed",
+        "elements": [],
+    }
+    values.update(overrides)
+    return Move.objects.get_or_create(slug=slug, defaults=values)[0]
+
+
+def make_song(owner, *, title: str = "Obsesión", status: str = "ready") -> Song:
+    return Song.objects.create(
+        owner=owner, title=title, upload=f"songs/originals/{uuid.uuid4().hex}.wav", status=status,
+        analysis=ANALYSIS if status == "ready" else None, tempo_bpm=128.0 if status == "ready" else None,
+    )
+
+
+def make_routine(owner, *, song: Song | None = None, status: str = "ready", title: str = "Sunday practice") -> Routine:
+    """A routine as generation leaves it: blueprint rows and, when ready, a video file on disk."""
+    song = song or make_song(owner)
+    video = ""
+    if status == "ready":
+        video = f"routines/{uuid.uuid4().hex}.mp4"
+        media_path(video).parent.mkdir(parents=True, exist_ok=True)
+        media_path(video).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
+    routine = Routine.objects.create(
+        owner=owner, title=title, text="romantic with turns", song=song, level="beginner", status=status,
+        video=video, notes=["No dips, as asked."], timings_ms={"plan": 12.5, "total": 480.0},
+    )
+    for order, slug in enumerate(("basic-step", "side-turn")):
+        RoutineMove.objects.create(
+            routine=routine, order=order, move=make_clip(slug).move, first_phrase=order, start_s=order * 3.75,
+            end_s=(order + 1) * 3.75, counts=8, start_position="closed", end_position="closed",
+        )
+    return routine
+
+
+def make_clip(slug: str, **move_fields) -> MoveClip:
+    """A move with a ready demo clip: what puts it in the searchable, swappable catalog."""
+    move = make_move(slug, **move_fields)
+    clip = MoveClip.objects.filter(move=move).first()
+    return clip or MoveClip.objects.create(
+        move=move, normalised=f"clips/demo/{slug}.mp4", counts=move.counts, status="ready", is_demo=True
+    )
+
+
+@pytest.fixture
+def api(owner) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(owner)
+    return client
+
+
+@pytest.fixture
+def anonymous_api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Tests make many users; the default hasher would spend most of the run hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles(settings):
+    # Throttle counters live in a cache that outlives a test: give each test its own, empty.
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex},
+    }
+    caches["throttle"].clear()
+
+
+# --------------------------------------------------------------------------- authentication
+
+
+class TestAuthentication:
+    def test_anonymous_gets_401_with_a_challenge(self, anonymous_api):
+        response = anonymous_api.get("/api/routines/")
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Token"
+
+    def test_a_token_works(self, owner):
+        make_routine(owner)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
+        response = client.get("/api/routines/")
+        assert response.status_code == 200
+        assert response.json()["count"] == 1
+
+    def test_a_wrong_token_is_refused(self, owner):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+        assert client.get("/api/routines/").status_code == 401
+
+    def test_the_session_works_and_its_writes_need_csrf(self, owner):
+        client = APIClient(enforce_csrf_checks=True)
+        client.force_login(owner)
+        assert client.get("/api/profile/").status_code == 200
+        # A cookie alone must not let another site write on the dancer's behalf.
+        assert client.patch("/api/profile/", {"skill_level": "advanced"}, format="json").status_code == 403
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+class TestMoveList:
+    def test_it_lists_published_moves_only(self, api):
+        make_move("basic-step")
+        make_move("secret-move", published=False)
+        response = api.get("/api/moves/")
+        assert response.status_code == 200
+        assert [m["slug"] for m in response.json()["results"]] == ["basic-step"]
+        move = response.json()["results"][0]
+        assert set(move) >= {"slug", "name", "description", "level", "counts", "start_position", "elements"}
+
+    def test_it_paginates(self, api):
+        for i in range(25):
+            make_move(f"move-{i:02d}")
+        first = api.get("/api/moves/").json()
+        assert first["count"] == 25
+        assert len(first["results"]) == 20
+        assert first["next"].endswith("/api/moves/?page=2")
+        second = api.get("/api/moves/?page=2").json()
+        assert len(second["results"]) == 5
+        assert second["next"] is None
+        assert api.get("/api/moves/?page=3").status_code == 404
+
+    def test_it_filters(self, api):
+        make_move("basic-step")
+        make_move("side-turn", level="beginner", elements=["turns"], end_position="open")
+        make_move("hammerlock-turn", level="intermediate", elements=["turns", "hammerlock"],
+                  start_position="open", end_position="hammerlock")
+
+        def slugs(query: str) -> list[str]:
+            response = api.get(f"/api/moves/?{query}")
+            assert response.status_code == 200, response.content
+            return sorted(m["slug"] for m in response.json()["results"])
+
+        assert slugs("level=intermediate") == ["hammerlock-turn"]
+        assert slugs("element=turns") == ["hammerlock-turn", "side-turn"]
+        assert slugs("position=open") == ["hammerlock-turn", "side-turn"]
+        assert slugs("level=beginner&element=turns") == ["side-turn"]
+
+    def test_it_refuses_an_unknown_filter_value(self, api):
+        response = api.get("/api/moves/?level=wizard")
+        assert response.status_code == 400
+        assert response.json()["error"].startswith("level:")
+        assert "level" in response.json()["fields"]
+
+
+def _bag_of_words(texts, **_kwargs) -> np.ndarray:
+    # A stand-in for MiniLM: same words, similar vectors. Keeps the test free of torch.
+    vectors = np.zeros((len(texts), 384), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in str(text).lower().replace(".", " ").replace(",", " ").split():
+            vectors[row, zlib.crc32(word.encode()) % 384] += 1.0
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def _catalog_with_clips() -> None:
+    make_clip("basic-step", description="Side to side basic in closed hold.")
+    make_clip("cross-body-lead", description="The leader opens a lane and the follower crosses the body.")
+    make_clip("dip", description="A slow dramatic dip at the end of the phrase.")
+
+
+class TestMoveSearch:
+    def test_it_searches_by_meaning(self, api, monkeypatch):
+        from choreography import embeddings
+
+        monkeypatch.setattr(embeddings, "embed_texts", _bag_of_words)
+        _catalog_with_clips()
+        response = api.get("/api/moves/search/", {"q": "cross body lead", "limit": 2})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["mode"] == "semantic"
+        assert len(body["results"]) == 2
+        assert body["results"][0]["slug"] == "cross-body-lead"
+        assert body["results"][0]["score"] >= body["results"][1]["score"]
+
+    def test_it_falls_back_to_words_when_the_index_stack_is_missing(self, api, monkeypatch):
+        import sys
+
+        from choreography import embeddings
+
+        monkeypatch.setattr(embeddings, "embed_texts", _bag_of_words)
+        monkeypatch.setitem(sys.modules, "faiss", None)  # "import faiss" now raises ImportError
+        _catalog_with_clips()
+        body = api.get("/api/moves/search/", {"q": "dramatic dip"}).json()
+        assert body["mode"] == "text"
+        assert "faiss package is missing" in body["note"]
+        assert [hit["slug"] for hit in body["results"]] == ["dip"]
+        assert body["results"][0]["score"] is None
+
+    def test_it_falls_back_to_words_while_no_move_has_a_clip(self, api):
+        make_move("basic-step", description="Side to side basic in closed hold.")
+        body = api.get("/api/moves/search/", {"q": "basic"}).json()
+        assert body["mode"] == "text"
+        assert [hit["slug"] for hit in body["results"]] == ["basic-step"]
+
+    def test_it_needs_words(self, api):
+        response = api.get("/api/moves/search/")
+        assert response.status_code == 400
+        assert "q" in response.json()["fields"]
+
+
+# --------------------------------------------------------------------------- songs
+
+
+class TestSongs:
+    def test_upload_is_accepted_and_queued(self, api, owner):
+        upload = SimpleUploadedFile("my song.mp3", b"ID3" + b"\x00" * 2048, content_type="audio/mpeg")
+        response = api.post("/api/songs/", {"file": upload, "title": "Propuesta indecente"}, format="multipart")
+        assert response.status_code == 202, response.content
+        song = Song.objects.get(owner=owner)
+        assert song.title == "Propuesta indecente"
+        assert response["Location"].endswith(f"/api/songs/{song.pk}/")
+        assert response.json() == {"id": song.pk, "status": "queued", "error": "", "url": f"/api/songs/{song.pk}/"}
+        assert Job.objects.filter(func="choreography.jobs.song_analyze", subject=f"song:{song.pk}").exists()
+
+    def test_upload_refuses_a_file_that_is_not_audio(self, api, owner):
+        upload = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
+        response = api.post("/api/songs/", {"file": upload}, format="multipart")
+        assert response.status_code == 400
+        assert "Unsupported file type" in response.json()["error"]
+        assert not Song.objects.exists()
+
+    def test_upload_needs_a_file(self, api):
+        response = api.post("/api/songs/", {"title": "nothing"}, format="multipart")
+        assert response.status_code == 400
+        assert response.json()["error"].startswith("file:")
+
+    def test_list_has_mine_and_the_demo_songs(self, api, owner, stranger):
+        mine = make_song(owner, title="Mine")
+        demo = make_song(None, title="Demo")
+        make_song(stranger, title="Theirs")
+        body = api.get("/api/songs/").json()
+        assert body["count"] == 2
+        assert {s["id"] for s in body["results"]} == {mine.pk, demo.pk}
+        assert {s["is_demo"] for s in body["results"]} == {True, False}
+
+    def test_detail_summarises_the_analysis(self, api, owner):
+        song = make_song(owner)
+        body = api.get(f"/api/songs/{song.pk}/").json()
+        assert body["status"] == "ready"
+        assert body["analysis"]["beats"] == 128
+        assert body["analysis"]["phrases"] == 16
+        assert body["analysis"]["tempo_bpm"] == 128.0
+
+    def test_detail_of_a_song_being_analysed(self, api, owner):
+        song = make_song(owner, status="running")
+        body = api.get(f"/api/songs/{song.pk}/").json()
+        assert body["status"] == "running"
+        assert body["analysis"] is None
+
+
+# --------------------------------------------------------------------------- routines
+
+
+class TestRoutineCreate:
+    def test_it_is_accepted_and_queued(self, api, owner):
+        song = make_song(owner)
+        response = api.post("/api/routines/", {"text": "romantic, lots of turns", "song_id": song.pk}, format="json")
+        assert response.status_code == 202, response.content
+        routine = Routine.objects.get(owner=owner)
+        assert routine.text == "romantic, lots of turns"
+        assert routine.level == "beginner"
+        assert response["Location"].endswith(f"/api/routines/{routine.pk}/")
+        assert response.json()["status"] == "queued"
+        assert Job.objects.filter(func="choreography.jobs.routine_generate", subject=f"routine:{routine.pk}").exists()
+
+    def test_a_demo_song_and_a_length_are_fine(self, api, owner):
+        demo = make_song(None, title="Demo")
+        payload = {"text": "energetic", "song_id": demo.pk, "duration_s": 60}
+        response = api.post("/api/routines/", payload, format="json")
+        assert response.status_code == 202
+        assert Routine.objects.get(owner=owner).duration_s == 60
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_failing_job_does_not_break_the_answer(self, api, owner, settings):
+        # Really committed, so the embedded configuration runs the job on commit, inside the request:
+        # the song is still being analysed and generation fails at once. The API still answers 202,
+        # and tells the truth about the row.
+        settings.REDIS_URL = ""
+        song = make_song(owner, status="running")
+        response = api.post("/api/routines/", {"text": "smooth", "song_id": song.pk}, format="json")
+        assert response.status_code == 202
+        routine = Routine.objects.get(owner=owner)
+        assert routine.status == "failed"
+        assert response.json()["status"] == "failed"
+        assert "still being analysed" in response.json()["error"]
+        assert Job.objects.get(subject=f"routine:{routine.pk}").status == "failed"
+
+    @pytest.mark.parametrize(
+        ("payload", "reason"),
+        [
+            ({"song_id": 1}, "text:"),
+            ({"text": "x", "song_id": "abc"}, "song_id:"),
+            ({"text": "x", "song_id": 999999}, "song_id: No such song"),
+            ({"text": "x", "song_id": 0, "duration_s": 5}, "duration_s:"),
+        ],
+    )
+    def test_it_refuses_bad_input_with_a_reason(self, api, payload, reason):
+        response = api.post("/api/routines/", payload, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"].startswith(reason)
+        assert not Routine.objects.exists()
+
+    def test_a_failed_song_is_a_domain_error(self, api, owner):
+        song = make_song(owner, status="failed")
+        response = api.post("/api/routines/", {"text": "x", "song_id": song.pk}, format="json")
+        assert response.status_code == 400
+        assert "could not be analysed" in response.json()["error"]
+
+    def test_another_dancers_song_looks_missing(self, api, stranger):
+        song = make_song(stranger)
+        response = api.post("/api/routines/", {"text": "x", "song_id": song.pk}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"] == "song_id: No such song among yours and the demo songs."
+
+
+class TestThrottles:
+    @pytest.fixture(autouse=True)
+    def _low_rates(self, settings):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"routine_create": "2/minute", "song_upload": "2/minute"},
+        }
+
+    def test_routine_creation_is_limited_per_user(self, api, owner, make_user):
+        song = make_song(None)
+        for _ in range(2):
+            assert api.post("/api/routines/", {"text": "x", "song_id": song.pk}, format="json").status_code == 202
+        response = api.post("/api/routines/", {"text": "x", "song_id": song.pk}, format="json")
+        assert response.status_code == 429
+        assert 0 < int(response["Retry-After"]) <= 60
+        assert Routine.objects.count() == 2
+        # Reading is not limited, and the limit is the dancer's own.
+        assert api.get("/api/routines/").status_code == 200
+        other = APIClient()
+        other.force_authenticate(make_user("otto"))
+        assert other.post("/api/routines/", {"text": "x", "song_id": song.pk}, format="json").status_code == 202
+
+    def test_an_unreachable_throttle_cache_lets_requests_through(self, api, settings):
+        settings.CACHES = {
+            **settings.CACHES,
+            "throttle": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            },
+        }
+        song = make_song(None)
+        for _ in range(3):
+            assert api.post("/api/routines/", {"text": "x", "song_id": song.pk}, format="json").status_code == 202
+
+    def test_uploads_are_limited_per_user(self, api):
+        def upload():
+            song = SimpleUploadedFile("a.mp3", b"ID3" + b"\x00" * 64, content_type="audio/mpeg")
+            return api.post("/api/songs/", {"file": song}, format="multipart")
+
+        assert [upload().status_code for _ in range(2)] == [202, 202]
+        response = upload()
+        assert response.status_code == 429
+        assert "Retry-After" in response
+        assert Song.objects.count() == 2
+
+
+class TestRoutineReading:
+    def test_list_is_mine_newest_first_and_paginated(self, api, owner, stranger):
+        song = make_song(owner)
+        for i in range(22):
+            Routine.objects.create(owner=owner, text=f"r{i}", title=f"r{i}", song=song, level="beginner")
+        make_routine(stranger)
+        body = api.get("/api/routines/").json()
+        assert body["count"] == 22
+        assert len(body["results"]) == 20
+        assert body["results"][0]["title"] == "r21"
+        assert body["results"][0]["song"] == {"id": song.pk, "title": song.title}
+
+    def test_detail_of_a_ready_routine(self, api, owner):
+        routine = make_routine(owner)
+        body = api.get(f"/api/routines/{routine.pk}/").json()
+        assert body["status"] == "ready"
+        assert body["notes"] == ["No dips, as asked."]
+        assert body["timings_ms"] == {"plan": 12.5, "total": 480.0}
+        assert [m["slug"] for m in body["moves"]] == ["basic-step", "side-turn"]
+        assert body["moves"][1] | {"start_s": 3.75, "order": 1} == body["moves"][1]
+        assert body["video_url"] == reverse("routine_video", args=[routine.pk])
+        assert body["page_url"] == reverse("routine_detail", args=[routine.pk])
+        assert body["share_url"] is None
+
+    def test_detail_of_a_failed_routine_has_no_video(self, api, owner):
+        routine = make_routine(owner, status="failed")
+        Routine.objects.filter(pk=routine.pk).update(error="No move fits the hammerlock at phrase 3.")
+        body = api.get(f"/api/routines/{routine.pk}/").json()
+        assert body["status"] == "failed"
+        assert body["error"] == "No move fits the hammerlock at phrase 3."
+        assert body["video_url"] is None
+
+    def test_a_shared_routine_says_where(self, api, owner):
+        routine = make_routine(owner)
+        Routine.objects.filter(pk=routine.pk).update(shared=True)
+        body = api.get(f"/api/routines/{routine.pk}/").json()
+        assert body["share_url"] == reverse("shared_routine", args=[routine.share_token])
+
+
+class TestRoutineEditing:
+    def test_swap_queues_a_rebuild(self, api, owner):
+        routine = make_routine(owner)
+        make_clip("box-step")
+        response = api.post(f"/api/routines/{routine.pk}/moves/1/swap/", {"slug": "box-step"}, format="json")
+        assert response.status_code == 202, response.content
+        assert response.json()["status"] == "queued"
+        swapped = routine.moves.get(order=1)
+        assert (swapped.move.slug, swapped.locked) == ("box-step", True)
+        assert Job.objects.filter(subject=f"routine:{routine.pk}", kwargs__keep="all").exists()
+
+    def test_swap_names_a_move_that_does_not_fit(self, api, owner):
+        routine = make_routine(owner)
+        make_clip("hammerlock", start_position="hammerlock", end_position="hammerlock")
+        response = api.post(f"/api/routines/{routine.pk}/moves/1/swap/", {"slug": "hammerlock"}, format="json")
+        assert response.status_code == 400
+        assert "does not fit" in response.json()["error"]
+        assert routine.moves.get(order=1).move.slug == "side-turn"
+
+    def test_swap_refuses_while_not_ready(self, api, owner):
+        routine = make_routine(owner, status="running")
+        response = api.post(f"/api/routines/{routine.pk}/moves/0/swap/", {"slug": "basic-step"}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"error": "Wait until the routine is ready before changing it."}
+
+    def test_swap_needs_a_slug(self, api, owner):
+        routine = make_routine(owner)
+        response = api.post(f"/api/routines/{routine.pk}/moves/0/swap/", {}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"].startswith("slug:")
+
+    def test_regenerate_queues_a_new_version(self, api, owner):
+        routine = make_routine(owner)
+        response = api.post(f"/api/routines/{routine.pk}/regenerate/")
+        assert response.status_code == 202
+        assert response.json()["status"] == "queued"
+        assert Job.objects.filter(subject=f"routine:{routine.pk}", kwargs__keep="locked").exists()
+
+    def test_regenerate_refuses_while_running(self, api, owner):
+        routine = make_routine(owner, status="running")
+        response = api.post(f"/api/routines/{routine.pk}/regenerate/")
+        assert response.status_code == 400
+        assert "Wait until" in response.json()["error"]
+
+
+# --------------------------------------------------------------------------- practice and profile
+
+
+class TestPractice:
+    def test_it_logs_and_lists(self, api, owner):
+        routine = make_routine(owner)
+        payload = {"client_id": "tab-1", "batch": 0, "seconds": 90, "speeds": {"0.5": 60, "1": 30},
+                   "loops": {"side-turn": 3}}
+        response = api.post(f"/api/routines/{routine.pk}/practice/", payload, format="json")
+        assert response.status_code == 200, response.content
+        assert response.json()["seconds_practised"] == 90
+        # The same batch resent after a lost answer is not counted twice.
+        api.post(f"/api/routines/{routine.pk}/practice/", payload, format="json")
+        body = api.get("/api/practice/").json()
+        assert body["count"] == 1
+        session = body["results"][0]
+        assert session["routine_id"] == routine.pk
+        assert session["seconds_practised"] == 90
+        assert session["speeds_used"] == {"0.5": 60, "1": 30}
+        assert session["loops_per_move"] == {"side-turn": 3}
+
+    @pytest.mark.parametrize(
+        ("payload", "reason"),
+        [
+            ({"seconds": -1}, "seconds must be a number"),
+            ({"seconds": 10, "speeds": {"5": 10}}, "outside"),
+            ({"seconds": 10, "loops": {"not-in-routine": 1}}, "not a move of this routine"),
+            ([1, 2], "must be a JSON object"),
+        ],
+    )
+    def test_it_refuses_a_bad_log_with_a_reason(self, api, owner, payload, reason):
+        routine = make_routine(owner)
+        response = api.post(f"/api/routines/{routine.pk}/practice/", payload, format="json")
+        assert response.status_code == 400
+        assert reason in response.json()["error"]
+        assert not PracticeSession.objects.exists()
+
+    def test_it_refuses_what_is_not_json(self, api, owner):
+        routine = make_routine(owner)
+        response = api.post(f"/api/routines/{routine.pk}/practice/", "{not json", content_type="application/json")
+        assert response.status_code == 400
+        response = api.post(f"/api/routines/{routine.pk}/practice/", {"seconds": "10"})  # multipart
+        assert response.status_code == 415
+
+    def test_the_list_is_mine(self, api, owner, stranger):
+        routine = make_routine(stranger)
+        PracticeSession.objects.create(user=stranger, routine=routine, started_at=routine.created_at)
+        assert api.get("/api/practice/").json()["count"] == 0
+
+
+class TestProfile:
+    def test_it_reads_and_changes(self, api, owner):
+        assert api.get("/api/profile/").json() == {
+            "username": owner.username, "skill_level": "beginner", "preferred_style": "traditional"
+        }
+        response = api.patch("/api/profile/", {"skill_level": "advanced"}, format="json")
+        assert response.status_code == 200
+        assert response.json()["skill_level"] == "advanced"
+        owner.profile.refresh_from_db()
+        assert (owner.profile.skill_level, owner.profile.preferred_style) == ("advanced", "traditional")
+
+    def test_it_refuses_an_unknown_level(self, api, owner):
+        response = api.patch("/api/profile/", {"skill_level": "wizard"}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"].startswith("skill_level:")
+        owner.profile.refresh_from_db()
+        assert owner.profile.skill_level == "beginner"
+
+
+# --------------------------------------------------------------------------- schema and docs
+
+
+class TestSchema:
+    def test_the_schema_lists_every_endpoint(self, anonymous_api):
+        response = anonymous_api.get("/api/schema/?format=json")
+        assert response.status_code == 200
+        paths = response.json()["paths"]
+        for path in ("/api/moves/", "/api/moves/search/", "/api/songs/", "/api/songs/{song_id}/",
+                     "/api/routines/", "/api/routines/{routine_id}/",
+                     "/api/routines/{routine_id}/moves/{order}/swap/", "/api/routines/{routine_id}/regenerate/",
+                     "/api/routines/{routine_id}/practice/", "/api/practice/", "/api/profile/"):
+            assert path in paths, path
+
+    def test_the_docs_page_is_server_rendered(self, client):
+        response = client.get("/api/docs/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "/api/routines/{routine_id}/moves/{order}/swap/" in html
+        assert "Retry-After" in html
+        # No JavaScript from a CDN (and none at all): it must work offline and under a strict CSP.
+        assert "cdn" not in html.lower()
+        assert "<script" not in html

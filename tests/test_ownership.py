@@ -1,0 +1,205 @@
+"""Who may reach what: one table, every per-user page and API endpoint, four personas.
+
+owner      the dancer whose routine and song these are
+stranger   another dancer: 404, as if the row did not exist
+staff      a staff member who is not the owner: 404 too (their way in is the admin, not the site)
+anonymous  pages redirect to the login page; the API answers 401
+
+A new per-user URL belongs in this table: `test_every_per_user_url_is_in_the_table` fails until it is.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import caches
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.test_api import make_clip, make_routine, make_song
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "login"  # anonymous on a page: 302 to the login page
+PERSONAS = ("owner", "stranger", "staff", "anonymous")
+
+# (url name, method, args, body, {persona: expected status}); args name rows of the `world` fixture.
+NOT_YOURS = {"owner": None, "stranger": 404, "staff": 404, "anonymous": LOGIN}
+
+
+def _row(name: str, method: str, args: tuple, owner: int, body: dict | None = None, **others) -> tuple:
+    expected = {**NOT_YOURS, "owner": owner, **others}
+    if name.startswith("api:"):
+        expected["anonymous"] = 401
+    return (name, method, args, body, expected)
+
+
+TABLE = [
+    # Pages: the owner's routine.
+    _row("routine_detail", "get", ("routine",), 200),
+    _row("routine_status", "get", ("routine",), 200),
+    _row("routine_retry", "post", ("routine",), 302),
+    _row("routine_rename", "post", ("routine",), 302, {"title": "Renamed"}),
+    _row("routine_delete", "post", ("routine",), 302),
+    _row("routine_share", "post", ("routine",), 302, {"shared": "1"}),
+    _row("routine_video", "get", ("routine",), 200),
+    _row("routine_chapters", "get", ("routine",), 200),
+    _row("routine_move_swap", "post", ("routine", 1), 302, {"slug": "box-step"}),
+    _row("routine_move_lock", "post", ("routine", 0), 302, {"locked": "1"}),
+    _row("routine_regenerate", "post", ("routine",), 302),
+    _row("practice_log", "post", ("routine",), 200, {"seconds": 30}),
+    # Pages: the owner's song.
+    _row("song_detail", "get", ("song",), 200),
+    _row("song_status", "get", ("song",), 200),
+    _row("song_delete", "post", ("song",), 302),
+    # A demo song is everyone's (once logged in).
+    _row("song_detail", "get", ("demo_song",), 200, stranger=200, staff=200),
+    _row("song_status", "get", ("demo_song",), 200, stranger=200, staff=200),
+    # Shared links: open to anyone while sharing is on, closed to everyone (the owner too) when off.
+    _row("shared_routine", "get", ("shared_token",), 200, stranger=200, staff=200, anonymous=200),
+    _row("shared_routine_video", "get", ("shared_token",), 200, stranger=200, staff=200, anonymous=200),
+    _row("shared_routine", "get", ("unshared_token",), 404, anonymous=404),
+    _row("shared_routine_video", "get", ("unshared_token",), 404, anonymous=404),
+    # Pages of one's own things: every dancer has their own (empty for the others).
+    _row("describe", "get", (), 200, stranger=200, staff=200),
+    _row("routine_list", "get", (), 200, stranger=200, staff=200),
+    _row("song_list", "get", (), 200, stranger=200, staff=200),
+    _row("progress", "get", (), 200, stranger=200, staff=200),
+    _row("profile", "get", (), 200, stranger=200, staff=200),
+    _row("move_learned", "post", ("move_slug",), 302, {"learned": "1"}, stranger=302, staff=302),
+    # API: the owner's rows.
+    _row("api:routine_detail", "get", ("routine",), 200),
+    _row("api:routine_move_swap", "post", ("routine", 1), 202, {"slug": "box-step"}),
+    _row("api:routine_regenerate", "post", ("routine",), 202),
+    _row("api:routine_practice", "post", ("routine",), 200, {"seconds": 30}),
+    _row("api:song_detail", "get", ("song",), 200),
+    _row("api:song_detail", "get", ("demo_song",), 200, stranger=200, staff=200),
+    # API: a routine on the owner's song; for anyone else the song looks missing (400 naming song_id).
+    _row("api:routine_list", "post", (), 202, {"text": "turns", "song_id": "song"}, stranger=400, staff=400),
+    # API: lists and the profile are the caller's own.
+    _row("api:routine_list", "get", (), 200, stranger=200, staff=200),
+    _row("api:song_list", "get", (), 200, stranger=200, staff=200),
+    _row("api:practice_list", "get", (), 200, stranger=200, staff=200),
+    _row("api:profile", "get", (), 200, stranger=200, staff=200),
+    _row("api:profile", "patch", (), 200, {"preferred_style": "sensual"}, stranger=200, staff=200),
+    _row("api:move_list", "get", (), 200, stranger=200, staff=200),
+    _row("api:move_search", "get", (), 200, {"q": "basic"}, stranger=200, staff=200),
+]
+
+# Reachable without an account on purpose, or not per-user: nothing to own.
+PUBLIC_OR_STAFF = {
+    "home", "signup", "login", "logout", "password_change", "password_change_done",
+    "clip_preview", "clip_thumbnail",  # staff_member_required: covered by the admin's own tests
+    "api:schema", "api:docs", "health_live", "health_ready",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Every row makes users; the default hasher would spend most of the run hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles(settings):
+    # Routine creation is throttled per user: counters must not carry over from another test or run.
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ownership"},
+    }
+    caches["throttle"].clear()
+
+
+@pytest.fixture
+def world(owner) -> dict:
+    """The owner's ready routine (two moves, a video), their song, a demo song, two share tokens."""
+    routine = make_routine(owner)
+    make_clip("box-step")
+    shared = make_routine(owner, song=routine.song, title="Shared")
+    shared.shared = True
+    shared.save(update_fields=["shared"])
+    return {
+        "routine": routine.pk,
+        "song": routine.song.pk,
+        "demo_song": make_song(None, title="Demo").pk,
+        "shared_token": shared.share_token,
+        "unshared_token": routine.share_token,
+        "move_slug": "basic-step",
+    }
+
+
+def _client(request, persona: str, *, api: bool) -> APIClient:
+    client = APIClient()
+    if persona == "anonymous":
+        return client
+    user = request.getfixturevalue(persona)
+    if api:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    else:
+        client.force_login(user)
+    return client
+
+
+def _cases() -> list:
+    return [
+        pytest.param(name, method, args, body, persona, expected[persona], id=f"{name}{list(args)}-{persona}")
+        for name, method, args, body, expected in TABLE
+        for persona in PERSONAS
+    ]
+
+
+@pytest.mark.parametrize(("name", "method", "args", "body", "persona", "expected"), _cases())
+def test_access(request, world, name, method, args, body, persona, expected):
+    url = reverse(name, args=[world.get(arg, arg) for arg in args])
+    api = name.startswith("api:")
+    client = _client(request, persona, api=api)
+    body = {key: world.get(value, value) for key, value in (body or {}).items()}
+    if method == "get":
+        response = client.get(url, body)
+    elif api or name == "practice_log":
+        response = getattr(client, method)(url, body, format="json")
+    else:
+        response = getattr(client, method)(url, body)
+
+    if expected == LOGIN:
+        assert response.status_code == 302, response.content[:300]
+        assert response["Location"].startswith(reverse("login") + "?next=")
+    else:
+        assert response.status_code == expected, response.content[:300]
+    if expected == 401:
+        assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_stranger_changes_nothing(request, world, stranger):
+    # 404 must also mean "untouched": try every write in the table as the stranger.
+    from choreography.models import Routine, RoutineMove
+
+    before = list(Routine.objects.values_list("pk", "title", "status", "shared", "seed").order_by("pk"))
+    moves_before = list(RoutineMove.objects.values_list("pk", "move_id", "locked").order_by("pk"))
+    for name, method, args, body, expected in TABLE:
+        if method == "get" or expected["stranger"] != 404:
+            continue
+        client = _client(request, "stranger", api=name.startswith("api:"))
+        url = reverse(name, args=[world.get(arg, arg) for arg in args])
+        getattr(client, method)(url, body or {}, format="json")
+    assert list(Routine.objects.values_list("pk", "title", "status", "shared", "seed").order_by("pk")) == before
+    assert list(RoutineMove.objects.values_list("pk", "move_id", "locked").order_by("pk")) == moves_before
+
+
+def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if pattern.app_name in ("admin", "django_rq"):
+                continue
+            names |= _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(namespace + pattern.name)
+    return names
+
+
+def test_every_per_user_url_is_in_the_table():
+    covered = {row[0] for row in TABLE}
+    missing = _url_names(get_resolver()) - covered - PUBLIC_OR_STAFF
+    assert not missing, f"add these URLs to the ownership table (or to PUBLIC_OR_STAFF): {sorted(missing)}"
