@@ -13,6 +13,12 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Hashing with the production hasher costs about a second per user; tests don't need its strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     # Every test writes media under its own temporary folder, never into var/.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
