@@ -46,5 +46,9 @@ bench: venv
 	$(PY) manage.py bench_assembly --json
 	$(PY) manage.py bench_generate --json
 
+# A load benchmark on loopback only: gunicorn + PostgreSQL + Redis + two RQ workers, 30 dancers.
+load: venv
+	bash scripts/load.sh
+
 clean:
 	rm -rf var .pytest_cache .ruff_cache

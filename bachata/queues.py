@@ -86,3 +86,52 @@ def run_job(job_id: int) -> str:
         return "failed"
     Job.objects.filter(pk=job_id).update(status=Job.Status.READY, finished_at=timezone.now())
     return "ready"
+
+
+# A job running longer than this is taken to be lost (its worker was killed): RQ's own job timeout
+# (settings.RQ_QUEUES DEFAULT_TIMEOUT, 600 s) plus a margin.
+STALE_AFTER_S = 15 * 60
+# A job is tried this many times in all before it is marked failed for good.
+MAX_ATTEMPTS = 2
+SUBJECT_MODELS = {"routine": "choreography.Routine", "song": "choreography.Song", "clip": "choreography.MoveClip"}
+
+
+def _subject_row_reset(subject: str, *, status: str, error: str) -> None:
+    """Put the row a job works on (\"routine:5\") back to queued, or to failed with a reason."""
+    from django.apps import apps
+
+    kind, _, pk = subject.partition(":")
+    if kind not in SUBJECT_MODELS or not pk.isdigit():
+        return
+    model = apps.get_model(SUBJECT_MODELS[kind])
+    model.objects.filter(pk=int(pk), status__in=["queued", "running"]).update(status=status, error=error)
+
+
+def sweep_stale_jobs(*, stale_after_s: int = STALE_AFTER_S, max_attempts: int = MAX_ATTEMPTS) -> dict[str, int]:
+    """Find jobs whose worker died (running for too long) or that never reached the queue (Redis was
+    down), and queue them again or mark them failed with a reason. Nothing stays "running" for ever."""
+    from choreography.models import Job
+
+    cutoff = timezone.now() - timezone.timedelta(seconds=stale_after_s)
+    report = {"requeued": 0, "failed": 0, "redispatched": 0}
+    for job in Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=cutoff):
+        if job.attempts + 1 >= max_attempts:
+            reason = "The worker stopped while working on this, more than once. Try again later."
+            if Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+                status=Job.Status.FAILED, error=reason, finished_at=timezone.now()
+            ):
+                _subject_row_reset(job.subject, status="failed", error=reason)
+                report["failed"] += 1
+            continue
+        if Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+            status=Job.Status.QUEUED, attempts=job.attempts + 1, error="requeued after its worker stopped"
+        ):
+            _subject_row_reset(job.subject, status="queued", error="")
+            transaction.on_commit(functools.partial(dispatch, job.pk))
+            report["requeued"] += 1
+    if redis_configured():
+        # Rows that stayed queued because Redis could not be reached when they were committed.
+        for job in Job.objects.filter(status=Job.Status.QUEUED, rq_job_id="", created_at__lt=cutoff):
+            transaction.on_commit(functools.partial(dispatch, job.pk))
+            report["redispatched"] += 1
+    return report

@@ -16,9 +16,12 @@ logger = logging.getLogger(__name__)
 
 class WarmWorker(SimpleWorker):
     def work(self, *args, **kwargs):
+        from bachata.queues import sweep_stale_jobs
         from choreography.search import warm_up
 
         try:
+            # Work a killed worker left behind is picked up (or failed with a reason) before new work.
+            sweep_stale_jobs()
             warm_up()
         except Exception:  # a cold worker still works; it just pays the start-up cost on its first job
             logger.exception("warm-up failed; continuing cold")

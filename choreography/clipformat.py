@@ -27,7 +27,9 @@ def frames_for_counts(counts: int, bpm: float = RECORDED_BPM) -> int:
     return round(counts * 60.0 / bpm * FPS)
 
 
-def add_canonical_video_stream(container: Any, *, encoder: str = "libx264", preset: str = "veryfast", crf: int = 23) -> Any:
+def add_canonical_video_stream(
+    container: Any, *, encoder: str = "libx264", preset: str = "veryfast", crf: int = 23
+) -> Any:
     """Add an H.264 stream in the canonical format to an open PyAV output container."""
     stream = container.add_stream(encoder, rate=FPS)
     stream.width = WIDTH
@@ -47,6 +49,7 @@ def add_canonical_video_stream(container: Any, *, encoder: str = "libx264", pres
     else:
         stream.options = {"profile": "high", "g": str(GOP), "bf": "0"}
     return stream
+
 
 # Motion features of a clip: frame-difference energy per count of one 8-count phrase,
 # averaged over the clip's phrases and scaled to 0..1 (then the clip's overall motion level).

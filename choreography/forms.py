@@ -21,7 +21,10 @@ class DescribeForm(forms.Form):
     )
     song = forms.ModelChoiceField(queryset=Song.objects.none(), empty_label=None)
     duration_s = forms.IntegerField(
-        label="Length in seconds (optional)", required=False, min_value=15, max_value=600,
+        label="Length in seconds (optional)",
+        required=False,
+        min_value=15,
+        max_value=600,
         help_text="Leave empty to use what you wrote, or the whole song.",
     )
 

@@ -74,7 +74,9 @@ def generate_blueprint(
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    request = RoutineRequest.from_dict(request_data) if request_data else parse_request(text, profile_level=profile_level)
+    request = (
+        RoutineRequest.from_dict(request_data) if request_data else parse_request(text, profile_level=profile_level)
+    )
     timings["parse"] = _ms(started)
 
     step = time.perf_counter()
@@ -116,8 +118,13 @@ def generate_blueprint(
     timings["plan"] = _ms(step)
     notes += [note for note in blueprint.notes if note not in notes]
     return GenerationResult(
-        request=request, blueprint=blueprint, dancer_level=level, phrases=phrases, snapshot=snapshot,
-        notes=notes, timings_ms=timings,
+        request=request,
+        blueprint=blueprint,
+        dancer_level=level,
+        phrases=phrases,
+        snapshot=snapshot,
+        notes=notes,
+        timings_ms=timings,
     )
 
 

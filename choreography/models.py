@@ -220,7 +220,9 @@ class RoutineMove(models.Model):
 class PracticeSession(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_sessions")
     routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="practice_sessions")
-    client_id = models.CharField(max_length=64, blank=True, help_text="Set by the player so a resent batch is not counted twice.")
+    client_id = models.CharField(
+        max_length=64, blank=True, help_text="Set by the player so a resent batch is not counted twice."
+    )
     started_at = models.DateTimeField()
     seconds_practised = models.FloatField(default=0)
     speeds_used = models.JSONField(default=dict, blank=True)  # "0.5" -> seconds at that speed

@@ -55,7 +55,9 @@ def catalog_snapshot() -> CatalogSnapshot:
         if move.slug in clips or clip.counts != move.counts:
             continue
         moves[move.slug] = move.to_spec()
-        clips[move.slug] = ClipRef(clip.pk, Path(settings.MEDIA_ROOT) / clip.normalised.name, clip.recorded_bpm, clip.counts)
+        clips[move.slug] = ClipRef(
+            clip.pk, Path(settings.MEDIA_ROOT) / clip.normalised.name, clip.recorded_bpm, clip.counts
+        )
         motion[move.slug] = list(clip.motion_features or [])
     digest = hashlib.sha256()
     for slug in sorted(moves):

@@ -83,15 +83,27 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
         "beats": analysis.get("beats", []),
         "downbeats": analysis.get("downbeats", []),
         "moves": [
-            {"order": m.order, "slug": m.move.slug, "name": m.move.name, "level": m.move.level,
-             "start": m.start_s, "end": m.end_s, "counts": m.counts}
+            {
+                "order": m.order,
+                "slug": m.move.slug,
+                "name": m.move.name,
+                "level": m.move.level,
+                "start": m.start_s,
+                "end": m.end_s,
+                "counts": m.counts,
+            }
             for m in moves
         ],
     }
     alternatives = routine_services.routine_alternatives(routine=routine) if owner_view else {}
     for move in moves:
         move.alternatives = alternatives.get(move.order, [])
-    return {"routine": routine, "moves": moves, "player": player, "rename_form": RenameForm(initial={"title": routine.title})}
+    return {
+        "routine": routine,
+        "moves": moves,
+        "player": player,
+        "rename_form": RenameForm(initial={"title": routine.title}),
+    }
 
 
 @login_required
@@ -99,8 +111,14 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
 def routine_status(request, routine_id: int):
     routine = _get_routine_for_user(request, routine_id)
     return JsonResponse(
-        {"id": routine.pk, "status": routine.status, "error": routine.error, "notes": routine.notes,
-         "timings_ms": routine.timings_ms, "url": reverse("routine_detail", args=[routine.pk])}
+        {
+            "id": routine.pk,
+            "status": routine.status,
+            "error": routine.error,
+            "notes": routine.notes,
+            "timings_ms": routine.timings_ms,
+            "url": reverse("routine_detail", args=[routine.pk]),
+        }
     )
 
 
@@ -265,10 +283,16 @@ def song_list(request):
 def song_detail(request, song_id: int):
     song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
     analysis = song.analysis or {}
-    chart = {"energy": analysis.get("energy_curve", []), "phrases": analysis.get("phrases", []),
-             "duration": song.duration_s or 0}
-    return render(request, "choreography/song_detail.html", {"song": song, "chart": chart,
-                                                             "routines": song.routines.filter(owner=request.user)})
+    chart = {
+        "energy": analysis.get("energy_curve", []),
+        "phrases": analysis.get("phrases", []),
+        "duration": song.duration_s or 0,
+    }
+    return render(
+        request,
+        "choreography/song_detail.html",
+        {"song": song, "chart": chart, "routines": song.routines.filter(owner=request.user)},
+    )
 
 
 @login_required

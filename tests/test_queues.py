@@ -101,3 +101,57 @@ def test_a_real_rq_worker_runs_the_job():
     _work_off_rq("gpu")
     job.refresh_from_db()
     assert job.status == Job.Status.READY
+
+
+def _stale_running_job(subject: str, *, attempts: int = 0) -> Job:
+    from django.utils import timezone
+
+    job = Job.objects.create(
+        func="tests.test_queues.record_call",
+        queue="default",
+        subject=subject,
+        kwargs={"answer": 3},
+        status=Job.Status.RUNNING,
+        attempts=attempts,
+    )
+    Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - timezone.timedelta(hours=1))
+    return job
+
+
+def _song_row(status: str):
+    from choreography.models import Song
+
+    return Song.objects.create(title="t", upload="songs/x.wav", status=status)
+
+
+def test_the_sweep_requeues_a_job_whose_worker_died():
+    from django.utils import timezone
+
+    from bachata.queues import sweep_stale_jobs
+
+    song = _song_row("running")
+    job = _stale_running_job(f"song:{song.pk}")
+    fresh = Job.objects.create(func="tests.test_queues.record_call", status=Job.Status.RUNNING)
+    Job.objects.filter(pk=fresh.pk).update(started_at=timezone.now())
+    report = sweep_stale_jobs()
+    assert report["requeued"] == 1
+    _flush()
+    job.refresh_from_db()
+    assert job.attempts == 1
+    assert job.status == Job.Status.READY
+    song.refresh_from_db()
+    assert song.status == "queued"  # the row was handed back for the job to claim again
+    assert Job.objects.get(pk=fresh.pk).status == Job.Status.RUNNING  # a job still in time is left alone
+
+
+def test_the_sweep_fails_a_job_that_died_too_often():
+    from bachata.queues import sweep_stale_jobs
+
+    song = _song_row("running")
+    job = _stale_running_job(f"song:{song.pk}", attempts=1)
+    assert sweep_stale_jobs()["failed"] == 1
+    job.refresh_from_db()
+    song.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert song.status == "failed"
+    assert "worker stopped" in song.error

@@ -11,10 +11,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _check(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")
+    }
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -31,7 +41,9 @@ def test_debug_off_without_allowed_hosts_is_a_clear_error():
 
 
 def test_production_settings_start(tmp_path):
-    result = _check({"DEBUG": "0", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "example.com", "BACHATA_VAR_DIR": str(tmp_path)})
+    result = _check(
+        {"DEBUG": "0", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "example.com", "BACHATA_VAR_DIR": str(tmp_path)}
+    )
     assert result.returncode == 0, result.stderr
 
 

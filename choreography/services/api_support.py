@@ -74,8 +74,11 @@ def moves_search(*, text: str, limit: int = 20) -> MoveSearchResult:
     except OSError as exc:
         # The model files or the index file cannot be read on this host.
         logger.warning("semantic move search unavailable (%s); using a word match", exc)
-        return _text_search(text, limit, note="Semantic search is unavailable here (a model or index file cannot be "
-                                              "read); matched words instead.")
+        return _text_search(
+            text,
+            limit,
+            note="Semantic search is unavailable here (a model or index file cannot be read); matched words instead.",
+        )
     except _EmptyCatalog:
         return _text_search(text, limit, note="No move has a ready clip yet, so there is no index; matched words.")
 

@@ -21,8 +21,18 @@ CLIP_EXTENSIONS = (".mp4", ".mov", ".webm", ".mkv", ".m4v")
 DEMO_CLIP_FOLDER = "clips/demo"
 GET_READY_CLIP = "clips/assets/get-ready.mp4"
 MOVE_FIELDS = (
-    "name", "description", "level", "counts", "start_position", "end_position",
-    "elements", "styles", "tags", "energy", "opener", "finisher",
+    "name",
+    "description",
+    "level",
+    "counts",
+    "start_position",
+    "end_position",
+    "elements",
+    "styles",
+    "tags",
+    "energy",
+    "opener",
+    "finisher",
 )
 
 
@@ -164,7 +174,9 @@ def clip_normalise(*, clip_id: int) -> MoveClip:
     except Exception as exc:
         remove_media(video_name)
         remove_media(thumb_name)
-        message = str(exc) if isinstance(exc, ChoreographyError) else f"Normalisation failed ({exc.__class__.__name__})."
+        message = (
+            str(exc) if isinstance(exc, ChoreographyError) else f"Normalisation failed ({exc.__class__.__name__})."
+        )
         MoveClip.objects.filter(pk=clip_id).update(status=MoveClip.Status.FAILED, error=message)
         raise
     MoveClip.objects.filter(pk=clip_id).update(

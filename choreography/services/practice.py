@@ -143,7 +143,9 @@ def progress_summary(*, user, weeks: int = 8) -> dict:
     for back in range(weeks - 1, -1, -1):
         monday = this_monday - dt.timedelta(weeks=back)
         week_rows.append({"week": monday.isoformat(), "minutes": round(per_week.get(monday, 0.0), 1)})
-    progress_rows = list(MoveProgress.objects.filter(user=user).select_related("move").order_by("-learned", "move__name"))
+    progress_rows = list(
+        MoveProgress.objects.filter(user=user).select_related("move").order_by("-learned", "move__name")
+    )
     total_minutes = (sessions.aggregate(total=Sum("seconds_practised"))["total"] or 0) / 60
     return {
         "weeks": week_rows,

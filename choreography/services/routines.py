@@ -47,7 +47,11 @@ def routine_create(
 
 def _queue_generation(routine: Routine, *, keep: str = "locked") -> None:
     enqueue(
-        "choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}", routine_id=routine.pk, keep=keep
+        "choreography.jobs.routine_generate",
+        queue="gpu",
+        subject=f"routine:{routine.pk}",
+        routine_id=routine.pk,
+        keep=keep,
     )
 
 
@@ -114,7 +118,9 @@ def _generate(routine: Routine, *, keep: str) -> None:
     )
     video_name = new_media_name("routines", ".mp4")
     try:
-        render_timings = render_blueprint(result, song_audio=media_path(song.audio_aac.name), out_path=media_path(video_name))
+        render_timings = render_blueprint(
+            result, song_audio=media_path(song.audio_aac.name), out_path=media_path(video_name)
+        )
         timings = {**result.timings_ms, **render_timings}
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)
         _store_result(routine, result, video_name, timings)
@@ -199,10 +205,19 @@ def _stored_plan(routine: Routine):
     blueprint = Blueprint(
         entries=[
             PlannedMove(
-                slug=row.move.slug, name=row.move.name, level=row.move.level, elements=tuple(row.move.elements),
-                first_phrase=row.first_phrase, phrase_count=row.phrase_count, start_s=row.start_s, end_s=row.end_s,
-                counts=row.counts, start_position=row.start_position, end_position=row.end_position,
-                reason=row.reason, locked=row.locked,
+                slug=row.move.slug,
+                name=row.move.name,
+                level=row.move.level,
+                elements=tuple(row.move.elements),
+                first_phrase=row.first_phrase,
+                phrase_count=row.phrase_count,
+                start_s=row.start_s,
+                end_s=row.end_s,
+                counts=row.counts,
+                start_position=row.start_position,
+                end_position=row.end_position,
+                reason=row.reason,
+                locked=row.locked,
             )
             for row in rows
         ]

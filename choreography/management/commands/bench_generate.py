@@ -74,16 +74,24 @@ class Command(BaseCommand):
                         out = Path(workdir) / f"r{runs}.mp4"
                         try:
                             output = choreograph(
-                                text=text, song_analysis=song.analysis, song_audio=media_path(song.audio_aac.name),
-                                out_path=out, level=level, seed=seed, snapshot=snapshot,
+                                text=text,
+                                song_analysis=song.analysis,
+                                song_audio=media_path(song.audio_aac.name),
+                                out_path=out,
+                                level=level,
+                                seed=seed,
+                                snapshot=snapshot,
                             )
                         except Exception as exc:  # a benchmark reports failures; it doesn't stop at the first
                             failures.append(f"{song.demo_slug} / {text}: {exc}")
                             continue
                         result = output["_result"]
                         violations = planner.check_blueprint(
-                            result.blueprint, moves=snapshot.moves, phrases=result.phrases,
-                            dancer_level=result.dancer_level, request=result.request,
+                            result.blueprint,
+                            moves=snapshot.moves,
+                            phrases=result.phrases,
+                            dancer_level=result.dancer_level,
+                            request=result.request,
                         )
                         broken += bool(violations)
                         met += elements_met(result)

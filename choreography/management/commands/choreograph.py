@@ -74,8 +74,13 @@ class Command(BaseCommand):
             with tempfile.TemporaryDirectory() as workdir:
                 analysis, audio = resolve_song(options["song"], Path(workdir))
                 output = choreograph(
-                    text=options["text"], song_analysis=analysis, song_audio=audio, out_path=out,
-                    level=options["level"], seed=options["seed"], duration_s=options["duration"],
+                    text=options["text"],
+                    song_analysis=analysis,
+                    song_audio=audio,
+                    out_path=out,
+                    level=options["level"],
+                    seed=options["seed"],
+                    duration_s=options["duration"],
                 )
         except ChoreographyError as exc:
             raise CommandError(str(exc)) from exc

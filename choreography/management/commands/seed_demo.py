@@ -24,7 +24,9 @@ class Command(BaseCommand):
         try:
             started = time.perf_counter()
             report = catalog_seed()
-            self.stdout.write(f"catalog: {report.created} created, {report.updated} updated, {report.unchanged} unchanged")
+            self.stdout.write(
+                f"catalog: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+            )
             clip_started = time.perf_counter()
             rendered = demo_clips_ensure(workers=options["workers"])
             self.stdout.write(f"demo clips: {rendered} rendered in {time.perf_counter() - clip_started:.1f} s")

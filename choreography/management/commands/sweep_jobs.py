@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from bachata.queues import STALE_AFTER_S, sweep_stale_jobs
+
+
+class Command(BaseCommand):
+    help = (
+        "Requeue or fail jobs whose worker died, and re-dispatch jobs that never reached Redis (run every few minutes)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--stale-after", type=int, default=STALE_AFTER_S, help="seconds a job may run")
+
+    def handle(self, *args, **options):
+        report = sweep_stale_jobs(stale_after_s=options["stale_after"])
+        self.stdout.write(", ".join(f"{key}: {value}" for key, value in report.items()))
