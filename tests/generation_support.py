@@ -179,12 +179,12 @@ def install_generation_assets(assets: GenerationAssets, media_root: Path):
     )
 
 
-@pytest.fixture(scope="session")
-def generation_assets() -> GenerationAssets:
+@pytest.fixture(scope="session", name="generation_assets")
+def generation_assets_fixture() -> GenerationAssets:
     return build_generation_assets()
 
 
-@pytest.fixture
-def demo_song(db, settings, generation_assets):
+@pytest.fixture(name="demo_song")
+def demo_song_fixture(db, settings, generation_assets):
     """A catalog ready to generate from and the ready demo song "Fuego Lento" (90 s at 142 BPM)."""
     return install_generation_assets(generation_assets, Path(settings.MEDIA_ROOT))

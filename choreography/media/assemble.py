@@ -23,6 +23,7 @@ from typing import Any
 
 from choreography import clipformat
 from choreography.errors import MediaError
+from choreography.media.atomic import atomic_output
 
 TICKS_PER_SECOND = clipformat.TIME_BASE.denominator // clipformat.TIME_BASE.numerator
 FRAME_S = 1.0 / clipformat.FPS
@@ -446,11 +447,8 @@ def _write_atomically(
 ) -> None:
     import av
 
-    directory = os.path.dirname(os.path.abspath(out_path))
-    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(out_path)}.", suffix=".part")
-    os.close(handle)
-    try:
-        with av.open(temp_path, "w", format="mp4", options={"movflags": "+faststart"}) as output:
+    with atomic_output(out_path, suffix=".part", what=f"the routine video {out_path}") as temp_path:
+        with av.open(str(temp_path), "w", format="mp4", options={"movflags": "+faststart"}) as output:
             video = output.add_stream_from_template(template)
             video.time_base = clipformat.TIME_BASE
             audio = output.add_stream_from_template(song.streams.audio[0])
@@ -461,9 +459,3 @@ def _write_atomically(
                 video_packets, audio_packets, key=lambda packet: packet.pts * float(packet.time_base)
             ):
                 output.mux_one(packet)
-        os.replace(temp_path, out_path)
-    except av.FFmpegError as exc:
-        raise MediaError(f"Cannot write routine video {out_path}: {exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temp_path)

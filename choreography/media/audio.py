@@ -5,11 +5,10 @@ Encoded once when a song is uploaded, so that assembling a routine only copies i
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 
 from choreography.errors import MediaError
+from choreography.media.atomic import atomic_output
 
 SAMPLE_RATE = 44100
 LAYOUT = "stereo"
@@ -32,22 +31,15 @@ def encode_song_audio(
         source = av.open(src_path)
     except av.FFmpegError as exc:
         raise MediaError(f"Not an audio file ({os.path.basename(src_path)}): {exc}") from exc
-    directory = os.path.dirname(os.path.abspath(dst_path))
-    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=".song-", suffix=".m4a.part")
-    os.close(handle)
-    try:
-        with source:
-            if not source.streams.audio:
-                raise MediaError(f"Not an audio file ({os.path.basename(src_path)}): it has no audio stream")
-            samples = _transcode_to_aac(source, temp_path, bitrate)
+    with (
+        source,
+        atomic_output(dst_path, suffix=".m4a.part", what=f"the AAC audio of {os.path.basename(src_path)}") as tmp,
+    ):
+        if not source.streams.audio:
+            raise MediaError(f"Not an audio file ({os.path.basename(src_path)}): it has no audio stream")
+        samples = _transcode_to_aac(source, str(tmp), bitrate)
         if samples == 0:
             raise MediaError(f"Song file has no decodable audio: {os.path.basename(src_path)}")
-        os.replace(temp_path, dst_path)
-    except av.FFmpegError as exc:
-        raise MediaError(f"Cannot decode audio of {os.path.basename(src_path)}: {exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temp_path)
     return samples / SAMPLE_RATE
 
 

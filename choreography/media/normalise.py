@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 
 from choreography import clipformat
 from choreography.errors import MediaError
+from choreography.media.atomic import atomic_output
 from choreography.media.probe import frame_rotation, open_video, probe_video
 
 COUNTS_PER_PHRASE = 8
@@ -78,7 +77,7 @@ def normalise_clip(
     counts = phrases * COUNTS_PER_PHRASE
     frames = clipformat.frames_for_counts(counts, bpm)
     dst = Path(dst)
-    with _atomic_output(dst, suffix=".mp4") as tmp:
+    with atomic_output(dst, suffix=".mp4", what="the normalised file") as tmp:
         _transcode(Path(src), tmp, start_s=count1_s, frames=frames, encoder=pick_encoder())
     return NormalisedClip(
         path=dst, frames=frames, counts=counts, phrases=phrases, duration_s=frames / clipformat.FPS, bpm=bpm
@@ -112,7 +111,7 @@ def make_thumbnail(
         coded_w, coded_h = _rotated(width, height, rotation)
         rgb = chosen.reformat(width=coded_w, height=coded_h, format="rgb24").to_ndarray()
         image = Image.fromarray(np.ascontiguousarray(np.rot90(rgb, k=rotation // 90)))
-    with _atomic_output(dst, suffix=".jpg") as tmp:
+    with atomic_output(dst, suffix=".jpg", what="the thumbnail") as tmp:
         image.save(tmp, format="JPEG", quality=85)
     return dst
 
@@ -261,25 +260,3 @@ def _fit(width: int, height: int) -> tuple[int, int]:
     fit_h = min(clipformat.HEIGHT, max(2, round(height * scale / 2) * 2))
     return fit_w, fit_h
 
-
-@contextmanager
-def _atomic_output(dst: Path, *, suffix: str) -> Iterator[Path]:
-    """A temporary path next to `dst` that replaces `dst` only if the block succeeds."""
-    import av
-
-    try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=suffix, dir=dst.parent)
-    except OSError as exc:
-        raise MediaError(f"Cannot write the normalised file: {exc.strerror}.") from exc
-    os.close(handle)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, dst)
-    except (av.error.FFmpegError, OSError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise MediaError(f"Cannot write the normalised file: {exc}.") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -106,6 +106,8 @@ def _generate(routine: Routine, *, keep: str) -> None:
         raise ChoreographyError(f"“{song.title}” is still being analysed; try again in a moment.")
     if song.status != Song.Status.READY or not song.analysis:
         raise ChoreographyError(f"“{song.title}” could not be analysed ({song.error or 'no analysis'}).")
+    # A re-render after a swap keeps every move in place, but only the dancer's own locks stay locked.
+    previous = {row.first_phrase: (row.locked, row.reason) for row in routine.moves.all()} if keep == "all" else {}
     started = time.perf_counter()
     result = generate_blueprint(
         text=routine.text,
@@ -123,20 +125,26 @@ def _generate(routine: Routine, *, keep: str) -> None:
         )
         timings = {**result.timings_ms, **render_timings}
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)
-        _store_result(routine, result, video_name, timings)
+        _store_result(routine, result, video_name, timings, previous=previous)
     except Exception:
         remove_media(video_name)
         raise
 
 
 @transaction.atomic
-def _store_result(routine: Routine, result, video_name: str, timings: dict) -> None:
+def _store_result(routine: Routine, result, video_name: str, timings: dict, *, previous: dict | None = None) -> None:
     from choreography.models import Move
+
+    previous = previous or {}
 
     old_video = routine.video.name
     moves = {move.slug: move for move in Move.objects.filter(slug__in=[e.slug for e in result.blueprint.entries])}
     clip_by_slug = result.clip_ids
     RoutineMove.objects.filter(routine=routine).delete()
+    kept = {
+        entry.first_phrase: previous.get(entry.first_phrase, (entry.locked, entry.reason))
+        for entry in result.blueprint.entries
+    }
     RoutineMove.objects.bulk_create(
         [
             RoutineMove(
@@ -151,8 +159,8 @@ def _store_result(routine: Routine, result, video_name: str, timings: dict) -> N
                 counts=entry.counts,
                 start_position=entry.start_position,
                 end_position=entry.end_position,
-                locked=entry.locked,
-                reason=entry.reason[:300],
+                locked=kept[entry.first_phrase][0],
+                reason=kept[entry.first_phrase][1][:300],
             )
             for order, entry in enumerate(result.blueprint.entries)
         ]
