@@ -57,8 +57,14 @@ def _admin_change_data(move: Move, **changes) -> dict:
     body = {key: value for key, value in values.items() if value is not False}
     body = {key: ("on" if value is True else value) for key, value in body.items()}
     # The MoveClip inline's management form.
-    body.update({"clips-TOTAL_FORMS": "0", "clips-INITIAL_FORMS": "0", "clips-MIN_NUM_FORMS": "0",
-                 "clips-MAX_NUM_FORMS": "1000"})
+    body.update(
+        {
+            "clips-TOTAL_FORMS": "0",
+            "clips-INITIAL_FORMS": "0",
+            "clips-MIN_NUM_FORMS": "0",
+            "clips-MAX_NUM_FORMS": "1000",
+        }
+    )
     return body
 
 
@@ -133,8 +139,11 @@ def _bad_entry(kind: str, raw: list[dict]) -> tuple[int, dict]:
 
 @pytest.mark.parametrize(
     ("kind", "expected"),
-    [("level", "unknown level 'expert'"), ("position", "unknown end_position 'upside-down'"),
-     ("duplicate", "duplicate slug")],
+    [
+        ("level", "unknown level 'expert'"),
+        ("position", "unknown end_position 'upside-down'"),
+        ("duplicate", "duplicate slug"),
+    ],
 )
 @pytest.mark.parametrize("seeded", [False, True], ids=["empty-db", "seeded-db"])
 def test_a_bad_data_file_fails_naming_file_and_entry_and_changes_nothing(tmp_path, kind, expected, seeded):

@@ -22,6 +22,10 @@ from tests.media_factory import make_foreign_clip, probe_streams
 
 pytestmark = pytest.mark.django_db
 
+# Tests that run a job commit for real: run_job closes stale connections first (as a long-lived
+# worker must), which would end the transaction a plain django_db test lives in on PostgreSQL.
+runs_jobs = pytest.mark.django_db(transaction=True)
+
 NOT_A_VIDEO = b"this is a text file wearing a video's name\n" * 50
 
 
@@ -63,8 +67,13 @@ def videos(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture
 def move(db) -> Move:
     return Move.objects.create(
-        slug="basic-in-place", name="Basic in Place", description="Weight changes on the spot.", level="beginner",
-        counts=8, start_position="closed", end_position="closed",
+        slug="basic-in-place",
+        name="Basic in Place",
+        description="Weight changes on the spot.",
+        level="beginner",
+        counts=8,
+        start_position="closed",
+        end_position="closed",
     )
 
 
@@ -102,6 +111,7 @@ def _assert_canonical(path: Path, *, counts: int, bpm: float = 120.0) -> None:
 
 
 class TestAdminUpload:
+    @runs_jobs
     def test_an_upload_becomes_a_canonical_ready_clip(self, staff_client, move, jobs, videos):
         with jobs():
             response = _admin_upload(staff_client, move, "basic.mp4", videos["ten"].read_bytes())
@@ -133,24 +143,26 @@ class TestAdminUpload:
         assert b"".join(response.streaming_content) == media_path(clip.normalised.name).read_bytes()[:100]
         assert staff_client.get(reverse("clip_thumbnail", args=[clip.pk])).status_code == 200
 
+    @runs_jobs
     def test_a_text_file_named_mp4_fails_with_its_reason_shown(self, staff_client, move, jobs):
         with jobs():
             response = _admin_upload(staff_client, move, "fake.mp4", NOT_A_VIDEO)
         assert response.status_code == 302
         clip = MoveClip.objects.get()
         assert clip.status == MoveClip.Status.FAILED
-        assert clip.error and "Normalisation failed" not in clip.error
+        assert clip.error == "The file is not a video we can read (unknown format, or damaged)."
         assert not clip.normalised and not clip.thumbnail
         assert _files_under("clips/normalised") == [] and _files_under("clips/thumbnails") == []
         assert media_path(clip.original.name).exists()
 
         page = staff_client.get(reverse("admin:choreography_moveclip_change", args=[clip.pk])).content.decode()
-        assert clip.error.split(":")[0] in page
+        assert "The file is not a video we can read" in page
         assert "<video" not in page
         listing = staff_client.get(reverse("admin:choreography_moveclip_changelist") + "?status__exact=failed")
         assert listing.status_code == 200
         assert list(listing.context["cl"].queryset) == [clip]
 
+    @runs_jobs
     def test_a_clip_too_short_for_one_phrase_fails_with_the_message(self, staff_client, move, jobs, videos):
         with jobs():
             _admin_upload(staff_client, move, "short.mp4", videos["short"].read_bytes())
@@ -169,8 +181,9 @@ class TestAdminUpload:
             ("fine.mp4", "120", "-1", "count1_s", "cannot be negative"),
         ],
     )
-    def test_a_bad_form_is_refused_and_creates_nothing(self, staff_client, move, jobs, name, bpm, count1, field,
-                                                       message):
+    def test_a_bad_form_is_refused_and_creates_nothing(
+        self, staff_client, move, jobs, name, bpm, count1, field, message
+    ):
         with jobs():
             response = _admin_upload(staff_client, move, name, NOT_A_VIDEO, bpm=bpm, count1=count1)
         assert response.status_code == 200
@@ -229,6 +242,7 @@ class TestImportClips:
         (folder / "README.txt").write_text("not a clip")
         return folder
 
+    @runs_jobs
     def test_it_imports_known_slugs_and_skips_unknown_ones(self, move, jobs, videos, tmp_path):
         folder = self._folder(tmp_path, videos)
         out, err = StringIO(), StringIO()

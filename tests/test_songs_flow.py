@@ -19,6 +19,10 @@ from choreography.services.files import media_path
 
 pytestmark = pytest.mark.django_db
 
+# Tests that run a job commit for real: run_job closes stale connections first (as a long-lived
+# worker must), which would end the transaction a plain django_db test lives in on PostgreSQL.
+runs_jobs = pytest.mark.django_db(transaction=True)
+
 # Short enough to analyse in well under a second, long enough for several 8-count phrases.
 SHORT_SONG = DemoSong(
     "test-short", "Short Test Song", 126.0, 32.0, 7, 55.0, ((0, "min"), (5, "min"), (7, "7"), (0, "min"))
@@ -87,6 +91,7 @@ def _files_under(folder: str) -> list[Path]:
 
 
 class TestSongUpload:
+    @runs_jobs
     @pytest.mark.parametrize("kind", ["wav", "m4a"])
     def test_an_upload_is_analysed_and_ready(self, owner, jobs, song_files, true_song, kind):
         client = _client_for(owner)
@@ -115,6 +120,7 @@ class TestSongUpload:
             assert container.streams.audio[0].codec_context.name == "aac"
             assert float(container.duration / av.time_base) == pytest.approx(true_song.duration_s, abs=0.5)
 
+    @runs_jobs
     def test_the_detail_page_shows_the_tempo_and_the_chart(self, owner, jobs, song_files):
         client = _client_for(owner)
         with jobs():
@@ -136,6 +142,7 @@ class TestSongUpload:
         status = client.get(reverse("song_status", args=[song.pk])).json()
         assert status == {"id": song.pk, "status": "ready", "error": "", "tempo_bpm": song.tempo_bpm}
 
+    @runs_jobs
     def test_the_list_shows_the_upload_form_and_the_song(self, owner, jobs, song_files):
         client = _client_for(owner)
         with jobs():
@@ -155,6 +162,7 @@ class TestSongUpload:
 
 
 class TestBadUploads:
+    @runs_jobs
     def test_a_text_file_named_mp3_fails_with_a_readable_message(self, owner, jobs):
         client = _client_for(owner)
         with jobs():
@@ -170,6 +178,7 @@ class TestBadUploads:
         assert client.get(reverse("song_status", args=[song.pk])).json()["status"] == "failed"
         assert _files_under("songs/aac") == []
 
+    @runs_jobs
     def test_silence_fails_with_a_clear_message(self, owner, jobs, song_files):
         client = _client_for(owner)
         with jobs():
@@ -277,6 +286,7 @@ class TestSongDelete:
         assert Song.objects.filter(pk=song.pk).exists()
 
 
+@runs_jobs
 def test_the_chart_data_is_valid_json(owner, jobs, song_files):
     client = _client_for(owner)
     with jobs():

@@ -29,8 +29,11 @@ class Command(BaseCommand):
         if not directory.is_dir():
             raise CommandError(f"{directory}: not a directory")
         clips = sorted(
-            path for path in directory.iterdir()
-            if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in catalog_services.CLIP_EXTENSIONS
+            path
+            for path in directory.iterdir()
+            if path.is_file()
+            and not path.name.startswith(".")
+            and path.suffix.lower() in catalog_services.CLIP_EXTENSIONS
         )
         moves = {move.slug: move for move in Move.objects.all()}
         imported = unknown = refused = 0
