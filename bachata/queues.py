@@ -62,8 +62,10 @@ def run_job(job_id: int) -> str:
     """Run one Job row: claim it (queued -> running) exactly once, call its function, record the end."""
     from choreography.models import Job
 
-    # A long-lived worker must not reuse a connection the database has since closed.
-    close_old_connections()
+    # A long-lived worker must not reuse a connection the database has since closed. Inside an
+    # atomic block (a test running on-commit callbacks in its transaction) the connection is in use.
+    if not transaction.get_connection().in_atomic_block:
+        close_old_connections()
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
         status=Job.Status.RUNNING, started_at=timezone.now(), error=""
     )
