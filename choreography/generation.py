@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from choreography import vocab
 from choreography.domain import Phrase, RoutineRequest
 from choreography.errors import ChoreographyError
 from choreography.search import CatalogSnapshot, catalog_snapshot, index_for
@@ -39,18 +38,6 @@ def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
 
 
-def effective_level(request_level: str | None, profile_level: str) -> tuple[str, str | None]:
-    """The level to plan for: what was asked, never above the dancer's profile level."""
-    if request_level is None:
-        return profile_level, None
-    if vocab.LEVEL_RANK[request_level] <= vocab.LEVEL_RANK[profile_level]:
-        return request_level, None
-    return profile_level, (
-        f"You asked for {request_level} moves; your profile says {profile_level}, so the routine stays at "
-        f"{profile_level} level. Change your level in your profile when you are ready."
-    )
-
-
 def phrases_of(song_analysis: dict) -> list[Phrase]:
     phrases = [Phrase.from_dict(p) for p in song_analysis.get("phrases", [])]
     if not phrases:
@@ -71,6 +58,7 @@ def generate_blueprint(
 ) -> GenerationResult:
     from choreography import embeddings, planner
     from choreography.intent import parse_request
+    from choreography.planner.scoring import effective_level
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -85,15 +73,10 @@ def generate_blueprint(
         raise ChoreographyError("The move catalog has no published moves with a ready clip yet.")
     move_index = index_for(snapshot)
     phrases = phrases_of(song_analysis)
-    level, level_note = effective_level(request.level, profile_level)
+    # Never above the profile's level; lower where the text asks for an easier routine.
+    level = effective_level(profile_level, request)
     notes = list(request.notes)
-    if level_note:
-        notes.append(level_note)
     wanted_s = duration_s or request.duration_s
-    song_length = phrases[-1].end_s - phrases[0].start_s
-    if wanted_s and wanted_s > song_length + 1:
-        notes.append(f"The song has {song_length:.0f} s of full phrases; the routine covers all of it.")
-        wanted_s = None
     text_embedding = embeddings.embed_texts([embeddings.query_text(request) or "bachata routine"])[0]
     queries = [embeddings.query_vector(request, text_embedding, phrase.energy) for phrase in phrases]
     import numpy as np
@@ -116,6 +99,7 @@ def generate_blueprint(
         locked=locked or None,
     )
     timings["plan"] = _ms(step)
+    # The planner says what it could not do as asked (level, length, elements); the parser what it did not understand.
     notes += [note for note in blueprint.notes if note not in notes]
     return GenerationResult(
         request=request,

@@ -40,9 +40,12 @@ def home(request):
 
 @login_required
 def describe(request):
-    songs = services.songs_for_user(request.user).exclude(status=Song.Status.FAILED).order_by("owner", "title")
+    # Failed songs are not offered, but a post naming one gets routine_create's message saying why.
+    songs = services.songs_for_user(request.user).order_by("owner", "title")
     initial = {"text": request.GET.get("text", ""), "song": request.GET.get("song") or None}
     form = DescribeForm(request.POST or None, songs=songs, initial=initial)
+    if request.method != "POST":
+        form.fields["song"].queryset = songs.exclude(status=Song.Status.FAILED)
     if request.method == "POST" and form.is_valid():
         try:
             routine = routine_services.routine_create(

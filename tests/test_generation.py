@@ -176,7 +176,7 @@ class TestDescribeToVideo:
         assert routine.request["level"] == "advanced" and "dips" in routine.request["include"]
         assert any("dips" in row.move.elements for row in moves)
         notes = " ".join(routine.notes)
-        assert "advanced" in notes and "your profile says beginner" in notes, routine.notes
+        assert "advanced" in notes and "keeps to your beginner level" in notes, routine.notes
         page = owner_client.get(reverse("routine_detail", args=[routine.pk])).content.decode()
         assert "your profile says beginner" in page
 
@@ -190,8 +190,8 @@ class TestDescribeToVideo:
         )
         response = describe(owner_client, failed)
         assert response.status_code == 200
-        assert response.context["form"].errors
-        assert "song" in response.context["form"].errors
+        # The form says which song and why, not just "select a valid choice".
+        assert "Ruido” could not be analysed (No steady beat was found)" in response.content.decode()
         assert not Routine.objects.exists()
         # The service names the song and the reason, for every other caller (API, commands).
         with pytest.raises(ChoreographyError, match="Ruido.*could not be analysed.*No steady beat"):

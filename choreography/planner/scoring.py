@@ -169,7 +169,10 @@ def build_context(
     notes: list[str] = []
     level = effective_level(dancer_level, request)
     if request.level in vocab.LEVEL_RANK and vocab.LEVEL_RANK[request.level] > vocab.LEVEL_RANK[level]:
-        notes.append(f"You asked for {request.level} moves; the routine keeps to your {level} level.")
+        notes.append(
+            f"You asked for {request.level} moves; the routine keeps to your {level} level "
+            "(change your level in your profile when you are ready)."
+        )
     excluded = frozenset(element for element in request.exclude if element in vocab.ELEMENTS)
     catalog = sorted(moves.values(), key=lambda move: move.slug)
     allowed = [move for move in catalog if move_allowed(move, level, excluded)]

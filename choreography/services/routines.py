@@ -205,8 +205,9 @@ def routine_set_shared(*, routine: Routine, shared: bool) -> Routine:
 def _stored_plan(routine: Routine):
     """The routine's blueprint as the planner sees it, with the context needed to edit it."""
     from choreography.domain import RoutineRequest
-    from choreography.generation import effective_level, phrases_of
+    from choreography.generation import phrases_of
     from choreography.planner import Blueprint, PlannedMove
+    from choreography.planner.scoring import effective_level
     from choreography.search import catalog_snapshot
 
     rows = list(routine.moves.select_related("move"))
@@ -231,7 +232,7 @@ def _stored_plan(routine: Routine):
         ]
     )
     request = RoutineRequest.from_dict(routine.request or {})
-    level = effective_level(request.level, routine.level)[0]
+    level = effective_level(routine.level, request)
     context = {
         "moves": catalog_snapshot().moves,
         "request": request,
