@@ -3,26 +3,44 @@
 `WarmWorker` never forks (CUDA contexts do not survive a fork, and a forked child would reload
 MiniLM and the index for every job) and pays the start-up costs once, before the first job:
 `manage.py rqworker gpu default --worker-class bachata.worker.WarmWorker`.
+
+Before any work it sweeps the jobs a killed worker left behind (bachata.queues.sweep_stale_jobs).
+BACHATA_SKIP_WARMUP=1 keeps the sweep but skips loading the models: for a worker that only serves
+the "default" queue, and for tests that start real workers.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 
 from rq.worker import SimpleWorker
 
 logger = logging.getLogger(__name__)
 
 
+def warmup_skipped() -> bool:
+    return os.environ.get("BACHATA_SKIP_WARMUP", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 class WarmWorker(SimpleWorker):
     def work(self, *args, **kwargs):
         from bachata.queues import sweep_stale_jobs
-        from choreography.search import warm_up
 
         try:
             # Work a killed worker left behind is picked up (or failed with a reason) before new work.
-            sweep_stale_jobs()
-            warm_up()
-        except Exception:  # a cold worker still works; it just pays the start-up cost on its first job
-            logger.exception("warm-up failed; continuing cold")
+            report = sweep_stale_jobs()
+            if any(report.values()):
+                logger.info("start-up sweep: %s", report)
+        except Exception:  # the periodic `manage.py sweep_jobs` tries again; the worker still works
+            logger.exception("start-up sweep failed; continuing")
+        if warmup_skipped():
+            logger.info("BACHATA_SKIP_WARMUP is set: models load on the first job that needs them")
+        else:
+            from choreography.search import warm_up
+
+            try:
+                warm_up()
+            except Exception:  # a cold worker still works; it just pays the start-up cost on its first job
+                logger.exception("warm-up failed; continuing cold")
         return super().work(*args, **kwargs)

@@ -178,7 +178,7 @@ class TestDescribeToVideo:
         notes = " ".join(routine.notes)
         assert "advanced" in notes and "keeps to your beginner level" in notes, routine.notes
         page = owner_client.get(reverse("routine_detail", args=[routine.pk])).content.decode()
-        assert "your profile says beginner" in page
+        assert "keeps to your beginner level" in page
 
     def test_a_song_whose_analysis_failed_is_refused_by_the_form(self, owner, owner_client, demo_song):
         failed = Song.objects.create(
