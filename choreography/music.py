@@ -41,6 +41,7 @@ MIN_ONSET_STRENGTH = 0.5
 # Onset-strength peaks (as librosa centres them) lag the attack by 25-30 ms on sharp attacks,
 # measured on the demo songs; beats are moved back by this much.
 BEAT_OFFSET_S = 0.027
+ENERGY_SMOOTH_S = 2.0
 ENERGY_CURVE_STEP_S = 0.5
 
 # Where each feature should be strong over counts 1..8 (index 0 = the "1"). Bass and accent
@@ -462,6 +463,9 @@ def analyze_audio(samples: np.ndarray, sr: int) -> SongAnalysis:
     step = max(1, int(round(ENERGY_CURVE_STEP_S * fps)))
     n_points = len(frame_power) // step
     curve_power = frame_power[: n_points * step].reshape(n_points, step).mean(axis=1)
+    # Smooth over about two seconds: the curve shows how the song's energy moves, not each beat.
+    window = np.ones(max(1, int(round(ENERGY_SMOOTH_S / ENERGY_CURVE_STEP_S))))
+    curve_power = np.convolve(curve_power, window, "same") / np.convolve(np.ones_like(curve_power), window, "same")
     curve_db = 10 * np.log10(curve_power + 1e-10)
     floor_db, range_db = _loudness_scale(curve_db)
     curve_values = np.clip((curve_db - floor_db) / range_db, 0.0, 1.0)

@@ -7,6 +7,7 @@ import json
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max, Min
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -64,7 +65,14 @@ def describe(request):
 
 @login_required
 def routine_list(request):
-    routines = Routine.objects.filter(owner=request.user).select_related("song")
+    routines = (
+        Routine.objects.filter(owner=request.user)
+        .select_related("song")
+        .annotate(first_start_s=Min("moves__start_s"), last_end_s=Max("moves__end_s"))
+    )
+    for routine in routines:
+        if routine.last_end_s is not None:
+            routine.length_s = routine.last_end_s - routine.first_start_s
     return render(request, "choreography/routine_list.html", {"routines": routines})
 
 
