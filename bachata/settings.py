@@ -232,3 +232,58 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # Load balancers probe plain HTTP: the health checks must not be redirected to HTTPS.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 # --- end API -----------------------------------------------------------------------------------------------
+
+
+# --- security and outages (issue 9): CSP, login throttling, 503 on outages, job retries ---------------------
+# Every answer carries a Content-Security-Policy: scripts only from our own files (no inline <script>,
+# no on*= attributes; json_script's <script type="application/json"> is data and allowed). Inline style
+# *attributes* stay allowed: the progress bars set their width with style="width: N%".
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "object-src": ["'none'"],
+}
+# django-rq's admin pages (staff only) use inline scripts for their action checkboxes.
+CONTENT_SECURITY_POLICY_PATHS = {r"^/admin/rq/": {"script-src": ["'self'", "'unsafe-inline'"]}}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _env_bool("CSP_REPORT_ONLY", False)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+_security_index = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE[_security_index:_security_index] = [
+    "bachata.middleware.SecurityHeadersMiddleware",
+    "bachata.middleware.OutageMiddleware",
+]
+
+# Failed logins, counted in the "default" cache: shared by every web process where Redis is configured.
+LOGIN_FAILURE_LIMITS = {
+    "username": _env_int("LOGIN_FAILURES_PER_USERNAME", 5),
+    "ip": _env_int("LOGIN_FAILURES_PER_IP", 20),
+}
+LOGIN_FAILURE_WINDOW_S = _env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
+# Behind a trusted proxy, the META key that carries the client's address (e.g. HTTP_X_FORWARDED_FOR);
+# otherwise REMOTE_ADDR, and every client behind one proxy would share one count.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+CACHES["default"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "bachata",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
+)
+
+# Transient job failures are retried by RQ after these many seconds (bachata.queues.dispatch); a worker
+# must run the scheduler for that: `manage.py rqworker ... --with-scheduler`.
+JOB_RETRY_INTERVALS = [5, 30, 120]
+# --- end security and outages -------------------------------------------------------------------------------

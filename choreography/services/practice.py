@@ -159,14 +159,17 @@ def progress_summary(*, user, weeks: int = 8) -> dict:
 
 
 def suggest_next_moves(*, user, learned: list[Move], limit: int = 5) -> list[Move]:
-    """Moves one level up that start from a position the dancer already knows."""
+    """What to try next: moves one level up that start from a position the dancer already knows.
+
+    A dancer who has marked nothing as learned yet starts with the good openers of their own level.
+    """
     from accounts.models import profile_for
 
     level = profile_for(user).skill_level
+    moves = Move.objects.filter(published=True).exclude(pk__in=[m.pk for m in learned])
+    if not learned:
+        return list(moves.filter(level=level).order_by("-opener", "energy", "name")[:limit])
     next_rank = min(vocab.LEVEL_RANK[level] + 1, len(vocab.LEVELS) - 1)
-    known_positions = {m.end_position for m in learned} | {m.start_position for m in learned} | {"closed", "open"}
-    learned_ids = {m.pk for m in learned}
-    candidates = Move.objects.filter(
-        published=True, level=vocab.LEVELS[next_rank], start_position__in=known_positions
-    ).exclude(pk__in=learned_ids)
+    known_positions = {m.end_position for m in learned} | {m.start_position for m in learned}
+    candidates = moves.filter(level=vocab.LEVELS[next_rank], start_position__in=known_positions)
     return list(candidates.order_by("energy", "name")[:limit])

@@ -1,0 +1,141 @@
+"""Practice log, learned moves and the progress page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from choreography.models import Move, MoveProgress, PracticeSession, Routine, RoutineMove, Song
+
+pytestmark = pytest.mark.django_db
+
+
+def _move(slug: str, level: str = "beginner", start: str = "closed", end: str = "closed", **extra) -> Move:
+    return Move.objects.create(
+        slug=slug,
+        name=slug.replace("-", " ").title(),
+        description="d",
+        level=level,
+        counts=8,
+        start_position=start,
+        end_position=end,
+        **extra,
+    )
+
+
+@pytest.fixture
+def routine(owner):
+    song = Song.objects.create(title="Song", upload="songs/s.wav", status="ready", analysis={"beats": []})
+    routine = Routine.objects.create(owner=owner, text="t", song=song, level="beginner", status="ready")
+    for order, slug in enumerate(["basic", "right-turn"]):
+        RoutineMove.objects.create(
+            routine=routine,
+            order=order,
+            move=_move(slug),
+            start_s=order * 4.0,
+            end_s=order * 4.0 + 4.0,
+            counts=8,
+            start_position="closed",
+            end_position="closed",
+        )
+    return routine
+
+
+def _post(client, routine, payload):
+    return client.post(
+        reverse("practice_log", args=[routine.pk]), data=json.dumps(payload), content_type="application/json"
+    )
+
+
+class TestPracticeLog:
+    def test_it_records_a_batch(self, owner_client, owner, routine):
+        payload = {
+            "client_id": "abc",
+            "batch": 0,
+            "seconds": 42.5,
+            "speeds": {"0.5": 30, "1": 12.5},
+            "loops": {"basic": 3},
+            "move_speeds": {"basic": 0.5},
+        }
+        response = _post(owner_client, routine, payload)
+        assert response.status_code == 200, response.content
+        session = PracticeSession.objects.get(user=owner)
+        assert session.seconds_practised == 42.5
+        assert session.loops_per_move == {"basic": 3}
+        progress = MoveProgress.objects.get(user=owner, move__slug="basic")
+        assert (progress.loops, progress.best_speed) == (3, 0.5)
+
+    def test_batches_add_up_and_a_resent_batch_counts_once(self, owner_client, owner, routine):
+        for batch in (0, 1, 1):
+            _post(owner_client, routine, {"client_id": "visit-1", "batch": batch, "seconds": 10, "loops": {"basic": 1}})
+        session = PracticeSession.objects.get(user=owner)
+        assert session.seconds_practised == 20
+        assert session.loops_per_move == {"basic": 2}
+        assert MoveProgress.objects.get(user=owner, move__slug="basic").loops == 2
+
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            {"seconds": -1},
+            {"seconds": "ten"},
+            {"seconds": True},
+            {"seconds": 5, "speeds": {"9": 1}},
+            {"seconds": 5, "speeds": {"fast": 1}},
+            {"seconds": 5, "loops": {"not-in-routine": 1}},
+            {"seconds": 5, "loops": {"basic": -2}},
+            {"seconds": 5, "started_at": "yesterday"},
+            {"seconds": 5, "client_id": "x" * 65},
+            ["not", "an", "object"],
+        ],
+    )
+    def test_malformed_events_are_refused_and_nothing_is_stored(self, owner_client, owner, routine, payload):
+        response = _post(owner_client, routine, payload)
+        assert response.status_code == 400
+        assert response.json()["error"]
+        assert not PracticeSession.objects.exists()
+        assert not MoveProgress.objects.exists()
+
+    def test_a_body_that_is_not_json_is_refused(self, owner_client, routine):
+        response = owner_client.post(
+            reverse("practice_log", args=[routine.pk]), data=b"\xff\xfe", content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert not PracticeSession.objects.exists()
+
+    def test_another_users_routine_is_not_found(self, stranger_client, routine):
+        assert _post(stranger_client, routine, {"seconds": 5}).status_code == 404
+        assert not PracticeSession.objects.exists()
+
+
+class TestProgress:
+    def test_it_shows_minutes_moves_and_learned(self, owner_client, owner, routine):
+        _post(
+            owner_client,
+            routine,
+            {"client_id": "v", "seconds": 120, "loops": {"basic": 4}, "move_speeds": {"basic": 0.75}},
+        )
+        response = owner_client.post(reverse("move_learned", args=["basic"]), {"learned": "1"})
+        assert response.status_code == 302
+        assert MoveProgress.objects.get(user=owner, move__slug="basic").learned
+        body = owner_client.get(reverse("progress")).content.decode()
+        assert "<strong>2.0</strong> minutes practised" in body
+        assert "<strong>1</strong> move learned" in body
+        assert "0.75x" in body
+
+    def test_a_new_dancer_is_pointed_at_openers_of_their_level(self, owner_client):
+        _move("basic-in-place", opener=True)
+        _move("hammerlock-entry", level="intermediate", end="hammerlock")
+        body = owner_client.get(reverse("progress")).content.decode()
+        assert "Basic In Place" in body
+        assert "Hammerlock Entry" not in body
+
+    def test_after_learning_it_suggests_the_next_level_from_known_positions(self, owner_client, owner):
+        basic = _move("basic-in-place", opener=True)
+        _move("hammerlock-entry", level="intermediate", start="closed", end="hammerlock")
+        _move("shadow-wave", level="intermediate", start="shadow", end="shadow")
+        owner_client.post(reverse("move_learned", args=[basic.slug]), {"learned": "1"})
+        body = owner_client.get(reverse("progress")).content.decode()
+        assert "Hammerlock Entry" in body  # starts in closed, which the dancer knows
+        assert "Shadow Wave" not in body  # starts in shadow, which they don't yet
