@@ -3,11 +3,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.forms.utils import ErrorDict
 from django.shortcuts import redirect, render
 
 from accounts.forms import ProfileForm, SignupForm
 from accounts.models import profile_for
 from accounts.services import user_signup
+from bachata.security import login_blocked_for, login_failed, login_succeeded, wait_message
 
 
 def signup(request):
@@ -35,3 +39,38 @@ def profile(request):
         messages.success(request, "Profile saved.")
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+class _BlockedLoginForm(AuthenticationForm):
+    """The login form for an attempt over the limit: it says why, and never checks the password."""
+
+    def __init__(self, *args, message: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.blocked_message = message
+
+    def full_clean(self):
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self.add_error(None, self.blocked_message)
+
+
+class ThrottledLoginView(LoginView):
+    """Django's login, limited: too many failures for a username or from an address answer 429."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        wait_s = login_blocked_for(request, username)
+        if wait_s:
+            form = _BlockedLoginForm(request, data={"username": username}, message=wait_message(wait_s))
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait_s)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        login_succeeded(self.request, form.get_user().get_username())
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        login_failed(self.request, self.request.POST.get("username", ""))
+        return super().form_invalid(form)

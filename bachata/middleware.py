@@ -43,12 +43,8 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 QUEUE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 RETRY_AFTER_S = 30
-DATABASE_MESSAGE = (
-    "We can't reach our database right now. Nothing you saved is lost; please try again in a minute."
-)
-QUEUE_MESSAGE = (
-    "We can't reach our job queue right now. Nothing you saved is lost; please try again in a minute."
-)
+DATABASE_MESSAGE = "We can't reach our database right now. Nothing you saved is lost; please try again in a minute."
+QUEUE_MESSAGE = "We can't reach our job queue right now. Nothing you saved is lost; please try again in a minute."
 
 
 class SecurityHeadersMiddleware:
@@ -94,8 +90,9 @@ class OutageMiddleware:
         else:
             return None
         # The traceback still goes to the log: "no such table" is an OperationalError too.
-        logger.error("outage answering %s: %s: %s", request.path, exception.__class__.__name__, exception,
-                     exc_info=exception)
+        logger.error(
+            "outage answering %s: %s: %s", request.path, exception.__class__.__name__, exception, exc_info=exception
+        )
         return outage_response(request, message)
 
 
