@@ -68,7 +68,7 @@ class ThrottledLoginView(LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        login_succeeded(self.request, form.get_user().get_username())
+        login_succeeded(self.request, self.request.POST.get("username", ""))
         return super().form_valid(form)
 
     def form_invalid(self, form):

@@ -11,15 +11,43 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 import traceback
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import OperationalError, close_old_connections, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
+
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError:  # redis-py is only needed where REDIS_URL is set
+    RedisConnectionError = RedisTimeoutError = OSError  # type: ignore[misc,assignment]
+
+# Errors that a later try may not meet: the disk, the network, the database or Redis hiccuped.
+# A job that fails with one is retried (RQ, after settings.JOB_RETRY_INTERVALS); any other error
+# (a ChoreographyError: bad input; or a bug) fails the job at once, since trying again cannot help.
+TRANSIENT = (OSError, OperationalError, RedisConnectionError, RedisTimeoutError)
+# OSErrors that a retry will not fix: a missing file stays missing, a permission stays refused.
+NOT_TRANSIENT = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+# Retries after a transient error, in all (RQ's Retry(max=...) and the in-process loop alike).
+MAX_RETRIES = 3
+RETRY_INTERVALS_S = [5, 30, 120]
+# In-process jobs run inside a web request after its commit: retry at once, after only a short pause.
+IN_PROCESS_RETRY_PAUSES_S = (0.2, 0.5, 1.0)
+
+
+def is_transient(exc: BaseException) -> bool:
+    from choreography.errors import ChoreographyError
+
+    if isinstance(exc, (ChoreographyError, *NOT_TRANSIENT)):
+        return False
+    return isinstance(exc, TRANSIENT)
 
 
 def enqueue(func: str, *, queue: str = "default", subject: str = "", **kwargs: Any):
@@ -42,14 +70,19 @@ def dispatch(job_id: int) -> None:
     from choreography.models import Job
 
     if not redis_configured():
-        run_job(job_id)
+        _run_in_process(job_id)
         return
     import django_rq
+    from rq import Retry
 
     job = Job.objects.get(pk=job_id)
     try:
         rq_job = django_rq.get_queue(job.queue, commit_mode="auto").enqueue(
-            run_job, job_id, job_id=f"bachata-job-{job_id}-{job.attempts}", failure_ttl=7 * 24 * 3600
+            run_job,
+            job_id,
+            job_id=f"bachata-job-{job_id}-{job.attempts}",
+            failure_ttl=7 * 24 * 3600,
+            retry=Retry(max=MAX_RETRIES, interval=list(getattr(settings, "JOB_RETRY_INTERVALS", RETRY_INTERVALS_S))),
         )
     except Exception as exc:  # Redis unreachable: the row stays queued and the sweep re-dispatches it
         logger.warning("could not queue job %s on %s: %s", job_id, job.queue, exc)
@@ -58,8 +91,22 @@ def dispatch(job_id: int) -> None:
     Job.objects.filter(pk=job_id).update(rq_job_id=rq_job.id)
 
 
-def run_job(job_id: int) -> str:
-    """Run one Job row: claim it (queued -> running) exactly once, call its function, record the end."""
+def _run_in_process(job_id: int) -> None:
+    """Run a job here, retrying a transient failure at once: no scheduler runs here to wait for."""
+    for pause_s in IN_PROCESS_RETRY_PAUSES_S:
+        if run_job(job_id, reraise_transient=False) != "retry":
+            return
+        time.sleep(pause_s)
+    run_job(job_id, reraise_transient=False)
+
+
+def run_job(job_id: int, *, reraise_transient: bool = True) -> str:
+    """Run one Job row: claim it (queued -> running) exactly once, call its function, record the end.
+
+    A transient error (is_transient) with retries left puts the row back to queued (attempts + 1)
+    and, under RQ, raises again so that RQ's Retry runs it later; the answer is then "retry".
+    Any other error marks the row failed and is not raised: RQ must not retry bad input.
+    """
     from choreography.models import Job
 
     # A long-lived worker must not reuse a connection the database has since closed. Inside an
@@ -77,6 +124,11 @@ def run_job(job_id: int) -> str:
         func = import_string(job.func)
         func(**job.kwargs)
     except Exception as exc:
+        if is_transient(exc) and job.attempts < MAX_RETRIES:
+            _requeue_after_transient_error(job, exc)
+            if reraise_transient:
+                raise
+            return "retry"
         logger.exception("job %s (%s) failed", job_id, job.func)
         message = str(exc) or exc.__class__.__name__
         Job.objects.filter(pk=job_id).update(
@@ -90,6 +142,22 @@ def run_job(job_id: int) -> str:
     return "ready"
 
 
+def _requeue_after_transient_error(job, exc: BaseException) -> None:
+    from choreography.models import Job
+
+    logger.warning(
+        "job %s (%s) hit a transient error, will retry: %s: %s", job.pk, job.func, exc.__class__.__name__, exc
+    )
+    Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+        status=Job.Status.QUEUED,
+        attempts=F("attempts") + 1,
+        error=f"retrying after a temporary error: {exc.__class__.__name__}: {exc}"[:2000],
+        traceback=traceback.format_exc()[-8000:],
+    )
+    # The service has marked its row failed already; the retry must find it queued to claim it again.
+    _subject_row_reset(job.subject, status="queued", error="", from_statuses=("queued", "running", "failed"))
+
+
 # A job running longer than this is taken to be lost (its worker was killed): RQ's own job timeout
 # (settings.RQ_QUEUES DEFAULT_TIMEOUT, 600 s) plus a margin.
 STALE_AFTER_S = 15 * 60
@@ -98,7 +166,9 @@ MAX_ATTEMPTS = 2
 SUBJECT_MODELS = {"routine": "choreography.Routine", "song": "choreography.Song", "clip": "choreography.MoveClip"}
 
 
-def _subject_row_reset(subject: str, *, status: str, error: str) -> None:
+def _subject_row_reset(
+    subject: str, *, status: str, error: str, from_statuses: tuple[str, ...] = ("queued", "running")
+) -> None:
     """Put the row a job works on (\"routine:5\") back to queued, or to failed with a reason."""
     from django.apps import apps
 
@@ -106,7 +176,7 @@ def _subject_row_reset(subject: str, *, status: str, error: str) -> None:
     if kind not in SUBJECT_MODELS or not pk.isdigit():
         return
     model = apps.get_model(SUBJECT_MODELS[kind])
-    model.objects.filter(pk=int(pk), status__in=["queued", "running"]).update(status=status, error=error)
+    model.objects.filter(pk=int(pk), status__in=from_statuses).update(status=status, error=error)
 
 
 def sweep_stale_jobs(*, stale_after_s: int = STALE_AFTER_S, max_attempts: int = MAX_ATTEMPTS) -> dict[str, int]:

@@ -52,8 +52,8 @@ class MoveClipForm(forms.ModelForm):
         model = MoveClip
         fields = ("move", "original", "recorded_bpm", "count1_s")
         help_texts = {
-            "recorded_bpm": "The tempo the clip was danced to (60-200 BPM).",
-            "count1_s": "Where count 1 of the first phrase falls in the clip, in seconds.",
+            "recorded_bpm": "The tempo the clip was danced to (60-200 BPM). Empty: found in the clip's music.",
+            "count1_s": "Where count 1 of the first phrase falls, in seconds. Leave empty to find it in the music.",
         }
 
     def clean_original(self):
@@ -69,13 +69,13 @@ class MoveClipForm(forms.ModelForm):
 
     def clean_recorded_bpm(self):
         bpm = self.cleaned_data["recorded_bpm"]
-        if not 60 <= bpm <= 200:
+        if bpm is not None and not 60 <= bpm <= 200:
             raise forms.ValidationError("The tempo must be between 60 and 200 BPM.")
         return bpm
 
     def clean_count1_s(self):
         value = self.cleaned_data["count1_s"]
-        if value < 0:
+        if value is not None and value < 0:
             raise forms.ValidationError("The time of count 1 cannot be negative.")
         return value
 
@@ -86,7 +86,17 @@ class MoveClipAdmin(admin.ModelAdmin):
     list_display = ("move", "status", "recorded_bpm", "counts", "is_demo", "thumb", "created_at")
     list_filter = ("status", "is_demo", "move__level", "move__start_position")
     search_fields = ("move__slug", "move__name")
-    readonly_fields = ("preview", "status", "error", "counts", "frames", "motion_features", "normalised", "thumbnail")
+    readonly_fields = (
+        "preview",
+        "status",
+        "error",
+        "timing_source",
+        "counts",
+        "frames",
+        "motion_features",
+        "normalised",
+        "thumbnail",
+    )
     actions = ["normalise_again"]
 
     def save_model(self, request, obj: MoveClip, form, change: bool) -> None:

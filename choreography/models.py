@@ -114,8 +114,12 @@ class MoveClip(models.Model):
     original = models.FileField(upload_to=clip_upload_to, blank=True, max_length=255)
     normalised = models.FileField(blank=True, max_length=255)
     thumbnail = models.FileField(blank=True, max_length=255)
-    recorded_bpm = models.FloatField(default=120.0)
-    count1_s = models.FloatField(default=0.0, help_text="Time of count 1 in the original, in seconds.")
+    # Given by staff, or left empty and proposed from the clip's own music at normalisation.
+    recorded_bpm = models.FloatField(null=True, blank=True)
+    count1_s = models.FloatField(null=True, blank=True, help_text="Time of count 1 in the original, in seconds.")
+    timing_source = models.CharField(
+        max_length=8, blank=True, choices=[("staff", "given by staff"), ("music", "found in the clip's music")]
+    )
     counts = models.PositiveSmallIntegerField(default=0)
     frames = models.PositiveIntegerField(default=0)
     motion_features = models.JSONField(default=list, blank=True)

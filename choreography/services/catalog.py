@@ -129,12 +129,15 @@ def check_clip_upload(upload: UploadedFile) -> None:
 
 
 @transaction.atomic
-def clip_upload(*, move: Move, upload: UploadedFile, bpm: float, count1_s: float) -> MoveClip:
-    """Keep a staff upload and queue its normalisation. The clip is unused until that succeeds."""
+def clip_upload(*, move: Move, upload: UploadedFile, bpm: float | None, count1_s: float | None) -> MoveClip:
+    """Keep a staff upload and queue its normalisation. The clip is unused until that succeeds.
+
+    A tempo or count-1 time left empty is found in the clip's own music when it is normalised.
+    """
     check_clip_upload(upload)
-    if not 60 <= bpm <= 200:
+    if bpm is not None and not 60 <= bpm <= 200:
         raise MediaError("The clip's tempo must be between 60 and 200 BPM.")
-    if count1_s < 0:
+    if count1_s is not None and count1_s < 0:
         raise MediaError("The time of count 1 cannot be negative.")
     clip = MoveClip(move=move, recorded_bpm=bpm, count1_s=count1_s)
     clip.original.save(upload.name, upload, save=False)
@@ -145,6 +148,29 @@ def clip_upload(*, move: Move, upload: UploadedFile, bpm: float, count1_s: float
 
 def clip_queue_normalise(*, clip: MoveClip) -> None:
     enqueue("choreography.jobs.clip_normalise", queue="default", subject=f"clip:{clip.pk}", clip_id=clip.pk)
+
+
+def clip_timing(clip: MoveClip) -> tuple[float, float, str]:
+    """The clip's tempo and count-1 time: as staff gave them, or found in the clip's own music."""
+    if clip.recorded_bpm is not None and clip.count1_s is not None:
+        return clip.recorded_bpm, clip.count1_s, "staff"
+    from choreography import music
+
+    try:
+        analysis = music.analyze_file(media_path(clip.original.name), max_duration_s=settings.CLIP_MAX_DURATION_S)
+    except ChoreographyError as exc:
+        raise MediaError(
+            f"No tempo or count 1 was given, and none could be found in the clip's music ({exc}). "
+            "Give the tempo and the time of count 1."
+        ) from exc
+    if analysis.confidence == "low":
+        raise MediaError(
+            f"The clip's music has no clear beat (about {analysis.tempo_bpm:.0f} BPM at best). "
+            "Give the tempo and the time of count 1."
+        )
+    bpm = clip.recorded_bpm if clip.recorded_bpm is not None else analysis.tempo_bpm
+    count1_s = clip.count1_s if clip.count1_s is not None else analysis.first_downbeat_s
+    return round(bpm, 2), round(count1_s, 3), "music"
 
 
 def clip_normalise(*, clip_id: int) -> MoveClip:
@@ -158,19 +184,24 @@ def clip_normalise(*, clip_id: int) -> MoveClip:
     if claimed != 1:
         return MoveClip.objects.get(pk=clip_id)
     clip = MoveClip.objects.get(pk=clip_id)
+    try:
+        bpm, count1_s, source = clip_timing(clip)
+    except ChoreographyError as exc:
+        MoveClip.objects.filter(pk=clip_id).update(status=MoveClip.Status.FAILED, error=str(exc))
+        raise
     video_name = new_media_name("clips/normalised", ".mp4")
     thumb_name = new_media_name("clips/thumbnails", ".jpg")
     try:
         result = normalise_clip(
             media_path(clip.original.name),
             media_path(video_name),
-            bpm=clip.recorded_bpm,
-            count1_s=clip.count1_s,
+            bpm=bpm,
+            count1_s=count1_s,
             max_duration_s=settings.CLIP_MAX_DURATION_S,
             max_bytes=settings.CLIP_MAX_BYTES,
         )
         make_thumbnail(media_path(video_name), media_path(thumb_name))
-        features = motion_features(media_path(video_name), bpm=clip.recorded_bpm, counts=result.counts)
+        features = motion_features(media_path(video_name), bpm=bpm, counts=result.counts)
     except Exception as exc:
         remove_media(video_name)
         remove_media(thumb_name)
@@ -181,6 +212,9 @@ def clip_normalise(*, clip_id: int) -> MoveClip:
         raise
     MoveClip.objects.filter(pk=clip_id).update(
         status=MoveClip.Status.READY,
+        recorded_bpm=bpm,
+        count1_s=count1_s,
+        timing_source=source,
         normalised=video_name,
         thumbnail=thumb_name,
         counts=result.counts,

@@ -22,13 +22,13 @@ def _validate(payload: dict, routine: Routine) -> dict:
     if not isinstance(payload, dict):
         raise ChoreographyError("The practice log must be a JSON object.")
     client_id = payload.get("client_id", "")
-    if not isinstance(client_id, str) or len(client_id) > 64:
+    if not isinstance(client_id, str) or len(client_id) > 64 or not _storable(client_id):
         raise ChoreographyError("client_id must be a string of at most 64 characters.")
     seconds = payload.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_SECONDS_PER_BATCH:
         raise ChoreographyError(f"seconds must be a number from 0 to {MAX_SECONDS_PER_BATCH}.")
     started = payload.get("started_at")
-    started_at = parse_datetime(started) if isinstance(started, str) else None
+    started_at = _parse_started_at(started) if isinstance(started, str) else None
     if started is not None and started_at is None:
         raise ChoreographyError("started_at must be an ISO 8601 date and time.")
     speeds = payload.get("speeds", {})
@@ -68,6 +68,26 @@ def _validate(payload: dict, routine: Routine) -> dict:
         "loops": {slug: int(count) for slug, count in loops.items()},
         "move_speeds": {slug: float(v) for slug, v in move_speeds.items()},
     }
+
+
+def _storable(text: str) -> bool:
+    # JSON can carry what no database column takes: NUL (PostgreSQL) and lone surrogates (any UTF-8).
+    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _parse_started_at(text: str) -> dt.datetime | None:
+    """An aware datetime the database can store, or None. Django's parser raises on "2024-02-30"."""
+    try:
+        value = parse_datetime(text)
+        if value is None:
+            return None
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        # Stored in UTC: an offset that pushes year 1 or 9999 out of range cannot be.
+        value.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return None
+    return value
 
 
 def _merge(into: dict, extra: dict) -> dict:
