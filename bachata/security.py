@@ -88,7 +88,7 @@ def login_blocked_for(request: HttpRequest, username: str) -> int:
     for counter in counters:
         if int(found.get(counter.key) or 0) >= counter.limit:
             since = float(found.get(counter.key + ":since") or time.time())
-            wait_s = max(wait_s, math.ceil(since + _window_s() - time.time()), 1)
+            wait_s = max(wait_s, math.ceil(since + _window_s() - time.time()))
     return wait_s
 
 

@@ -18,10 +18,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework import parsers, serializers, status
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
@@ -45,6 +45,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         response.data = {"error": _first_message(response.data), "fields": response.data}
+    elif response is not None and isinstance(exc, ParseError):
+        response.data = {"error": str(exc.detail), **response.data}
     return response
 
 
@@ -57,6 +59,20 @@ def _first_message(detail: Any) -> str:
     if isinstance(detail, list) and detail:
         return _first_message(detail[0])
     return str(detail)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's, plus: JSON nested deeper than Python's decoder goes ("[[[[...") is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the document is nested too deeply.") from None
+
+
+# Every view that reads a body: DRF's default parsers, with the JSON one above.
+BODY_PARSERS = [JSONParser, FormParser, MultiPartParser]
 
 
 ERROR_RESPONSES = {
@@ -92,6 +108,8 @@ def _accepted(request: Request, row: Song | Routine, location: str) -> Response:
     return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": request.build_absolute_uri(location)})
 
 
+# DRF's paginator answers 404 {"detail": "Invalid page."} past the last page.
+NO_SUCH_PAGE = OpenApiResponse(description="No such page: ?page is past the last one")
 TOO_MANY = OpenApiResponse(description="Over the per-user rate; Retry-After says how many seconds to wait")
 
 
@@ -250,7 +268,7 @@ class SongListApi(APIView):
         file = serializers.FileField()
         title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
-    @extend_schema(responses={200: SongOutput(many=True)})
+    @extend_schema(responses={200: SongOutput(many=True), 404: NO_SUCH_PAGE})
     def get(self, request: Request) -> Response:
         """The caller's songs and the demo songs, newest first."""
         songs = services.songs_for_user(request.user).order_by("-created_at", "-pk")
@@ -313,6 +331,7 @@ class SongDetailApi(APIView):
 
 
 class RoutineListApi(APIView):
+    parser_classes = BODY_PARSERS
     pagination_class = PageNumberPagination
     throttle_classes = [RoutineCreateThrottle]
 
@@ -321,7 +340,7 @@ class RoutineListApi(APIView):
         song_id = serializers.IntegerField()
         duration_s = serializers.IntegerField(min_value=15, max_value=600, required=False, allow_null=True)
 
-    @extend_schema(responses={200: RoutineOutput(many=True)})
+    @extend_schema(responses={200: RoutineOutput(many=True), 404: NO_SUCH_PAGE})
     def get(self, request: Request) -> Response:
         """The caller's routines, newest first."""
         return _paginated(self, api_support.routines_for_user(request.user).order_by("-created_at", "-pk"),
@@ -358,6 +377,7 @@ class RoutineDetailApi(APIView):
 
 
 class RoutineMoveSwapApi(APIView):
+    parser_classes = BODY_PARSERS
     class MoveSwapInput(serializers.Serializer):
         slug = serializers.SlugField(max_length=80)
 
@@ -422,7 +442,7 @@ class RoutinePracticeApi(APIView):
 class PracticeListApi(APIView):
     pagination_class = PageNumberPagination
 
-    @extend_schema(responses={200: PracticeSessionOutput(many=True)})
+    @extend_schema(responses={200: PracticeSessionOutput(many=True), 404: NO_SUCH_PAGE})
     def get(self, request: Request) -> Response:
         """The caller's practice sessions, most recent first."""
         sessions = api_support.practice_sessions_for_user(request.user).order_by("-started_at", "-pk")
@@ -433,6 +453,7 @@ class PracticeListApi(APIView):
 
 
 class ProfileApi(APIView):
+    parser_classes = BODY_PARSERS
     class ProfileOutput(serializers.Serializer):
         username = serializers.CharField(source="user.username")
         skill_level = serializers.ChoiceField(choices=Profile.LEVEL_CHOICES)

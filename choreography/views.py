@@ -248,7 +248,8 @@ def practice_log(request, routine_id: int):
     routine = _get_routine_for_user(request, routine_id)
     try:
         payload = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    # RecursionError: "[[[[..." nested deeper than Python's decoder goes.
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return HttpResponseBadRequest("The practice log must be JSON.")
     try:
         session = practice_services.practice_log(user=request.user, routine=routine, payload=payload)

@@ -17,6 +17,7 @@ from choreography.planner.scoring import (
     W_NEW_MOVE,
     W_OVERUSE,
     W_REPEAT_ADJACENT,
+    W_REPEAT_NEAR,
     PlanContext,
     build_context,
     covered_phrase_count,
@@ -95,6 +96,8 @@ def _local_score(context: PlanContext, blueprint: Blueprint, entry_index: int, m
     neighbours = [entries[i].slug for i in (entry_index - 1, entry_index + 1) if 0 <= i < len(entries)]
     if spec.slug in neighbours:
         score -= W_REPEAT_ADJACENT
+    elif spec.slug in [entries[i].slug for i in (entry_index - 2, entry_index + 2) if 0 <= i < len(entries)]:
+        score -= W_REPEAT_NEAR
     uses = sum(1 for i, entry in enumerate(entries) if i != entry_index and entry.slug == spec.slug)
     score += W_NEW_MOVE if uses == 0 else -W_OVERUSE * max(0, uses + 1 - MAX_USES)
     for goal in context.goals:

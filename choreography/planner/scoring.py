@@ -28,6 +28,7 @@ W_ELEMENT_EXTRA = 0.3  # per phrase that carries it beyond the target
 # cost of variety, and the other weights only choose among routines that reach the targets.
 W_SHORTFALL = 100.0
 W_REPEAT_ADJACENT = 3.0  # the same move twice in a row
+W_REPEAT_NEAR = 0.5  # the same move two moves back (A-B-A-B reads as a loop, not a routine)
 W_OVERUSE = 2.0  # each use beyond MAX_USES (waived while the move still serves a requested element)
 MAX_USES = 3
 W_NEW_MOVE = 0.5  # more distinct moves read as a richer routine

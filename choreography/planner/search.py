@@ -34,6 +34,7 @@ from choreography.planner.scoring import (
     W_NEW_MOVE,
     W_OVERUSE,
     W_REPEAT_ADJACENT,
+    W_REPEAT_NEAR,
     W_SHORTFALL,
     PlanContext,
     build_context,
@@ -245,11 +246,14 @@ def beam_search(
             pending[phrase] = []
         base_row = base[phrase]
         for state in beams[phrase]:
-            score, position, last, uses, counts, since_basic, _ = state
+            score, position, last, uses, counts, since_basic, link = state
+            before_last = link[1][0] if link is not None and link[1] is not None else -1
             for move, after, end in feasible(phrase, position):
                 gained = score + base_row[move]
                 if move == last:
                     gained -= W_REPEAT_ADJACENT
+                elif move == before_last:
+                    gained -= W_REPEAT_NEAR
                 used = uses.get(move, 0)
                 if used == 0:
                     gained += W_NEW_MOVE
