@@ -5,16 +5,20 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from choreography import vocab
 from choreography.errors import MediaError
 from choreography.models import Job, Move, MoveClip, PracticeSession, Routine, RoutineMove, Song
 from choreography.services import catalog as catalog_services
 
 
 class MoveClipInline(admin.TabularInline):
+    """The move's clips, to look at; a clip is added or re-timed on its own page, which normalises it."""
+
     model = MoveClip
     extra = 0
+    max_num = 0
     fields = ("status", "recorded_bpm", "count1_s", "counts", "is_demo", "preview", "error")
-    readonly_fields = ("status", "counts", "is_demo", "preview", "error")
+    readonly_fields = fields
     show_change_link = True
 
     @admin.display(description="Preview")
@@ -25,10 +29,57 @@ class MoveClipInline(admin.TabularInline):
         return format_html('<video src="{}" width="240" controls muted preload="metadata"></video>', url)
 
 
+class MoveForm(forms.ModelForm):
+    """Elements and styles as checkboxes from the fixed vocabulary; tags as comma-separated words."""
+
+    elements = forms.MultipleChoiceField(
+        choices=[(e, e.replace("_", " ")) for e in vocab.ELEMENTS], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    styles = forms.MultipleChoiceField(
+        choices=[(s, s) for s in vocab.STYLES], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tags = forms.CharField(required=False, help_text="Words that help search, separated by commas.")
+
+    class Meta:
+        model = Move
+        fields = (
+            "slug", "name", "description", "level", "counts", "start_position", "end_position",
+            "elements", "styles", "tags", "energy", "opener", "finisher", "published",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["tags"] = ", ".join(self.instance.tags or [])
+
+    def clean_tags(self) -> list[str]:
+        return [tag.strip().lower() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+    def clean_energy(self) -> float:
+        energy = self.cleaned_data["energy"]
+        if not 0 <= energy <= 1:
+            raise forms.ValidationError("Energy is from 0 (calm) to 1 (the song's peak).")
+        return energy
+
+
+class ElementFilter(admin.SimpleListFilter):
+    title = "element"
+    parameter_name = "element"
+
+    def lookups(self, request, model_admin):
+        return [(element, element.replace("_", " ")) for element in vocab.ELEMENTS]
+
+    def queryset(self, request, queryset):
+        if self.value() in vocab.ELEMENTS:
+            # A JSON list stored as text on every backend: match the quoted element name.
+            return queryset.filter(elements__icontains=f'"{self.value()}"')
+        return queryset
+
+
 @admin.register(Move)
 class MoveAdmin(admin.ModelAdmin):
+    form = MoveForm
     list_display = ("name", "slug", "level", "counts", "start_position", "end_position", "energy", "published")
-    list_filter = ("level", "published", "start_position", "end_position", "opener", "finisher")
+    list_filter = ("level", ElementFilter, "published", "start_position", "end_position", "opener", "finisher")
     search_fields = ("slug", "name", "description")
     inlines = [MoveClipInline]
     actions = ["publish", "unpublish"]

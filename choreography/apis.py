@@ -110,6 +110,7 @@ def _accepted(request: Request, row: Song | Routine, location: str) -> Response:
 
 # DRF's paginator answers 404 {"detail": "Invalid page."} past the last page.
 NO_SUCH_PAGE = OpenApiResponse(description="No such page: ?page is past the last one")
+UNSUPPORTED_BODY = OpenApiResponse(description="The body is not in a media type this operation reads")
 TOO_MANY = OpenApiResponse(description="Over the per-user rate; Retry-After says how many seconds to wait")
 
 
@@ -276,7 +277,7 @@ class SongListApi(APIView):
 
     @extend_schema(
         request=SongUploadInput,
-        responses={202: QueuedOutput, 400: ERROR_RESPONSES[400], 429: TOO_MANY},
+        responses={202: QueuedOutput, 400: ERROR_RESPONSES[400], 415: UNSUPPORTED_BODY, 429: TOO_MANY},
     )
     def post(self, request: Request) -> Response:
         """Upload a song (multipart: file, title). Its analysis is queued; poll the Location URL."""
@@ -348,7 +349,7 @@ class RoutineListApi(APIView):
 
     @extend_schema(
         request=RoutineCreateInput,
-        responses={202: QueuedOutput, 400: ERROR_RESPONSES[400], 429: TOO_MANY},
+        responses={202: QueuedOutput, 400: ERROR_RESPONSES[400], 415: UNSUPPORTED_BODY, 429: TOO_MANY},
     )
     def post(self, request: Request) -> Response:
         """Describe a routine; it is queued at once. Poll the Location URL until status is ready or failed."""
@@ -381,7 +382,7 @@ class RoutineMoveSwapApi(APIView):
     class MoveSwapInput(serializers.Serializer):
         slug = serializers.SlugField(max_length=80)
 
-    @extend_schema(request=MoveSwapInput, responses={202: QueuedOutput, **ERROR_RESPONSES})
+    @extend_schema(request=MoveSwapInput, responses={202: QueuedOutput, **ERROR_RESPONSES, 415: UNSUPPORTED_BODY})
     def post(self, request: Request, routine_id: int, order: int) -> Response:
         """Put another move (by slug) at one place of a ready routine; the video is rebuilt."""
         routine = _routine_for_user(request, routine_id)
@@ -431,7 +432,9 @@ class RoutinePracticeApi(APIView):
         loops = serializers.DictField(child=serializers.IntegerField(), required=False, help_text="move slug -> loops")
         move_speeds = serializers.DictField(child=serializers.FloatField(), required=False)
 
-    @extend_schema(request=PracticeLogInput, responses={200: PracticeSessionOutput, **ERROR_RESPONSES})
+    @extend_schema(
+        request=PracticeLogInput, responses={200: PracticeSessionOutput, **ERROR_RESPONSES, 415: UNSUPPORTED_BODY}
+    )
     def post(self, request: Request, routine_id: int) -> Response:
         """Record one batch of practice of a routine (JSON)."""
         routine = _routine_for_user(request, routine_id)
@@ -468,7 +471,9 @@ class ProfileApi(APIView):
         """The caller's level and preferred style (new routines are made for this level)."""
         return Response(self.ProfileOutput(profile_for(request.user)).data)
 
-    @extend_schema(request=ProfileInput, responses={200: ProfileOutput, 400: ERROR_RESPONSES[400]})
+    @extend_schema(
+        request=ProfileInput, responses={200: ProfileOutput, 400: ERROR_RESPONSES[400], 415: UNSUPPORTED_BODY}
+    )
     def patch(self, request: Request) -> Response:
         """Change the level and/or preferred style."""
         data = self.ProfileInput(data=request.data)

@@ -44,9 +44,9 @@ def _admin_change_data(move: Move, **changes) -> dict:
         "counts": move.counts,
         "start_position": move.start_position,
         "end_position": move.end_position,
-        "elements": json.dumps(move.elements),
-        "styles": json.dumps(move.styles),
-        "tags": json.dumps(move.tags),
+        "elements": list(move.elements),
+        "styles": list(move.styles),
+        "tags": ", ".join(move.tags),
         "energy": move.energy,
         "opener": move.opener,
         "finisher": move.finisher,
@@ -200,6 +200,30 @@ class TestMoveAdmin:
         assert all(getattr(move, field) == value for move in shown)
         expected = Move.objects.filter(**{field: value}).count()
         assert len(shown) == expected
+
+    @pytest.mark.parametrize("element", ["turns", "hip_rolls", "shadow_position"])
+    def test_the_changelist_filters_by_element(self, staff_client, element):
+        _seed()
+        response = staff_client.get(reverse("admin:choreography_move_changelist") + f"?element={element}")
+        assert response.status_code == 200
+        shown = list(response.context["cl"].queryset)
+        assert shown
+        assert all(element in move.elements for move in shown)
+        assert len(shown) == sum(element in move.elements for move in Move.objects.all())
+
+    def test_elements_styles_and_tags_are_edited_from_the_vocabulary(self, staff_client):
+        _seed()
+        move = Move.objects.get(slug=CATALOG[0].slug)
+        url = reverse("admin:choreography_move_change", args=[move.pk])
+        body = _admin_change_data(move, elements=["turns", "dips"], styles=["sensual"], tags="Romantic,  flashy ,")
+        assert staff_client.post(url, body).status_code == 302
+        move.refresh_from_db()
+        assert (move.elements, move.styles, move.tags) == (["turns", "dips"], ["sensual"], ["romantic", "flashy"])
+        response = staff_client.post(url, _admin_change_data(move, elements=["flying"]))
+        assert response.status_code == 200
+        assert "flying is not one of the available choices" in response.content.decode()
+        move.refresh_from_db()
+        assert move.elements == ["turns", "dips"]
 
     def test_the_clip_changelist_filters_by_move_level(self, staff_client):
         response = staff_client.get(reverse("admin:choreography_moveclip_changelist") + "?move__level=beginner")
