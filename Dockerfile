@@ -23,4 +23,4 @@ RUN python3.11 -m venv /venv && grep -v '^faiss-cpu' requirements.txt > /tmp/req
 ENV PATH=/venv/bin:$PATH
 COPY . .
 # Non-forking worker: CUDA contexts do not survive a fork; models and the index stay warm.
-CMD ["python", "manage.py", "rqworker", "gpu", "--worker-class", "bachata.worker.WarmWorker"]
+CMD ["python", "manage.py", "rqworker", "gpu", "--worker-class", "bachata.worker.WarmWorker", "--with-scheduler"]

@@ -93,20 +93,24 @@ class OutageMiddleware:
         logger.error(
             "outage answering %s: %s: %s", request.path, exception.__class__.__name__, exception, exc_info=exception
         )
-        return outage_response(request, message)
+        # With DEBUG on (a developer's machine) say what it was: "no such table" means "run migrate".
+        detail = f"{exception.__class__.__name__}: {exception}" if settings.DEBUG else ""
+        return outage_response(request, message, detail=detail)
 
 
-def outage_response(request: HttpRequest, message: str) -> HttpResponse:
+def outage_response(request: HttpRequest, message: str, *, detail: str = "") -> HttpResponse:
     if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"error": message}, status=503)
+        body = {"error": message, "detail": detail} if detail else {"error": message}
+        response: HttpResponse = JsonResponse(body, status=503)
     else:
-        response = HttpResponse(_outage_page(message), status=503, content_type="text/html; charset=utf-8")
+        html = _outage_page(message, detail=detail)
+        response = HttpResponse(html, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_S)
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _outage_page(message: str) -> str:
+def _outage_page(message: str, *, detail: str = "") -> str:
     try:
         stylesheet = static("css/site.css")
     except ValueError:  # a manifest storage whose manifest is missing: the page still reads fine unstyled
@@ -125,6 +129,7 @@ def _outage_page(message: str) -> str:
     <section class="card narrow">
       <h1>Back in a moment</h1>
       <p>{escape(message)}</p>
+      {f'<pre class="muted">{escape(detail)}</pre>' if detail else ""}
       <p><a class="btn" href="">Try again</a></p>
     </section>
   </main>

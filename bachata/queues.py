@@ -16,7 +16,7 @@ import traceback
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -32,7 +32,7 @@ except ImportError:  # redis-py is only needed where REDIS_URL is set
 # Errors that a later try may not meet: the disk, the network, the database or Redis hiccuped.
 # A job that fails with one is retried (RQ, after settings.JOB_RETRY_INTERVALS); any other error
 # (a ChoreographyError: bad input; or a bug) fails the job at once, since trying again cannot help.
-TRANSIENT = (OSError, OperationalError, RedisConnectionError, RedisTimeoutError)
+TRANSIENT = (OSError, OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 # OSErrors that a retry will not fix: a missing file stays missing, a permission stays refused.
 NOT_TRANSIENT = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
 # Retries after a transient error, in all (RQ's Retry(max=...) and the in-process loop alike).

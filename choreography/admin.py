@@ -109,7 +109,8 @@ class MoveClipForm(forms.ModelForm):
 
     def clean_original(self):
         upload = self.cleaned_data.get("original")
-        if upload and hasattr(upload, "size") and not self.instance.pk:
+        # Checked whenever a file is uploaded: on a new clip and when staff replace an old clip's file.
+        if upload and "original" in self.changed_data:
             try:
                 catalog_services.check_clip_upload(upload)
             except MediaError as exc:

@@ -45,7 +45,7 @@ def catalog_snapshot() -> CatalogSnapshot:
     moves: dict[str, MoveSpec] = {}
     motion: dict[str, list[float]] = {}
     rows = (
-        MoveClip.objects.filter(status=MoveClip.Status.READY, move__published=True)
+        MoveClip.objects.filter(status=MoveClip.Status.READY, move__published=True, recorded_bpm__isnull=False)
         .exclude(normalised="")
         .select_related("move")
         .order_by("is_demo", "-created_at")

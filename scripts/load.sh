@@ -22,7 +22,7 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
 .venv/bin/gunicorn bachata.wsgi -b 127.0.0.1:$PORT -w 2 --threads 4 --timeout 60 --log-level warning & pids+=($!)
 for _ in 1 2; do
-  $PY manage.py rqworker gpu default --worker-class bachata.worker.WarmWorker >/dev/null 2>&1 & pids+=($!)
+  $PY manage.py rqworker gpu default --worker-class bachata.worker.WarmWorker --with-scheduler >/dev/null 2>&1 & pids+=($!)
 done
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 1; done
 sleep 10  # the workers warm MiniLM, librosa and the index before the first job

@@ -19,6 +19,17 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _clear_cache():
+    # Failed-login counts and throttles live in the cache: one test's must not limit the next.
+    from django.conf import settings
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     # Every test writes media under its own temporary folder, never into var/.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -50,8 +50,12 @@ def make_move(slug: str = "basic-step", **overrides) -> Move:
 
 def make_song(owner, *, title: str = "Obsesión", status: str = "ready") -> Song:
     return Song.objects.create(
-        owner=owner, title=title, upload=f"songs/originals/{uuid.uuid4().hex}.wav", status=status,
-        analysis=ANALYSIS if status == "ready" else None, tempo_bpm=128.0 if status == "ready" else None,
+        owner=owner,
+        title=title,
+        upload=f"songs/originals/{uuid.uuid4().hex}.wav",
+        status=status,
+        analysis=ANALYSIS if status == "ready" else None,
+        tempo_bpm=128.0 if status == "ready" else None,
     )
 
 
@@ -64,13 +68,27 @@ def make_routine(owner, *, song: Song | None = None, status: str = "ready", titl
         media_path(video).parent.mkdir(parents=True, exist_ok=True)
         media_path(video).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
     routine = Routine.objects.create(
-        owner=owner, title=title, text="romantic with turns", song=song, level="beginner", status=status,
-        video=video, notes=["No dips, as asked."], timings_ms={"plan": 12.5, "total": 480.0},
+        owner=owner,
+        title=title,
+        text="romantic with turns",
+        song=song,
+        level="beginner",
+        status=status,
+        video=video,
+        notes=["No dips, as asked."],
+        timings_ms={"plan": 12.5, "total": 480.0},
     )
     for order, slug in enumerate(("basic-step", "side-turn")):
         RoutineMove.objects.create(
-            routine=routine, order=order, move=make_clip(slug).move, first_phrase=order, start_s=order * 3.75,
-            end_s=(order + 1) * 3.75, counts=8, start_position="closed", end_position="closed",
+            routine=routine,
+            order=order,
+            move=make_clip(slug).move,
+            first_phrase=order,
+            start_s=order * 3.75,
+            end_s=(order + 1) * 3.75,
+            counts=8,
+            start_position="closed",
+            end_position="closed",
         )
     return routine
 
@@ -80,7 +98,13 @@ def make_clip(slug: str, **move_fields) -> MoveClip:
     move = make_move(slug, **move_fields)
     clip = MoveClip.objects.filter(move=move).first()
     return clip or MoveClip.objects.create(
-        move=move, normalised=f"clips/demo/{slug}.mp4", counts=move.counts, status="ready", is_demo=True
+        move=move,
+        normalised=f"clips/demo/{slug}.mp4",
+        counts=move.counts,
+        status="ready",
+        is_demo=True,
+        recorded_bpm=120.0,
+        count1_s=0.0,
     )
 
 
@@ -170,8 +194,13 @@ class TestMoveList:
     def test_it_filters(self, api):
         make_move("basic-step")
         make_move("side-turn", level="beginner", elements=["turns"], end_position="open")
-        make_move("hammerlock-turn", level="intermediate", elements=["turns", "hammerlock"],
-                  start_position="open", end_position="hammerlock")
+        make_move(
+            "hammerlock-turn",
+            level="intermediate",
+            elements=["turns", "hammerlock"],
+            start_position="open",
+            end_position="hammerlock",
+        )
 
         def slugs(query: str) -> list[str]:
             response = api.get(f"/api/moves/?{query}")
@@ -497,8 +526,13 @@ class TestRoutineEditing:
 class TestPractice:
     def test_it_logs_and_lists(self, api, owner):
         routine = make_routine(owner)
-        payload = {"client_id": "tab-1", "batch": 0, "seconds": 90, "speeds": {"0.5": 60, "1": 30},
-                   "loops": {"side-turn": 3}}
+        payload = {
+            "client_id": "tab-1",
+            "batch": 0,
+            "seconds": 90,
+            "speeds": {"0.5": 60, "1": 30},
+            "loops": {"side-turn": 3},
+        }
         response = api.post(f"/api/routines/{routine.pk}/practice/", payload, format="json")
         assert response.status_code == 200, response.content
         assert response.json()["seconds_practised"] == 90
@@ -544,7 +578,9 @@ class TestPractice:
 class TestProfile:
     def test_it_reads_and_changes(self, api, owner):
         assert api.get("/api/profile/").json() == {
-            "username": owner.username, "skill_level": "beginner", "preferred_style": "traditional"
+            "username": owner.username,
+            "skill_level": "beginner",
+            "preferred_style": "traditional",
         }
         response = api.patch("/api/profile/", {"skill_level": "advanced"}, format="json")
         assert response.status_code == 200
@@ -568,10 +604,19 @@ class TestSchema:
         response = anonymous_api.get("/api/schema/?format=json")
         assert response.status_code == 200
         paths = response.json()["paths"]
-        for path in ("/api/moves/", "/api/moves/search/", "/api/songs/", "/api/songs/{song_id}/",
-                     "/api/routines/", "/api/routines/{routine_id}/",
-                     "/api/routines/{routine_id}/moves/{order}/swap/", "/api/routines/{routine_id}/regenerate/",
-                     "/api/routines/{routine_id}/practice/", "/api/practice/", "/api/profile/"):
+        for path in (
+            "/api/moves/",
+            "/api/moves/search/",
+            "/api/songs/",
+            "/api/songs/{song_id}/",
+            "/api/routines/",
+            "/api/routines/{routine_id}/",
+            "/api/routines/{routine_id}/moves/{order}/swap/",
+            "/api/routines/{routine_id}/regenerate/",
+            "/api/routines/{routine_id}/practice/",
+            "/api/practice/",
+            "/api/profile/",
+        ):
             assert path in paths, path
 
     def test_the_docs_page_is_server_rendered(self, client):

@@ -50,7 +50,8 @@ def video_js(expression: str) -> str:
 def test_a_new_dancer_builds_and_practises_a_routine(browser, live_server, demo_song):
     from choreography.models import PracticeSession, Routine
 
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    # bypass_csp: Playwright's waits use eval; tests/test_security.py checks the policy itself.
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

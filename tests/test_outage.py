@@ -80,6 +80,13 @@ class TestDatabaseDown:
         assert response.json() == {"error": response.json()["error"]}
         assert "can't reach our database" in response.json()["error"]
 
+    def test_with_debug_on_it_says_what_failed(self, owner_client, settings):
+        settings.DEBUG = True
+        with database_down():
+            response = owner_client.get(reverse("routine_list"))
+        assert response.status_code == 503
+        assert "OperationalError" in response.content.decode()
+
     def test_the_site_works_again_afterwards(self, owner_client):
         with database_down():
             assert owner_client.get(reverse("routine_list")).status_code == 503

@@ -14,7 +14,9 @@ import uuid
 import pytest
 import schemathesis
 from django.core.cache import caches
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -42,7 +44,18 @@ CHECKS = [
 
 
 @pytest.fixture
-def rows(db, owner, settings):
+def in_test_transaction():
+    """The WSGI app closes "old" connections around each request, which on PostgreSQL ends the test's
+    transaction; Django's own test client disconnects the same signal handler for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def rows(db, owner, settings, in_test_transaction):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"routine_create": "100000/hour", "song_upload": "100000/hour"},

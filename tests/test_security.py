@@ -92,22 +92,31 @@ class TestNoInlineScripts:
         assert "admin/js/actions.js" in html
 
 
+def _forget_failures(*, username: str = "", ip: str = "") -> None:
+    user_counter, ip_counter = _counters(RequestFactory().post("/", REMOTE_ADDR=ip or "-"), username)
+    keys = ([user_counter.key] if username else []) + ([ip_counter.key] if ip else [])
+    caches["default"].delete_many([name for key in keys for name in (key, key + ":since")])
+
+
 @pytest.fixture
-def login(client):
-    """Post a login from an address of our own, and forget every count afterwards (the cache outlives a test)."""
+def login(client, owner):
+    """Post a login from an address of our own. The cache outlives a test: counts are forgotten before and after."""
     address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
-    tried: set[tuple[str, str]] = set()
+    usernames, addresses = {owner.username}, {address}
+    _forget_failures(username=owner.username, ip=address)
 
     def post(username: str, password: str, *, ip: str = address):
-        tried.add((username, ip))
+        for seen, value, forget in ((usernames, username, {"username": username}), (addresses, ip, {"ip": ip})):
+            if value not in seen:
+                seen.add(value)
+                _forget_failures(**forget)
         return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
 
     yield post
-    for username, ip in tried:
-        request = RequestFactory().post("/", REMOTE_ADDR=ip)
-        caches["default"].delete_many(
-            [key for counter in _counters(request, username) for key in (counter.key, counter.key + ":since")]
-        )
+    for username in usernames:
+        _forget_failures(username=username)
+    for ip in addresses:
+        _forget_failures(ip=ip)
 
 
 @pytest.mark.django_db
