@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -83,3 +84,42 @@ def _clean_redis_test_db():
 
         redis.Redis.from_url(url).flushdb()
     yield
+
+
+def work_off_rq(*queue_names: str) -> None:
+    """With Redis configured, run what RQ holds on these queues (all by default) with a non-forking worker."""
+    from bachata.queues import redis_configured
+
+    if not redis_configured():
+        return
+    import django_rq
+    from rq import SimpleWorker
+
+    for name in queue_names or ("default", "gpu"):
+        queue = django_rq.get_queue(name)
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+@pytest.fixture
+def jobs(django_capture_on_commit_callbacks):
+    """`with jobs():` runs the on-commit callbacks (job dispatch), then any job RQ holds."""
+
+    @contextmanager
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        work_off_rq()
+
+    return run
+
+
+@pytest.fixture
+def staff_client(staff):
+    """A staff member who curates the catalog: staff, not superuser, with the catalog's model permissions."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="choreography"))
+    client = Client()
+    client.force_login(staff)
+    return client

@@ -6,7 +6,6 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -66,15 +65,6 @@ def _admin_change_data(move: Move, **changes) -> dict:
         }
     )
     return body
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    # The persona is staff, not superuser: staff who run the catalog hold its model permissions.
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="choreography"))
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 class TestSeedCatalog:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
-from bachata.queues import redis_configured
 from choreography import clipformat
 from choreography.models import Move, MoveClip
 from choreography.services.files import media_path
@@ -27,30 +24,6 @@ pytestmark = pytest.mark.django_db
 runs_jobs = pytest.mark.django_db(transaction=True)
 
 NOT_A_VIDEO = b"this is a text file wearing a video's name\n" * 50
-
-
-def _work_off_rq() -> None:
-    """With Redis, jobs wait in RQ after commit: run them here with a non-forking worker."""
-    if not redis_configured():
-        return
-    import django_rq
-    from rq import SimpleWorker
-
-    queue = django_rq.get_queue("default")
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-
-
-@pytest.fixture
-def jobs(django_capture_on_commit_callbacks):
-    """`with jobs():` runs the on-commit callbacks (job dispatch) and then any job RQ holds."""
-
-    @contextmanager
-    def run():
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-        _work_off_rq()
-
-    return run
 
 
 @pytest.fixture(scope="module")
@@ -75,15 +48,6 @@ def move(db) -> Move:
         start_position="closed",
         end_position="closed",
     )
-
-
-@pytest.fixture
-def staff_client(staff) -> Client:
-    # The persona is staff, not superuser: staff who curate clips hold the catalog's model permissions.
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="choreography"))
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def _admin_upload(client: Client, move: Move, name: str, content: bytes, *, bpm="120", count1="0.5"):

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from bachata.queues import enqueue, redis_configured, run_job
 from choreography.models import Job
+from tests.conftest import work_off_rq
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,27 +29,13 @@ def _clear_calls():
     CALLS.clear()
 
 
-def _work_off_rq(queue_name: str = "default") -> None:
-    import django_rq
-    from rq import SimpleWorker
-
-    queue = django_rq.get_queue(queue_name)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-
-
-def _flush() -> None:
-    if redis_configured():
-        for name in ("default", "gpu"):
-            _work_off_rq(name)
-
-
 def test_job_row_exists_before_dispatch_and_job_runs_after_commit():
     with transaction.atomic():
         job = enqueue("tests.test_queues.record_call", subject="t:1", answer=42)
         # Inside the transaction nothing ran yet, but the row is there.
         assert Job.objects.get(pk=job.pk).status == Job.Status.QUEUED
         assert CALLS == []
-    _flush()
+    work_off_rq()
     job.refresh_from_db()
     assert job.status == Job.Status.READY
     assert job.started_at and job.finished_at
@@ -60,14 +47,14 @@ def test_nothing_is_queued_when_the_transaction_rolls_back():
     with pytest.raises(RuntimeError), transaction.atomic():
         enqueue("tests.test_queues.record_call", answer=1)
         raise RuntimeError("abort")
-    _flush()
+    work_off_rq()
     assert Job.objects.count() == 0
     assert CALLS == []
 
 
 def test_a_failing_job_records_its_error():
     job = enqueue("tests.test_queues.fail_call", queue="gpu", x=1)
-    _flush()
+    work_off_rq()
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
     assert "the input was bad" in job.error
@@ -79,7 +66,7 @@ def test_a_job_is_claimed_exactly_once():
         job = enqueue("tests.test_queues.record_call", answer=7)
         # Another worker already took it.
         Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
-    _flush()
+    work_off_rq()
     assert run_job(job.pk) == "skipped"
     assert CALLS == []
 
@@ -98,7 +85,7 @@ def test_a_real_rq_worker_runs_the_job():
     assert job.rq_job_id, "dispatch after commit must hand the job to RQ"
     queue = django_rq.get_queue("gpu")
     assert job.rq_job_id in queue.job_ids
-    _work_off_rq("gpu")
+    work_off_rq("gpu")
     job.refresh_from_db()
     assert job.status == Job.Status.READY
 
@@ -135,7 +122,7 @@ def test_the_sweep_requeues_a_job_whose_worker_died():
     Job.objects.filter(pk=fresh.pk).update(started_at=timezone.now())
     report = sweep_stale_jobs()
     assert report["requeued"] == 1
-    _flush()
+    work_off_rq()
     job.refresh_from_db()
     assert job.attempts == 1
     assert job.status == Job.Status.READY

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from bachata.queues import redis_configured
 from choreography.demo_songs import DemoSong, synthesize, write_demo_song
 from choreography.models import Job, Routine, Song
 from choreography.services.files import media_path
@@ -27,30 +25,6 @@ runs_jobs = pytest.mark.django_db(transaction=True)
 SHORT_SONG = DemoSong(
     "test-short", "Short Test Song", 126.0, 32.0, 7, 55.0, ((0, "min"), (5, "min"), (7, "7"), (0, "min"))
 )
-
-
-def _work_off_rq() -> None:
-    """With Redis, jobs wait in RQ after commit: run them here with a non-forking worker."""
-    if not redis_configured():
-        return
-    import django_rq
-    from rq import SimpleWorker
-
-    queue = django_rq.get_queue("default")
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-
-
-@pytest.fixture
-def jobs(django_capture_on_commit_callbacks):
-    """`with jobs():` runs the on-commit callbacks (job dispatch) and then any job RQ holds."""
-
-    @contextmanager
-    def run():
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-        _work_off_rq()
-
-    return run
 
 
 @pytest.fixture(scope="module")
