@@ -31,6 +31,7 @@ from bachata.throttles import RoutineCreateThrottle, SongUploadThrottle
 from choreography import services, vocab
 from choreography.errors import ChoreographyError
 from choreography.models import PracticeSession, Routine, RoutineMove, Song
+from choreography.ranged import routine_video_response
 from choreography.services import api_support
 from choreography.services import practice as practice_services
 from choreography.services import routines as routine_services
@@ -198,9 +199,9 @@ class RoutineDetailOutput(RoutineOutput):
         return reverse("shared_routine", args=[routine.share_token]) if routine.shared else None
 
     def get_video_url(self, routine: Routine) -> str | None:
-        # The player's own URL: it checks ownership and answers HTTP Range requests.
+        # Answers HTTP Range requests, with the same (token or session) authentication as the rest of the API.
         if routine.status == Routine.Status.READY and routine.video:
-            return reverse("routine_video", args=[routine.pk])
+            return reverse("api:routine_video", args=[routine.pk])
         return None
 
 
@@ -375,6 +376,19 @@ class RoutineDetailApi(APIView):
     def get(self, request: Request, routine_id: int) -> Response:
         """Status, error, notes, stage timings, the blueprint's moves, and the video URL once ready."""
         return Response(RoutineDetailOutput(_routine_with_moves(request, routine_id)).data)
+
+
+class RoutineVideoApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "video/mp4"): OpenApiResponse(description="The whole MP4."),
+            (206, "video/mp4"): OpenApiResponse(description="The byte range asked for with a Range header."),
+            404: ERROR_RESPONSES[404],
+        }
+    )
+    def get(self, request: Request, routine_id: int) -> HttpResponse:
+        """The routine's video once ready; seekable (HTTP Range, 206 Partial Content)."""
+        return routine_video_response(request, _routine_for_user(request, routine_id))
 
 
 class RoutineMoveSwapApi(APIView):

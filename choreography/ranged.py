@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
@@ -65,3 +65,17 @@ def ranged_file_response(request, path: Path, *, content_type: str | None = None
 def _disposition(response, download_name: str | None) -> None:
     if download_name:
         response["Content-Disposition"] = f'attachment; filename="{download_name}"'
+
+
+def routine_video_response(request, routine):
+    """A ready routine's MP4, with Range support (`?download=1` for an attachment). 404 until it exists."""
+    from choreography.models import Routine
+    from choreography.services.files import media_path
+
+    if routine.status != Routine.Status.READY or not routine.video:
+        raise Http404("This routine has no video yet.")
+    path = media_path(routine.video.name)
+    if not path.exists():
+        raise Http404("The video file is missing.")
+    download = f"{(routine.title or 'routine')[:60]}.mp4" if request.GET.get("download") else None
+    return ranged_file_response(request, path, content_type="video/mp4", download_name=download)

@@ -18,7 +18,7 @@ from choreography import services
 from choreography.errors import ChoreographyError
 from choreography.forms import EXAMPLES, DescribeForm, RenameForm, SongUploadForm
 from choreography.models import Move, MoveClip, Routine, Song
-from choreography.ranged import ranged_file_response
+from choreography.ranged import ranged_file_response, routine_video_response
 from choreography.services import practice as practice_services
 from choreography.services import routines as routine_services
 from choreography.services.files import media_path
@@ -174,20 +174,10 @@ def routine_share(request, routine_id: int):
     return redirect("routine_detail", routine_id=routine.pk)
 
 
-def _video_response(request, routine: Routine):
-    if routine.status != Routine.Status.READY or not routine.video:
-        raise Http404("This routine has no video yet.")
-    path = media_path(routine.video.name)
-    if not path.exists():
-        raise Http404("The video file is missing.")
-    download = f"{(routine.title or 'routine')[:60]}.mp4" if request.GET.get("download") else None
-    return ranged_file_response(request, path, content_type="video/mp4", download_name=download)
-
-
 @login_required
 @require_GET
 def routine_video(request, routine_id: int):
-    return _video_response(request, _get_routine_for_user(request, routine_id))
+    return routine_video_response(request, _get_routine_for_user(request, routine_id))
 
 
 @login_required
@@ -272,7 +262,7 @@ def shared_routine(request, token: str):
 
 @require_GET
 def shared_routine_video(request, token: str):
-    return _video_response(request, _shared_routine(token))
+    return routine_video_response(request, _shared_routine(token))
 
 
 @login_required

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -456,9 +457,23 @@ class TestRoutineReading:
         assert body["timings_ms"] == {"plan": 12.5, "total": 480.0}
         assert [m["slug"] for m in body["moves"]] == ["basic-step", "side-turn"]
         assert body["moves"][1] | {"start_s": 3.75, "order": 1} == body["moves"][1]
-        assert body["video_url"] == reverse("routine_video", args=[routine.pk])
+        assert body["video_url"] == reverse("api:routine_video", args=[routine.pk])
         assert body["page_url"] == reverse("routine_detail", args=[routine.pk])
         assert body["share_url"] is None
+
+    def test_a_token_client_can_fetch_and_seek_the_video(self, owner, settings):
+        routine = make_routine(owner)
+        path = Path(settings.MEDIA_ROOT) / "routines" / "r.mp4"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"\x00" * 1000)
+        Routine.objects.filter(pk=routine.pk).update(video="routines/r.mp4")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.create(user=owner).key)
+        url = client.get(f"/api/routines/{routine.pk}/").json()["video_url"]
+        response = client.get(url, HTTP_RANGE="bytes=100-199")
+        assert response.status_code == 206
+        assert response["Content-Range"] == "bytes 100-199/1000"
+        assert len(b"".join(response.streaming_content)) == 100
 
     def test_detail_of_a_failed_routine_has_no_video(self, api, owner):
         routine = make_routine(owner, status="failed")

@@ -69,6 +69,7 @@ TABLE = [
     _row("move_learned", "post", ("move_slug",), 302, {"learned": "1"}, stranger=302, staff=302),
     # API: the owner's rows.
     _row("api:routine_detail", "get", ("routine",), 200),
+    _row("api:routine_video", "get", ("routine",), 200),
     _row("api:routine_move_swap", "post", ("routine", 1), 202, {"slug": "box-step"}),
     _row("api:routine_regenerate", "post", ("routine",), 202),
     _row("api:routine_practice", "post", ("routine",), 200, {"seconds": 30}),
