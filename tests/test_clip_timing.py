@@ -14,7 +14,8 @@ from choreography.demo_songs import DEMO_SONGS, synthesize
 from choreography.models import Move, MoveClip
 from choreography.services import catalog as catalog_services
 
-pytestmark = pytest.mark.django_db
+# Committed rows: with REDIS_URL set the job runs in an RQ worker, which must see them.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SONG = dataclasses.replace(DEMO_SONGS[0], slug="clip-music", duration_s=24.0)  # 128 BPM
 
@@ -63,9 +64,9 @@ def move():
     )
 
 
-def test_an_empty_tempo_and_count1_are_found_in_the_music(tmp_path, move, django_capture_on_commit_callbacks):
+def test_an_empty_tempo_and_count1_are_found_in_the_music(tmp_path, move, jobs):
     data, synth = _clip_bytes(tmp_path, with_music=True)
-    with django_capture_on_commit_callbacks(execute=True):
+    with jobs():
         clip = catalog_services.clip_upload(
             move=move, upload=SimpleUploadedFile("take.mp4", data), bpm=None, count1_s=None
         )
@@ -77,18 +78,18 @@ def test_an_empty_tempo_and_count1_are_found_in_the_music(tmp_path, move, django
     assert clip.counts >= 8
 
 
-def test_staff_values_are_used_as_given(tmp_path, move, django_capture_on_commit_callbacks):
+def test_staff_values_are_used_as_given(tmp_path, move, jobs):
     data, _ = _clip_bytes(tmp_path, with_music=True)
-    with django_capture_on_commit_callbacks(execute=True):
+    with jobs():
         clip = catalog_services.clip_upload(move=move, upload=SimpleUploadedFile("take.mp4", data), bpm=120, count1_s=1)
     clip.refresh_from_db()
     assert clip.status == MoveClip.Status.READY, clip.error
     assert (clip.recorded_bpm, clip.count1_s, clip.timing_source) == (120, 1, "staff")
 
 
-def test_a_silent_clip_without_a_tempo_fails_with_a_reason(tmp_path, move, django_capture_on_commit_callbacks):
+def test_a_silent_clip_without_a_tempo_fails_with_a_reason(tmp_path, move, jobs):
     data, _ = _clip_bytes(tmp_path, with_music=False)
-    with django_capture_on_commit_callbacks(execute=True):
+    with jobs():
         catalog_services.clip_upload(move=move, upload=SimpleUploadedFile("take.mp4", data), bpm=None, count1_s=None)
     clip = MoveClip.objects.get()
     assert clip.status == MoveClip.Status.FAILED

@@ -234,7 +234,7 @@ def _kill_mid_job(workers: Workers, scene: Scene, attempt: int) -> None:
 def test_a_job_killed_once_is_requeued_and_completes_exactly_once_more(workers, tmp_path, settings):
     import django_rq
     from rq.job import Job as RQJob
-    from rq.registry import FailedJobRegistry, StartedJobRegistry
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
     from bachata.queues import STALE_AFTER_S, sweep_stale_jobs
 
@@ -247,16 +247,14 @@ def test_a_job_killed_once_is_requeued_and_completes_exactly_once_more(workers, 
     assert scene.refresh().job.status == "running"
 
     # RQ's view: the job is stuck in its started registry until its heartbeat expires, then cleanup()
-    # moves it to the failed registry as abandoned (no Retry is set, so RQ does not run it again by itself).
+    # takes it out as abandoned; with our Retry set, RQ schedules it to run again by itself.
     queue = django_rq.get_queue("default")
     started = StartedJobRegistry(queue=queue)
     assert first_rq_id in started.get_job_ids(cleanup=False)
     started.cleanup(timestamp=time.time() + settings.RQ_QUEUES["default"]["DEFAULT_TIMEOUT"] + 3600)
     assert first_rq_id not in started.get_job_ids(cleanup=False)
-    failed = FailedJobRegistry(queue=queue)
-    assert first_rq_id in failed.get_job_ids(cleanup=False)
-    abandoned = RQJob.fetch(first_rq_id, connection=queue.connection).latest_result()
-    assert abandoned is not None and "AbandonedJobError" in abandoned.exc_string
+    scheduled = ScheduledJobRegistry(queue=queue)
+    assert first_rq_id in scheduled.get_job_ids(cleanup=False)
 
     # Our sweep, as if STALE_AFTER_S had passed: the job goes back to the queue, its song with it.
     assert STALE_AFTER_S > 0
@@ -266,8 +264,9 @@ def test_a_job_killed_once_is_requeued_and_completes_exactly_once_more(workers, 
     assert scene.job.rq_job_id == f"bachata-job-{scene.job.pk}-1"
     assert (scene.song.status, scene.song.error) == ("queued", "")
 
-    # And an operator (or a Retry) re-enqueues RQ's abandoned copy on top: two RQ jobs for one Job row.
-    failed.requeue(first_rq_id)
+    # And RQ's own retry of the abandoned copy comes due on top: two RQ jobs for one Job row.
+    scheduled.remove(first_rq_id)
+    queue.enqueue_job(RQJob.fetch(first_rq_id, connection=queue.connection))
 
     proc = workers.start(burst=True)
     workers.finish(proc)
