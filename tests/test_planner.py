@@ -320,6 +320,21 @@ class TestSoftGoals:
         assert longest <= 5
 
     @needs_real
+    @pytest.mark.parametrize("level", vocab.LEVELS)
+    def test_a_dip_nobody_asked_for_waits_for_the_finish(self, level):
+        for seed in range(6):
+            request = RoutineRequest(include={"turns": "lots"}, mood="romantic")
+            entries = plan(request, song(40), level, moves=REAL, seed=seed).entries
+            midway = [e.slug for e in entries[:-1] if "dips" in REAL[e.slug].elements]
+            assert midway == [], f"seed {seed}: dips before the last move: {midway}"
+
+    @needs_real
+    def test_asked_for_dips_may_come_anywhere(self):
+        request = RoutineRequest(include={"dips": "lots"})
+        entries = plan(request, song(32), "advanced", moves=REAL, seed=0).entries
+        assert sum("dips" in REAL[e.slug].elements for e in entries[:-1]) >= 2
+
+    @needs_real
     def test_move_energy_follows_the_music(self):
         energies = [0.1] * 8 + [0.95] * 8
         phrases = song(48, energies)

@@ -36,6 +36,7 @@ W_OPENER = 4.0  # the first move is one the catalog marks as a good opener (find
 W_BASIC_RETURN = 1.5  # a beginner comes back to a basic after BASIC_EVERY moves
 W_BASIC_OVERDUE = 1.5  # ... and is pulled back to one, harder each move it is overdue
 BASIC_EVERY = 3
+W_DIP_MIDWAY = 4.0  # a dip nobody asked for, before the last move: teachers keep the dip for the finish
 NOISE_SCALE = 0.35  # seeded noise: breaks ties, and lets another seed find another routine
 
 # Where a phrase holds none of the search's candidates, every move scores this (neutral).
@@ -128,6 +129,7 @@ class PlanContext:
     lengths: list[int]  # phrases per move
     tiers: list[int]
     basics: list[bool]
+    midway_penalty: list[float]  # what a move costs anywhere but last (an unrequested dip)
     by_start: list[list[int]]  # position -> moves that start there
     goals: list[Goal]
     per_phrase: np.ndarray  # (phrase, move): the move's soft score on that phrase, without noise
@@ -206,6 +208,9 @@ def build_context(
         lengths=[move.counts // vocab.COUNTS_PER_PHRASE for move in allowed],
         tiers=[end_tier(move) for move in allowed],
         basics=[is_basic(move) for move in allowed],
+        midway_penalty=[
+            W_DIP_MIDWAY if "dips" in move.elements and "dips" not in request.include else 0.0 for move in allowed
+        ],
         by_start=by_start,
         goals=goals,
         per_phrase=per_phrase,

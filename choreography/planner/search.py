@@ -215,7 +215,7 @@ def beam_search(
     # Where the catalog cannot reach a target at all, aim for the most it can.
     reachable = [max((future[0][p] for p in start_positions(context)), default=0.0) for future in futures]
     aims = [min(target, best) for target, best in zip(targets, reachable)]
-    beginner, basics = context.beginner, context.basics
+    beginner, basics, midway_penalty = context.beginner, context.basics, context.midway_penalty
     goal_range = range(len(goals))
 
     # Feasible moves per state, filtered once: only those that keep the routine finishable.
@@ -250,6 +250,8 @@ def beam_search(
             before_last = link[1][0] if link is not None and link[1] is not None else -1
             for move, after, end in feasible(phrase, position):
                 gained = score + base_row[move]
+                if after < n:
+                    gained -= midway_penalty[move]
                 if move == last:
                     gained -= W_REPEAT_ADJACENT
                 elif move == before_last:
