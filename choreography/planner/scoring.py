@@ -326,10 +326,12 @@ def move_reason(
         if move.finisher:
             return f"finish: {move.name} to end on the last 1"
         return f"finish: {move.name} ends in {position_label(move.end_position)} position (no finishing move fit)"
-    for goal in context.goals:
-        if goal.element in move.elements:
-            amount = "lots of" if goal.amount == "lots" else "some"
-            return f"{singular_label(goal.element)}: you asked for {amount} {plural_label(goal.element)}"
+    served = [goal for goal in context.goals if goal.element in move.elements]
+    if served:
+        wanted = " and ".join(
+            f"{'lots of' if goal.amount == 'lots' else 'some'} {plural_label(goal.element)}" for goal in served
+        )
+        return f"{' + '.join(singular_label(goal.element) for goal in served)}: you asked for {wanted}"
     if basic_return:
         return "basic: back to the basic to reset and find the 1"
     phrases = context.phrases[first_phrase : first_phrase + move.counts // vocab.COUNTS_PER_PHRASE]
