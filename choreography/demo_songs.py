@@ -184,13 +184,43 @@ def synthesize(
     intro_silence_s: float = 0.0,
     pickup_beats: int = 0,
     noise_db: float | None = None,
+    break_beats: tuple[tuple[int, int], ...] = (),
+    stop_beats: tuple[tuple[int, int], ...] = (),
+    no_bass: bool = False,
+    timing_jitter_s: float = 0.0,
+    swing: float = 0.0,
 ) -> SynthResult:
-    """Render `song`; `noise_db` is the signal-to-noise ratio of added white noise, in dB."""
+    """Render `song`; `noise_db` is the signal-to-noise ratio of added white noise, in dB.
+
+    Irregular bars, as real songs have them (the true downbeats after them move):
+    `break_beats` ((phrase, n), ...) inserts n extra beats after the 8 counts of phrase
+    `phrase` (0-based), where the band plays a fill (bongo roll, guitar run, no bass);
+    `stop_beats` ((phrase, n), ...) inserts n beats where the band stops (only the last notes
+    ring), and it comes back in on a "1". Either way the next phrase starts on a new "1".
+    `no_bass` leaves the bass out (guitar and percussion only); `timing_jitter_s` moves each
+    beat of the whole band by up to +-that much (a human band; the true beats move with it);
+    `swing` delays the off-beat eighths by that fraction of a beat. With all of them off the
+    output is the same as it always was: they draw on their own random generator.
+    """
     rng = np.random.default_rng(song.seed)
+    variation_rng = np.random.default_rng([song.seed, 1])
     n_phrases = max(1, int(song.duration_s * song.bpm / 60.0 / COUNTS_PER_PHRASE))
-    # Pickup beats, full phrases, then one closing "1".
-    n_beats = pickup_beats + n_phrases * COUNTS_PER_PHRASE + 1
+    # Extra beats after each phrase: ("fill" | "stop", count).
+    inserted: dict[int, tuple[str, int]] = {}
+    for kind, spec in (("fill", break_beats), ("stop", stop_beats)):
+        for after, count in spec:
+            if not 0 <= after < n_phrases or count < 1 or after in inserted:
+                raise ValueError(f"cannot insert {count} beats after phrase {after} of {n_phrases}")
+            inserted[after] = (kind, count)
+    # Index of the first beat ("1") of each phrase, then of the closing "1".
+    firsts = [pickup_beats]
+    for phrase in range(n_phrases):
+        firsts.append(firsts[-1] + COUNTS_PER_PHRASE + inserted.get(phrase, ("", 0))[1])
+    # Pickup beats, full phrases (and inserted beats), then one closing "1".
+    n_beats = firsts[-1] + 1
     beats = _beat_times(song, intro_silence_s + 0.25, n_beats, tempo_drift_bpm)
+    if timing_jitter_s:
+        beats = beats + variation_rng.uniform(-timing_jitter_s, timing_jitter_s, n_beats)
     total = int((beats[-1] + 2.0) * sr)
     out = np.zeros(total + sr, dtype=np.float32)
 
@@ -203,7 +233,7 @@ def synthesize(
     next_beats = np.append(beats[1:], 2 * beats[-1] - beats[-2])
 
     def eighth(beat: int, half: int) -> float:
-        return beats[beat] + half * 0.5 * (next_beats[beat] - beats[beat])
+        return beats[beat] + half * (0.5 + swing) * (next_beats[beat] - beats[beat])
 
     def sixteenth(beat: int, quarter: int) -> float:
         return beats[beat] + quarter * 0.25 * (next_beats[beat] - beats[beat])
@@ -245,14 +275,14 @@ def synthesize(
         chord = [root * 2 ** (step / 12) for step in _QUALITIES[quality]]
         # Guitar arpeggio two to three octaves above the bass, root first on each "1".
         arpeggio = [chord[0] * 4, chord[1] * 4, chord[2] * 4, chord[0] * 8, chord[2] * 4, chord[1] * 4]
-        first = pickup_beats + phrase * COUNTS_PER_PHRASE
+        first = firsts[phrase]
         for count in range(COUNTS_PER_PHRASE):
             beat = first + count
             # Bass: 1 and 5 strongest, 3 and 7 lighter, the and-of-4 and the and-of-8 as a push.
-            bass_gain = {0: 1.0, 4: 0.8, 2: 0.55, 6: 0.55}.get(count)
+            bass_gain = None if no_bass else {0: 1.0, 4: 0.8, 2: 0.55, 6: 0.55}.get(count)
             if bass_gain is not None:
                 add(bass_note(root if count % 4 == 0 else root * 1.5), beats[beat], 0.9 * bass_gain * gain**0.5)
-            if count in (3, 7):
+            if count in (3, 7) and not no_bass:
                 add(bass_note(root * 2 ** (10 / 12)), eighth(beat, 1), 0.35 * gain**0.5)
             # Bongo martillo on eighth notes; the open slap on the tap (4 and 8).
             if bongo_gain:
@@ -269,6 +299,17 @@ def synthesize(
                 accent = 1.0 if position == 0 else (0.7 if step == 0 else 0.5)
                 at = sixteenth(beat, step * 4 // notes_per_beat) + (jitter() if position else 0.0)
                 add(pluck(freq, 1.0 + 0.5 * (notes_per_beat == 4)), at, 0.3 * accent * gain)
+        kind, extra = inserted.get(phrase, ("", 0))
+        if kind == "fill":
+            # A fill: the bongo rolls on eighths, growing louder, and the guitar runs down the
+            # chord; no bass and no chord on the beat, so nothing there sounds like a "1".
+            run = [chord[2] * 4, chord[1] * 4, chord[0] * 4, chord[2] * 2]
+            for step in range(2 * extra):
+                beat = first + COUNTS_PER_PHRASE + step // 2
+                at = eighth(beat, step % 2)
+                add(drums["high"], at, (0.25 + 0.35 * step / (2 * extra)) * gain)
+                add(scrapes[1], at, 0.12 * gain)
+                add(pluck(run[step % len(run)], 1.0), at, 0.22 * gain)
 
     # The closing "1": the whole band on the tonic, left to ring.
     tonic = song.tonic_hz
@@ -283,7 +324,7 @@ def synthesize(
         noise = rng.standard_normal(total).astype(np.float32)
         out += noise * (signal_rms / 10 ** (noise_db / 20))
     out *= 0.9 / float(np.abs(out).max())
-    downbeats = beats[pickup_beats::COUNTS_PER_PHRASE]
+    downbeats = beats[np.array(firsts)]
     return SynthResult(samples=out.astype(np.float32), sr=sr, beats=beats, downbeats=downbeats)
 
 

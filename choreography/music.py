@@ -3,7 +3,14 @@
 librosa gives onset strength and a dynamic-programming beat tracker but no downbeats, so
 the 8-count phase is found from the music itself: the bass hits 1 and 5 (and 3 and 7 more
 lightly), the bongo and guira accent the tap on 4 and 8, and chords change on the 1. Each
-of the 8 possible phases is scored by how well those features line up with it.
+beat is scored for each count 1..8 by how well those features fit it there.
+
+Songs are not always made of whole 8-counts: a band adds a 2- or 4-beat bar for a fill or a
+break, or stops for a beat or two, and the next section starts on a new "1". So the counts
+are not one phase laid over the whole song but a path through the beats (a Viterbi over the
+states "count 1..8" and "k-th beat of a break"): each beat moves to the next count, and only
+after a count 8 may a break of 1 to 7 beats come before the next 1, at a cost scaled to the
+song's own evidence (see _break_costs). A song without breaks keeps one phase.
 
 Bachata lives between 105 and 165 BPM, and that range is narrower than an octave, so the
 tempo is searched only inside it: a half or double tempo cannot win.
@@ -51,6 +58,21 @@ _PHASE_TEMPLATES: dict[str, np.ndarray] = {
     "accent": np.array([-0.3, -0.3, -0.3, 1.0, -0.3, -0.3, -0.3, 1.0]),
     "chord": np.array([1.0, -0.2, -0.2, -0.2, 0.2, -0.2, -0.2, -0.2]),
 }
+# The longest break: 1 to 7 beats between a count 8 and the next "1" cover every shift of the
+# count. Odd lengths are rarer in the music (a 3/4 bar) but also mend a beat the tracker
+# dropped or doubled.
+LONGEST_BREAK = 7
+# The cost of a break of L beats is the evidence of this many typical phrases for the count
+# against the count shifted by L (a shift by 4 beats is told only by the chord change, so it
+# is cheaper than one by 2; the cost follows the song's own evidence)...
+BREAK_PHRASES = 2.5
+# ...or, where the phrases disagree a lot, noise squared over signal times this, which keeps
+# a run of chance agreement from passing for a break; and never under BREAK_FLOOR.
+BREAK_NOISE = 2.0
+BREAK_FLOOR = 3.0
+ODD_BREAK_FACTOR = 3.0
+# The first pass, which finds the counts the song's evidence is then measured along.
+FIRST_PASS_COST = 12.0
 
 
 @dataclass
@@ -65,6 +87,10 @@ class SongAnalysis:
     first_downbeat_s: float
     analysis_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # Where a break starts: the time of its first beat. Its beats lie between the 8th count of
+    # the phrase before and the next "1"; they belong to no phrase's counts but to the time
+    # (start_s..end_s) of the phrase before, which is that much longer.
+    breaks: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +104,7 @@ class SongAnalysis:
             "first_downbeat_s": self.first_downbeat_s,
             "analysis_ms": self.analysis_ms,
             "notes": list(self.notes),
+            "breaks": list(self.breaks),
         }
 
     @classmethod
@@ -94,6 +121,7 @@ class SongAnalysis:
             first_downbeat_s=float(data.get("first_downbeat_s", downbeats[0] if downbeats else 0.0)),
             analysis_ms=float(data.get("analysis_ms", 0.0)),
             notes=[str(note) for note in data.get("notes", [])],
+            breaks=[float(t) for t in data.get("breaks", [])],
         )
 
 
@@ -356,20 +384,117 @@ def _zscore(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)
 
 
-def _phase_scores(features: dict[str, np.ndarray]) -> np.ndarray:
-    """Score of each of the 8 phases: phase p means beat p (and p+8, ...) is a "1"."""
+def _unit_template(name: str) -> np.ndarray:
+    template = _PHASE_TEMPLATES[name] - _PHASE_TEMPLATES[name].mean()
+    return template / np.linalg.norm(template)
+
+
+def _phase_scores(standardised: dict[str, np.ndarray]) -> np.ndarray:
+    """Score of each of the 8 phases: phase p means beat p (and p+8, ...) is a "1".
+
+    The features come z-scored over the whole song, so that scores of parts of it add up."""
     scores = np.zeros(COUNTS_PER_PHRASE)
-    for name, values in features.items():
+    for name, values in standardised.items():
         n = len(values) - len(values) % COUNTS_PER_PHRASE
         if n < COUNTS_PER_PHRASE:
             continue
-        by_position = _zscore(values)[:n].reshape(-1, COUNTS_PER_PHRASE).mean(axis=0)
-        template = _PHASE_TEMPLATES[name] - _PHASE_TEMPLATES[name].mean()
-        template /= np.linalg.norm(template)
+        by_position = values[:n].reshape(-1, COUNTS_PER_PHRASE).mean(axis=0)
+        template = _unit_template(name)
         for phase in range(COUNTS_PER_PHRASE):
             # With phase p, beat index i sits on count (i - p) mod 8.
             scores[phase] += float(np.dot(np.roll(template, phase), by_position))
     return scores
+
+
+def _viterbi(evidence: np.ndarray, break_cost: np.ndarray) -> np.ndarray:
+    """The count of each beat (0..7, 0 the "1"), or -1..-7 for the 1st..7th beat of a break.
+
+    Count c is followed by c+1, count 7 by 0 or by a break, and the L-th beat of a break by
+    the next beat of it or, paying break_cost[L - 1], by a 0. A song may not end in a break."""
+    counts, longest = COUNTS_PER_PHRASE, len(break_cost)
+    n = len(evidence)
+    score = np.concatenate([evidence[0], np.full(longest, -np.inf)])
+    came_from = np.zeros((n, counts + longest), dtype=np.int16)
+    steps = np.arange(counts + longest - 1)
+    for i in range(1, n):
+        new = np.empty_like(score)
+        # The next count, and the next beat of a break (the first follows a count 8).
+        new[1:counts] = score[: counts - 1]
+        came_from[i, 1:counts] = steps[: counts - 1]
+        new[counts] = score[counts - 1]
+        came_from[i, counts] = counts - 1
+        new[counts + 1 :] = score[counts:-1]
+        came_from[i, counts + 1 :] = steps[counts:]
+        # A "1" after a count 8 or after the last beat of a break.
+        into_one = np.concatenate([[score[counts - 1]], score[counts:] - break_cost])
+        best = int(np.argmax(into_one))
+        new[0] = into_one[best]
+        came_from[i, 0] = counts - 1 if best == 0 else counts + best - 1
+        new[:counts] += evidence[i]
+        score = new
+    state = int(np.argmax(score[:counts]))
+    path = np.empty(n, dtype=int)
+    for i in range(n - 1, -1, -1):
+        path[i] = state
+        state = int(came_from[i, state])
+    return np.where(path < counts, path, counts - 1 - path)
+
+
+def _break_costs(evidence: np.ndarray, path: np.ndarray) -> np.ndarray | None:
+    """The cost of a break of 1..LONGEST_BREAK beats, from the phrases of a first pass: how
+    clearly each phrase tells its count from the count shifted by that many beats."""
+    ones = [i for i in np.flatnonzero(path == 0) if i + COUNTS_PER_PHRASE <= len(path)]
+    if len(ones) < 4:
+        return None
+    index = np.concatenate([np.arange(i, i + COUNTS_PER_PHRASE) for i in ones])
+    count = np.tile(np.arange(COUNTS_PER_PHRASE), len(ones))
+    costs = np.full(LONGEST_BREAK, np.inf)
+    for length in range(1, LONGEST_BREAK + 1):
+        margins = (evidence[index, count] - evidence[index, (count + length) % COUNTS_PER_PHRASE]).reshape(
+            len(ones), COUNTS_PER_PHRASE
+        )
+        # How clearly, not which way: a phrase the first pass got wrong by this shift (a break it
+        # missed) tells the two counts apart as clearly as one it got right.
+        per_phrase = np.abs(margins.sum(axis=1))
+        typical = float(np.median(per_phrase))
+        if typical <= 1e-6:
+            continue  # the song cannot tell the two counts apart: no break of this length
+        spread = 1.4826 * float(np.median(np.abs(per_phrase - typical)))
+        cost = max(BREAK_PHRASES * typical, BREAK_NOISE * spread**2 / typical, BREAK_FLOOR)
+        costs[length - 1] = cost * (ODD_BREAK_FACTOR if length % 2 else 1.0)
+    return costs
+
+
+def _count_path(standardised: dict[str, np.ndarray]) -> np.ndarray:
+    """The count of each beat (0..7, 0 the "1"), or -1..-7 for the 1st..7th beat of a break.
+
+    The evidence of a beat for count c is the sum over features of its z-score times the unit
+    template at c: along one phase it adds up to that phase's score, so without a break the
+    path is the phase that _phase_scores ranks first. A first pass with a fixed break cost
+    finds the counts; the song's evidence along them sets the costs of the second."""
+    evidence = sum(np.outer(values, _unit_template(name)) for name, values in standardised.items())
+    fixed = np.array(
+        [FIRST_PASS_COST * (ODD_BREAK_FACTOR if length % 2 else 1.0) for length in range(1, LONGEST_BREAK + 1)]
+    )
+    path = _viterbi(evidence, fixed)
+    costs = _break_costs(evidence, path)
+    return path if costs is None else _viterbi(evidence, costs)
+
+
+def _ambiguous(standardised: dict[str, np.ndarray], path: np.ndarray) -> bool:
+    """Whether the chosen counts are barely better than the best other phase.
+
+    Each stretch between breaks scores the 8 phases as the whole song used to be scored,
+    turned so that index 0 is the phase the path gives it; the stretches add up."""
+    combined = np.zeros(COUNTS_PER_PHRASE)
+    bounds = np.flatnonzero(np.diff(np.concatenate([[-1], path, [-1]]) >= 0) != 0)
+    for start, stop in zip(bounds[::2], bounds[1::2]):
+        # In a stretch, beat j is count (path[start] + j) mod 8: its phase is -path[start].
+        part = {name: values[start:stop] for name, values in standardised.items()}
+        scores = _phase_scores(part)
+        combined += (stop - start) // COUNTS_PER_PHRASE * np.roll(scores, path[start])
+    ranked = np.sort(combined)
+    return bool(combined[0] < ranked[-1] or ranked[-1] - ranked[-2] < 0.1 * max(abs(ranked[-1]), 1e-9))
 
 
 def _chord_change(chroma: np.ndarray, beat_frames: np.ndarray) -> np.ndarray:
@@ -443,19 +568,22 @@ def analyze_audio(samples: np.ndarray, sr: int) -> SongAnalysis:
         "accent": _locally_normalised(_at_beats(_band_flux(power, freqs, 1500.0, 8000.0), beat_frames)),
         "chord": _chord_change(chroma, beat_frames),
     }
-    scores = _phase_scores(features)
-    phase = int(np.argmax(scores))
-    ranked = np.sort(scores)
-    if ranked[-1] - ranked[-2] < 0.1 * max(abs(ranked[-1]), 1e-9) and confidence == "high":
+    standardised = {name: _zscore(values) for name, values in features.items()}
+    path = _count_path(standardised)
+    if _ambiguous(standardised, path) and confidence == "high":
         confidence = "low"
         notes.append("The phrase start (the 1) is ambiguous.")
 
     period = 60.0 / tempo
-    downbeats = beat_times[phase::COUNTS_PER_PHRASE]
-    phrases_beats = [
-        beat_times[first : first + COUNTS_PER_PHRASE]
-        for first in range(phase, len(beat_times) - COUNTS_PER_PHRASE + 1, COUNTS_PER_PHRASE)
-    ]
+    ones = np.flatnonzero(path == 0)
+    downbeats = beat_times[ones]
+    # A phrase is a "1" and the 7 counts after it; a last one cut short by the song's end is left out.
+    phrases_beats = [beat_times[first : first + COUNTS_PER_PHRASE] for first in ones if first + 7 < len(path)]
+    break_starts = np.flatnonzero(path == -1)
+    breaks = beat_times[break_starts]
+    if len(breaks):
+        at = ", ".join(f"{t:.1f} s" for t in breaks)
+        notes.append(f"Extra beats between phrases (a break) at {at}: the counts start again on the 1 after each.")
     if not phrases_beats:
         raise AudioError("The song is too short: it holds less than one full 8-count phrase.")
 
@@ -502,6 +630,7 @@ def analyze_audio(samples: np.ndarray, sr: int) -> SongAnalysis:
         first_downbeat_s=round(float(downbeats[0]), 3),
         analysis_ms=round(analysis_ms, 1),
         notes=notes,
+        breaks=[round(float(t), 3) for t in breaks],
     )
 
 

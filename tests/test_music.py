@@ -117,6 +117,46 @@ def test_a_silent_intro_has_no_beats() -> None:
     assert abs(analysis.first_downbeat_s - truth.downbeats[0]) < MATCH_WINDOW_S
 
 
+def downbeats_after(truth: SynthResult, analysis: SongAnalysis, time_s: float) -> float:
+    """Share of the true downbeats after time_s that the analysis found within the window."""
+    later = truth.downbeats[truth.downbeats > time_s]
+    return hit_rate(later, [t for t in analysis.downbeats if t > time_s - MATCH_WINDOW_S])
+
+
+def test_the_counts_start_again_after_a_four_beat_break() -> None:
+    # The break comes after phrase 7 of 12: the phase of the majority is the one before it,
+    # so the "1"s after it are only right if the count starts again.
+    truth = track(128.0, break_beats=((7, 4),))
+    analysis = analysed(128.0, break_beats=((7, 4),))
+    break_at = float(truth.beats[np.searchsorted(truth.beats, truth.downbeats[8]) - 4])
+    assert beat_f_measure(truth.beats, analysis.beats) > 0.95
+    assert downbeats_after(truth, analysis, break_at) > 0.9
+    assert hit_rate(truth.downbeats, analysis.downbeats) > 0.9
+    assert len(analysis.breaks) == 1 and abs(analysis.breaks[0] - break_at) < MATCH_WINDOW_S
+    # The phrase before the break keeps its 8 counts and runs on to the next "1".
+    before = next(phrase for phrase in analysis.phrases if phrase.end_s > break_at + 0.1)
+    assert len(before.beats) == 8 and before.beats[-1] < break_at < before.end_s
+    assert before.end_s in analysis.downbeats
+
+
+def test_the_counts_start_again_after_the_band_stops_for_two_beats() -> None:
+    truth = track(142.0, stop_beats=((7, 2),))
+    analysis = analysed(142.0, stop_beats=((7, 2),))
+    assert beat_f_measure(truth.beats, analysis.beats) > 0.95
+    assert downbeats_after(truth, analysis, float(truth.downbeats[8]) - 1.0) > 0.9
+    assert hit_rate(truth.downbeats, analysis.downbeats) > 0.9
+    assert len(analysis.breaks) == 1
+    phrases = analysis.phrases
+    assert all(len(phrase.beats) == 8 for phrase in phrases)
+    assert all(phrase.end_s == following.start_s for phrase, following in zip(phrases, phrases[1:]))
+
+
+def test_clean_songs_have_no_breaks() -> None:
+    for bpm in (112.0, 156.0):
+        assert analysed(bpm).breaks == []
+    assert analysed(128.0, pickup_beats=2).breaks == []
+
+
 def test_a_song_without_a_clear_beat_gets_a_low_confidence_grid() -> None:
     noise = (0.2 * np.random.default_rng(3).standard_normal(22050 * 20)).astype(np.float32)
     analysis = analyze_audio(noise, 22050)
@@ -165,7 +205,7 @@ def test_energy_follows_the_arrangement() -> None:
 def test_to_dict_and_from_dict_round_trip() -> None:
     analysis = analysed(156.0)
     data = json.loads(json.dumps(analysis.to_dict()))
-    expected = {"tempo_bpm", "duration_s", "beats", "downbeats", "phrases", "energy_curve", "confidence", "analysis_ms"}
+    expected = {"tempo_bpm", "duration_s", "beats", "downbeats", "phrases", "energy_curve", "confidence", "breaks"}
     assert expected <= set(data)
     assert set(data["phrases"][0]) == {"start_s", "end_s", "energy", "onset_density", "beats"}
     assert SongAnalysis.from_dict(data) == analysis

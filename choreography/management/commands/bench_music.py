@@ -28,6 +28,21 @@ VARIATIONS: dict[str, dict[str, Any]] = {
     "drift_up_10bpm": {"tempo_drift_bpm": 10.0},
     "noise_10db": {"noise_db": 10.0},
     "all_of_them": {"tempo_drift_bpm": 3.0, "intro_silence_s": 4.0, "pickup_beats": 2, "noise_db": 20.0},
+    # Irregular bars: every "1" after them moves by the inserted beats.
+    "break_4_beats": {"break_beats": ((7, 4),)},
+    "break_2_beats": {"break_beats": ((5, 2),)},
+    "stop_2_beats": {"stop_beats": ((11, 2),)},
+    "two_breaks": {"break_beats": ((5, 2),), "stop_beats": ((13, 4),)},
+    "no_bass": {"no_bass": True},
+    "jitter_15ms": {"timing_jitter_s": 0.015},
+    "swing_and_jitter": {"swing": 0.08, "timing_jitter_s": 0.015},
+    "irregular_all": {
+        "break_beats": ((5, 2),),
+        "stop_beats": ((13, 2),),
+        "no_bass": True,
+        "timing_jitter_s": 0.015,
+        "noise_db": 20.0,
+    },
 }
 
 
