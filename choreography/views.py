@@ -288,6 +288,7 @@ def song_detail(request, song_id: int):
     chart = {
         "energy": analysis.get("energy_curve", []),
         "phrases": analysis.get("phrases", []),
+        "breaks": analysis.get("breaks", []),
         "duration": song.duration_s or 0,
     }
     return render(

@@ -272,3 +272,17 @@ def test_the_chart_data_is_valid_json(owner, jobs, song_files):
     )
     chart = json.loads(page[start : page.index("</script>", start)])
     assert chart["phrases"][0]["start_s"] == pytest.approx(song.analysis["downbeats"][0], abs=1e-6)
+
+
+def test_the_song_page_shows_breaks(owner_client, owner):
+    song = Song.objects.create(
+        owner=owner, title="Con Pausa", upload="songs/originals/x.wav", status="ready", tempo_bpm=128, duration_s=60,
+        analysis={
+            "energy_curve": [[0.5, 0.2], [30.0, 0.8]],
+            "phrases": [{"start_s": 0.2, "end_s": 3.95, "energy": 0.3}],
+            "breaks": [31.2],
+        },
+    )
+    page = owner_client.get(reverse("song_detail", args=[song.pk])).content.decode()
+    assert "The dashed marks are breaks (1)" in page
+    assert '"breaks": [31.2]' in page

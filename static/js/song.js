@@ -21,6 +21,10 @@
   const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, d = chart.duration || 1;
   ctx.strokeStyle = "#e0c3d0";
   chart.phrases.forEach((p) => { const x = p.start_s / d * w; ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke(); });
+  // A break (extra beats between phrases): the count starts again on the next "1".
+  ctx.strokeStyle = "#6a1b9a"; ctx.lineWidth = 3; ctx.setLineDash([4, 4]);
+  (chart.breaks || []).forEach((t) => { const x = t / d * w; ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke(); });
+  ctx.setLineDash([]);
   ctx.strokeStyle = "#c2185b"; ctx.lineWidth = 2; ctx.beginPath();
   chart.energy.forEach((pt, i) => { const x = pt[0] / d * w, y = h - 4 - pt[1] * (h - 8); if (i) { ctx.lineTo(x, y); } else { ctx.moveTo(x, y); } });
   ctx.stroke();
