@@ -361,13 +361,14 @@ class TestDeterminism:
 
     @PROPERTY
     @given(seed=st.integers(0, 2**16), level=st.sampled_from(vocab.LEVELS))
-    def test_another_seed_gives_another_valid_routine(self, seed, level):
+    def test_other_seeds_give_other_valid_routines(self, seed, level):
+        # Two neighbouring seeds may land on the same routine by chance; four in a row never all do.
         request = RoutineRequest()
         phrases = song(24)
-        first = plan(request, phrases, level, seed=seed)
-        second = plan(request, phrases, level, seed=seed + 1)
-        assert [e.slug for e in first.entries] != [e.slug for e in second.entries]
-        assert_hard_rules(second, moves=SYNTHETIC, phrases=phrases, level=level, request=request)
+        blueprints = [plan(request, phrases, level, seed=seed + offset) for offset in range(4)]
+        assert len({tuple(e.slug for e in blueprint.entries) for blueprint in blueprints}) >= 2
+        for blueprint in blueprints:
+            assert_hard_rules(blueprint, moves=SYNTHETIC, phrases=phrases, level=level, request=request)
 
     def test_blueprint_round_trips_through_json(self):
         blueprint = plan(RoutineRequest(include={"dips": "lots"}), song(8), "beginner")
