@@ -8,7 +8,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-gpu demo seed serve test test-fast lint bench load clean
+.PHONY: venv venv-gpu demo seed serve test test-fast lint bench bench-journey load clean
 
 venv: $(VENV)/.installed
 
@@ -45,6 +45,11 @@ bench: venv
 	$(PY) manage.py bench_search --json
 	$(PY) manage.py bench_assembly --json
 	$(PY) manage.py bench_generate --json
+	$(PY) manage.py bench_journey --json --modes embedded,embedded_sync
+
+# The journey benchmark in production's shape too: PostgreSQL and Redis on this machine (see bench_journey).
+bench-journey: venv
+	$(PY) manage.py bench_journey --json
 
 # A load benchmark on loopback only: gunicorn + PostgreSQL + Redis + two RQ workers, 30 dancers.
 load: venv

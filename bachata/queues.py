@@ -2,13 +2,15 @@
 
 `enqueue("choreography.jobs.routine_generate", queue="gpu", subject=..., routine_id=5)` creates a
 Job row (queued) in the caller's transaction and, once that transaction commits, hands the job
-to RQ where REDIS_URL is configured, or runs it in this process where it is not. Every job runs
-through `run_job`, which claims the row exactly once and records how it ended, so a page can
-always tell the truth about background work.
+to RQ where REDIS_URL is configured, or runs it in this process where it is not: in a background
+thread (bachata.inprocess, settings.JOBS_IN_PROCESS = "thread") or inside the request ("sync").
+Every job runs through `run_job`, which claims the row exactly once and records how it ended, so a
+page can always tell the truth about background work; `report_stage` says where a running job is.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import time
@@ -38,8 +40,10 @@ NOT_TRANSIENT = (FileNotFoundError, PermissionError, IsADirectoryError, NotADire
 # Retries after a transient error, in all (RQ's Retry(max=...) and the in-process loop alike).
 MAX_RETRIES = 3
 RETRY_INTERVALS_S = [5, 30, 120]
-# In-process jobs run inside a web request after its commit: retry at once, after only a short pause.
+# In-process jobs have no scheduler to wait for: retry at once, after only a short pause.
 IN_PROCESS_RETRY_PAUSES_S = (0.2, 0.5, 1.0)
+# The Job row that run_job is running in this thread (or RQ worker), for report_stage.
+_current_job_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("current_job_id", default=None)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -66,11 +70,16 @@ def redis_configured() -> bool:
 
 
 def dispatch(job_id: int) -> None:
-    """Hand a committed Job row to RQ, or run it here when no Redis is configured."""
+    """Hand a committed Job row to RQ, or run it in this process when no Redis is configured."""
     from choreography.models import Job
 
     if not redis_configured():
-        _run_in_process(job_id)
+        if settings.JOBS_IN_PROCESS == "thread":
+            from bachata.inprocess import worker
+
+            worker.submit(job_id)
+        else:
+            run_in_process(job_id)
         return
     import django_rq
     from rq import Retry
@@ -91,7 +100,7 @@ def dispatch(job_id: int) -> None:
     Job.objects.filter(pk=job_id).update(rq_job_id=rq_job.id)
 
 
-def _run_in_process(job_id: int) -> None:
+def run_in_process(job_id: int) -> None:
     """Run a job here, retrying a transient failure at once: no scheduler runs here to wait for."""
     for pause_s in IN_PROCESS_RETRY_PAUSES_S:
         if run_job(job_id, reraise_transient=False) != "retry":
@@ -114,12 +123,13 @@ def run_job(job_id: int, *, reraise_transient: bool = True) -> str:
     if not transaction.get_connection().in_atomic_block:
         close_old_connections()
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=timezone.now(), error=""
+        status=Job.Status.RUNNING, started_at=timezone.now(), error="", stage=""
     )
     if claimed != 1:
         logger.info("job %s was already claimed; skipping", job_id)
         return "skipped"
     job = Job.objects.get(pk=job_id)
+    running = _current_job_id.set(job_id)
     try:
         func = import_string(job.func)
         func(**job.kwargs)
@@ -138,8 +148,31 @@ def run_job(job_id: int, *, reraise_transient: bool = True) -> str:
             finished_at=timezone.now(),
         )
         return "failed"
+    finally:
+        _current_job_id.reset(running)
     Job.objects.filter(pk=job_id).update(status=Job.Status.READY, finished_at=timezone.now())
     return "ready"
+
+
+def report_stage(stage: str) -> None:
+    """Record on the running job's row which stage it is in (choreography.stages), for the pages that
+    poll it. Outside a job (a management command, a test calling a service) it does nothing."""
+    from choreography.models import Job
+
+    job_id = _current_job_id.get()
+    if job_id is None:
+        return
+    try:
+        # A savepoint where the job runs inside a transaction: a failed write must not spoil the job's own.
+        with transaction.atomic():
+            Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(stage=stage)
+    except OperationalError as exc:  # a page shows an older stage for a moment; the job itself goes on
+        logger.warning("could not record stage %r of job %s: %s", stage, job_id, exc)
+        return
+    if not redis_configured():
+        from bachata.inprocess import changes
+
+        changes.bump()  # wakes the status requests of this process that wait for news
 
 
 def _requeue_after_transient_error(job, exc: BaseException) -> None:

@@ -1,5 +1,5 @@
 """The one settings module. With no environment it runs the embedded demo configuration:
-SQLite file, jobs in-process after commit, DEBUG on, a development secret.
+SQLite file, jobs in a background thread after commit, DEBUG on, a development secret.
 
 Environment (each optional):
   DEBUG            "1"/"0" (default 1). With DEBUG off, SECRET_KEY and ALLOWED_HOSTS are required.
@@ -7,6 +7,8 @@ Environment (each optional):
   ALLOWED_HOSTS    comma-separated; required when DEBUG is off.
   DATABASE_URL     e.g. postgres://user@127.0.0.1:5432/bachata (default: SQLite in var/).
   REDIS_URL        e.g. redis://127.0.0.1:6379/0: turns on RQ queues "default" and "gpu".
+  JOBS_IN_PROCESS  without Redis: "thread" (default: a background thread of the web process) or "sync".
+  WARM_UP_ON_START "1"/"0" (default 1): a serving process loads its models in the background at start.
   MEDIA_ROOT       where uploads, clips, songs and routine videos live (default var/media).
 """
 
@@ -104,12 +106,28 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # A web request and an in-process job may both write: wait for the lock, don't fail.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Requests and the job thread write at the same time. Wait for the lock rather than fail (timeout);
+    # take it when a transaction begins (IMMEDIATE), since a deferred one that reads, then writes, fails
+    # at once with "database is locked" when another writer got there first; and keep a write-ahead log
+    # so that pages read while a job writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Jobs: RQ on Redis where REDIS_URL is set, in-process after commit otherwise (bachata.queues).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Without Redis: "thread" runs jobs in a background thread of the web process (bachata.inprocess), so
+# requests return at once; "sync" runs them inside the request that queued them, after its commit
+# (the test suite's default, and the benchmarks' baseline).
+JOBS_IN_PROCESS = os.environ.get("JOBS_IN_PROCESS", "") or "thread"
+if JOBS_IN_PROCESS not in ("thread", "sync"):
+    raise ImproperlyConfigured(f"JOBS_IN_PROCESS must be thread or sync, not {JOBS_IN_PROCESS!r}.")
+# A process that serves routines (the web process without Redis; RQ workers always) loads MiniLM, the
+# FAISS index and librosa's JIT in the background when it starts, so the first dancer does not wait.
+WARM_UP_ON_START = _env_bool("WARM_UP_ON_START", True)
 JOB_QUEUES = ("default", "gpu")
 if REDIS_URL:
     INSTALLED_APPS.append("django_rq")

@@ -1,7 +1,8 @@
 """RQ worker classes for Bachata Buddy.
 
 `WarmWorker` never forks (CUDA contexts do not survive a fork, and a forked child would reload
-MiniLM and the index for every job) and pays the start-up costs once, before the first job:
+MiniLM and the index for every job) and pays the start-up costs once: what routines need before the
+first job, librosa's JIT (for song analysis) in a background thread while jobs already run:
 `manage.py rqworker gpu default --worker-class bachata.worker.WarmWorker`.
 
 Before any work it sweeps the jobs a killed worker left behind (bachata.queues.sweep_stale_jobs).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 from rq.worker import SimpleWorker
 
@@ -40,7 +42,18 @@ class WarmWorker(SimpleWorker):
             from choreography.search import warm_up
 
             try:
-                warm_up()
+                warm_up(songs=False)
             except Exception:  # a cold worker still works; it just pays the start-up cost on its first job
                 logger.exception("warm-up failed; continuing cold")
+            # librosa's JIT while the first jobs already run: a routine need not wait for what songs need.
+            threading.Thread(target=_warm_up_songs, name="bachata-warm-up-songs", daemon=True).start()
         return super().work(*args, **kwargs)
+
+
+def _warm_up_songs() -> None:
+    from choreography.search import warm_up_songs
+
+    try:
+        warm_up_songs()
+    except Exception:  # the first song's analysis pays for it instead
+        logger.exception("warm-up of song analysis failed; continuing cold")

@@ -2,13 +2,27 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminFileWidget
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from choreography import vocab
 from choreography.errors import MediaError
 from choreography.models import Job, Move, MoveClip, PracticeSession, Routine, RoutineMove, Song
 from choreography.services import catalog as catalog_services
+
+
+def clip_file_links(clip: MoveClip):
+    """Links to the clip's files through the staff-only views (media is not served as static files)."""
+    links = [
+        (clip.original, "clip_original", "original"),
+        (clip.normalised, "clip_normalised", "normalised"),
+        (clip.thumbnail, "clip_thumbnail", "thumbnail"),
+    ]
+    shown = [(reverse(view, args=[clip.pk]), label) for field, view, label in links if field]
+    if not shown:
+        return "—"
+    return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener">{}</a>', shown)
 
 
 class MoveClipInline(admin.TabularInline):
@@ -17,9 +31,13 @@ class MoveClipInline(admin.TabularInline):
     model = MoveClip
     extra = 0
     max_num = 0
-    fields = ("status", "recorded_bpm", "count1_s", "counts", "is_demo", "preview", "error")
+    fields = ("status", "recorded_bpm", "count1_s", "counts", "is_demo", "preview", "files", "error")
     readonly_fields = fields
     show_change_link = True
+
+    @admin.display(description="Files")
+    def files(self, clip: MoveClip):
+        return clip_file_links(clip)
 
     @admin.display(description="Preview")
     def preview(self, clip: MoveClip):
@@ -42,10 +60,7 @@ class MoveForm(forms.ModelForm):
 
     class Meta:
         model = Move
-        fields = (
-            "slug", "name", "description", "level", "counts", "start_position", "end_position",
-            "elements", "styles", "tags", "energy", "opener", "finisher", "published",
-        )
+        fields = ("slug", *catalog_services.MOVE_FIELDS, "published")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,31 +113,67 @@ class MoveAdmin(admin.ModelAdmin):
         queryset.update(published=False)
 
 
+CLIP_ACCEPT = "video/*,.mp4,.mov,.webm,.mkv,.avi,.m4v"
+
+
+class _StaffFileLink:
+    """A stored file as the file widget shows it: its name, linked to the staff-only view that serves it."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.name, self.url = name, url
+
+    def __str__(self) -> str:
+        return self.name.rsplit("/", 1)[-1]
+
+
+class ClipFileWidget(AdminFileWidget):
+    """The admin's file input, with its "Currently:" link pointing at `link_url` (media is not served)."""
+
+    link_url = ""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if value and self.link_url:
+            return _StaffFileLink(value.name, self.link_url)
+        return value
+
+
 class MoveClipForm(forms.ModelForm):
     class Meta:
         model = MoveClip
         fields = ("move", "original", "recorded_bpm", "count1_s")
         help_texts = {
+            "original": "A video (mp4, mov, webm, mkv or avi) of at least one 8-count phrase from count 1.",
             "recorded_bpm": "The tempo the clip was danced to (60-200 BPM). Empty: found in the clip's music.",
             "count1_s": "Where count 1 of the first phrase falls, in seconds. Leave empty to find it in the music.",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        widget = ClipFileWidget(attrs={"accept": CLIP_ACCEPT})
+        if self.instance.pk and self.instance.original:
+            widget.link_url = reverse("clip_original", args=[self.instance.pk])
+        self.fields["original"].widget = widget
+        self.probed = None  # what the probe found in a new upload
+
     def clean_original(self):
         upload = self.cleaned_data.get("original")
-        # Checked whenever a file is uploaded: on a new clip and when staff replace an old clip's file.
+        # Probed whenever a file is uploaded: on a new clip and when staff replace an old clip's file.
         if upload and "original" in self.changed_data:
             try:
-                catalog_services.check_clip_upload(upload)
+                self.probed = catalog_services.clip_upload_probe(upload)
             except MediaError as exc:
-                raise forms.ValidationError(str(exc)) from exc
+                # Named: after a refusal the file input is empty again.
+                raise forms.ValidationError(f"“{upload.name}”: {exc}") from exc
         elif not upload:
-            raise forms.ValidationError("Choose a video file (mp4, mov, webm or mkv).")
+            raise forms.ValidationError("Choose a video file (mp4, mov, webm, mkv or avi).")
         return upload
 
     def clean_recorded_bpm(self):
         bpm = self.cleaned_data["recorded_bpm"]
-        if bpm is not None and not 60 <= bpm <= 200:
-            raise forms.ValidationError("The tempo must be between 60 and 200 BPM.")
+        low, high = catalog_services.CLIP_MIN_BPM, catalog_services.CLIP_MAX_BPM
+        if bpm is not None and not low <= bpm <= high:
+            raise forms.ValidationError(f"The tempo must be between {low} and {high} BPM.")
         return bpm
 
     def clean_count1_s(self):
@@ -131,11 +182,23 @@ class MoveClipForm(forms.ModelForm):
             raise forms.ValidationError("The time of count 1 cannot be negative.")
         return value
 
+    def clean(self):
+        cleaned = super().clean()
+        # The length is judged against the tempo and count 1 given beside the file, once both are valid.
+        if self.probed is not None and not {"recorded_bpm", "count1_s"} & set(self.errors):
+            try:
+                catalog_services.clip_length_check(
+                    duration_s=self.probed.duration_s, bpm=cleaned.get("recorded_bpm"), count1_s=cleaned.get("count1_s")
+                )
+            except MediaError as exc:
+                self.add_error("original", f"“{cleaned['original'].name}”: {exc}")
+        return cleaned
+
 
 @admin.register(MoveClip)
 class MoveClipAdmin(admin.ModelAdmin):
     form = MoveClipForm
-    list_display = ("move", "status", "recorded_bpm", "counts", "is_demo", "thumb", "created_at")
+    list_display = ("move", "status", "recorded_bpm", "counts", "is_demo", "thumb", "files", "created_at")
     list_filter = ("status", "is_demo", "move__level", "move__start_position")
     search_fields = ("move__slug", "move__name")
     readonly_fields = (
@@ -146,8 +209,7 @@ class MoveClipAdmin(admin.ModelAdmin):
         "counts",
         "frames",
         "motion_features",
-        "normalised",
-        "thumbnail",
+        "files",
     )
     actions = ["normalise_again"]
 
@@ -157,9 +219,14 @@ class MoveClipAdmin(admin.ModelAdmin):
             obj.status = MoveClip.Status.QUEUED
             obj.error = ""
         super().save_model(request, obj, form, change)
-        if reprocess:
-            catalog_services.clip_queue_normalise(clip=obj)
+        job = catalog_services.clip_queue_normalise(clip=obj) if reprocess else None
+        # Said only when a job was recorded: it runs once this request's transaction commits.
+        if job is not None:
             messages.info(request, "The clip is being normalised; it is used once it is ready.")
+
+    @admin.display(description="Files")
+    def files(self, clip: MoveClip):
+        return clip_file_links(clip)
 
     @admin.display(description="Thumbnail")
     def thumb(self, clip: MoveClip):
@@ -176,9 +243,16 @@ class MoveClipAdmin(admin.ModelAdmin):
 
     @admin.action(description="Normalise again")
     def normalise_again(self, request, queryset) -> None:
-        for clip in queryset.exclude(is_demo=True):
+        queued = 0
+        # Demo clips are rendered, not uploaded: they have no original to normalise.
+        for clip in queryset.exclude(is_demo=True).exclude(original=""):
             MoveClip.objects.filter(pk=clip.pk).update(status=MoveClip.Status.QUEUED, error="")
             catalog_services.clip_queue_normalise(clip=clip)
+            queued += 1
+        if queued:
+            messages.info(request, f"{queued} clip{'s' if queued != 1 else ''} queued to be normalised again.")
+        else:
+            messages.warning(request, "Nothing queued: only uploaded clips can be normalised again, not demo clips.")
 
 
 @admin.register(Song)

@@ -19,6 +19,9 @@ urlpatterns = [
     path(
         "routines/<int:routine_id>/moves/<int:order>/swap/", apis.RoutineMoveSwapApi.as_view(), name="routine_move_swap"
     ),
+    path(
+        "routines/<int:routine_id>/moves/<int:order>/lock/", apis.RoutineMoveLockApi.as_view(), name="routine_move_lock"
+    ),
     path("routines/<int:routine_id>/video/", apis.RoutineVideoApi.as_view(), name="routine_video"),
     path("routines/<int:routine_id>/regenerate/", apis.RoutineRegenerateApi.as_view(), name="routine_regenerate"),
     path("routines/<int:routine_id>/practice/", apis.RoutinePracticeApi.as_view(), name="routine_practice"),

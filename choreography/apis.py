@@ -28,8 +28,8 @@ from rest_framework.views import APIView, exception_handler
 
 from accounts.models import Profile, profile_for
 from bachata.throttles import RoutineCreateThrottle, SongUploadThrottle
-from choreography import services, vocab
-from choreography.errors import ChoreographyError
+from choreography import services, stages, vocab
+from choreography.errors import ChoreographyError, SongInUseError
 from choreography.models import PracticeSession, Routine, RoutineMove, Song
 from choreography.ranged import routine_video_response
 from choreography.services import api_support
@@ -113,6 +113,7 @@ def _accepted(request: Request, row: Song | Routine, location: str) -> Response:
 NO_SUCH_PAGE = OpenApiResponse(description="No such page: ?page is past the last one")
 UNSUPPORTED_BODY = OpenApiResponse(description="The body is not in a media type this operation reads")
 TOO_MANY = OpenApiResponse(description="Over the per-user rate; Retry-After says how many seconds to wait")
+DELETED = OpenApiResponse(description="Deleted, with its files")
 
 
 # --------------------------------------------------------------------------- shared output serializers
@@ -150,6 +151,11 @@ class SongOutput(serializers.Serializer):
 class SongRef(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
+
+
+class RoutineRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(source="__str__")
 
 
 class RoutineOutput(serializers.Serializer):
@@ -193,7 +199,18 @@ class RoutineDetailOutput(RoutineOutput):
     shared = serializers.BooleanField()
     share_url = serializers.SerializerMethodField()
     video_url = serializers.SerializerMethodField()
+    stage = serializers.SerializerMethodField(
+        help_text="while queued or running: waiting, analysing (its song), understanding, matching, planning, "
+        "assembling; empty once ready or failed"
+    )
+    stage_label = serializers.SerializerMethodField(help_text="the stage in a dancer's words")
     moves = RoutineMoveOutput(many=True)
+
+    def get_stage(self, routine: Routine) -> str:
+        return stages.routine_stage(routine)
+
+    def get_stage_label(self, routine: Routine) -> str:
+        return stages.routine_stage_label(stages.routine_stage(routine))
 
     def get_share_url(self, routine: Routine) -> str | None:
         return reverse("shared_routine", args=[routine.share_token]) if routine.shared else None
@@ -284,8 +301,9 @@ class SongListApi(APIView):
         """Upload a song (multipart: file, title). Its analysis is queued; poll the Location URL."""
         upload = self.SongUploadInput(data=request.data)
         upload.is_valid(raise_exception=True)
-        song = services.song_create(owner=request.user, upload=upload.validated_data["file"],
-                                    title=upload.validated_data["title"])
+        song = services.song_create(
+            owner=request.user, upload=upload.validated_data["file"], title=upload.validated_data["title"]
+        )
         return _accepted(request, song, reverse("api:song_detail", args=[song.pk]))
 
 
@@ -305,6 +323,12 @@ class SongAnalysisSummary(serializers.Serializer):
 class SongDetailApi(APIView):
     class SongDetailOutput(SongOutput):
         analysis = serializers.SerializerMethodField()
+        stage = serializers.SerializerMethodField(
+            help_text="while queued or running: waiting, analysing, converting; empty once ready or failed"
+        )
+
+        def get_stage(self, song: Song) -> str:
+            return stages.song_stage(song)
 
         @extend_schema_field(SongAnalysisSummary(allow_null=True))
         def get_analysis(self, song: Song) -> dict | None:
@@ -322,11 +346,38 @@ class SongDetailApi(APIView):
                 "notes": list(data.get("notes", [])),
             }
 
+    class SongDeleteQuery(serializers.Serializer):
+        with_routines = serializers.BooleanField(default=False, help_text="delete the routines made on it too")
+
+    class SongInUseOutput(serializers.Serializer):
+        error = serializers.CharField()
+        routines = RoutineRef(many=True, help_text="the routines that would be deleted with the song")
+
     @extend_schema(responses={200: SongDetailOutput, 404: ERROR_RESPONSES[404]})
     def get(self, request: Request, song_id: int) -> Response:
         """One of the caller's songs, or a demo song: status, error and a summary of its analysis."""
         song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
         return Response(self.SongDetailOutput(song).data)
+
+    @extend_schema(
+        parameters=[SongDeleteQuery],
+        responses={204: DELETED, **ERROR_RESPONSES, 409: SongInUseOutput},
+    )
+    def delete(self, request: Request, song_id: int) -> Response:
+        """Delete one of the caller's songs (in any state; not a demo song) with its files.
+
+        While routines use the song the answer is 409, listing them, and nothing is deleted;
+        with ?with_routines=1 they are deleted with it.
+        """
+        song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
+        query = self.SongDeleteQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            services.song_delete(song=song, with_routines=query.validated_data["with_routines"])
+        except SongInUseError as exc:
+            data = {"error": str(exc), "routines": RoutineRef(exc.routines, many=True).data}
+            return Response(data, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --------------------------------------------------------------------------- routines
@@ -345,8 +396,9 @@ class RoutineListApi(APIView):
     @extend_schema(responses={200: RoutineOutput(many=True), 404: NO_SUCH_PAGE})
     def get(self, request: Request) -> Response:
         """The caller's routines, newest first."""
-        return _paginated(self, api_support.routines_for_user(request.user).order_by("-created_at", "-pk"),
-                          RoutineOutput)
+        return _paginated(
+            self, api_support.routines_for_user(request.user).order_by("-created_at", "-pk"), RoutineOutput
+        )
 
     @extend_schema(
         request=RoutineCreateInput,
@@ -361,7 +413,9 @@ class RoutineListApi(APIView):
         if song is None:
             raise ValidationError({"song_id": ["No such song among yours and the demo songs."]})
         routine = routine_services.routine_create(
-            user=request.user, text=data.validated_data["text"], song=song,
+            user=request.user,
+            text=data.validated_data["text"],
+            song=song,
             duration_s=data.validated_data.get("duration_s"),
         )
         return _routine_accepted(request, routine)
@@ -372,10 +426,33 @@ def _routine_accepted(request: Request, routine: Routine) -> Response:
 
 
 class RoutineDetailApi(APIView):
+    parser_classes = BODY_PARSERS
+
+    class RoutineChangeInput(serializers.Serializer):
+        title = serializers.CharField(max_length=200, required=False, help_text="its name, as on the page")
+
     @extend_schema(responses={200: RoutineDetailOutput, 404: ERROR_RESPONSES[404]})
     def get(self, request: Request, routine_id: int) -> Response:
         """Status, error, notes, stage timings, the blueprint's moves, and the video URL once ready."""
         return Response(RoutineDetailOutput(_routine_with_moves(request, routine_id)).data)
+
+    @extend_schema(
+        request=RoutineChangeInput, responses={200: RoutineDetailOutput, **ERROR_RESPONSES, 415: UNSUPPORTED_BODY}
+    )
+    def patch(self, request: Request, routine_id: int) -> Response:
+        """Rename the routine (the title is also the name its video downloads under)."""
+        routine = _routine_for_user(request, routine_id)
+        data = self.RoutineChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "title" in data.validated_data:
+            routine_services.routine_rename(routine=routine, title=data.validated_data["title"])
+        return Response(RoutineDetailOutput(_routine_with_moves(request, routine_id)).data)
+
+    @extend_schema(request=None, responses={204: DELETED, 404: ERROR_RESPONSES[404]})
+    def delete(self, request: Request, routine_id: int) -> Response:
+        """Delete the routine in any state, with its video and practice log; a build in progress stops."""
+        routine_services.routine_delete(routine=_routine_for_user(request, routine_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RoutineVideoApi(APIView):
@@ -393,6 +470,7 @@ class RoutineVideoApi(APIView):
 
 class RoutineMoveSwapApi(APIView):
     parser_classes = BODY_PARSERS
+
     class MoveSwapInput(serializers.Serializer):
         slug = serializers.SlugField(max_length=80)
 
@@ -404,6 +482,24 @@ class RoutineMoveSwapApi(APIView):
         data.is_valid(raise_exception=True)
         routine = routine_services.routine_swap_move(routine=routine, order=order, slug=data.validated_data["slug"])
         return _routine_accepted(request, routine)
+
+
+class RoutineMoveLockApi(APIView):
+    parser_classes = BODY_PARSERS
+
+    class MoveLockInput(serializers.Serializer):
+        locked = serializers.BooleanField()
+
+    @extend_schema(request=MoveLockInput, responses={200: RoutineMoveOutput, **ERROR_RESPONSES, 415: UNSUPPORTED_BODY})
+    def post(self, request: Request, routine_id: int, order: int) -> Response:
+        """Lock one move of a ready routine where it is (regenerating keeps it), or unlock it."""
+        routine = _routine_for_user(request, routine_id)
+        data = self.MoveLockInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        routine_move = routine_services.routine_move_lock(
+            routine=routine, order=order, locked=data.validated_data["locked"]
+        )
+        return Response(RoutineMoveOutput(routine_move).data)
 
 
 class RoutineRegenerateApi(APIView):
@@ -471,6 +567,7 @@ class PracticeListApi(APIView):
 
 class ProfileApi(APIView):
     parser_classes = BODY_PARSERS
+
     class ProfileOutput(serializers.Serializer):
         username = serializers.CharField(source="user.username")
         skill_level = serializers.ChoiceField(choices=Profile.LEVEL_CHOICES)
@@ -524,4 +621,3 @@ def api_docs(request: HttpRequest) -> HttpResponse:
         "schema_url": reverse("api:schema"),
     }
     return render(request, "api/docs.html", context)
-

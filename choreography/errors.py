@@ -7,6 +7,14 @@ class ChoreographyError(Exception):
     """A request the system understood but cannot satisfy, or input it must refuse."""
 
 
+class SongInUseError(ChoreographyError):
+    """A song that routines use, asked to be deleted without them: `routines` lists them."""
+
+    def __init__(self, message: str, *, routines: list) -> None:
+        super().__init__(message)
+        self.routines = routines
+
+
 class AudioError(ChoreographyError):
     """A song file that cannot be decoded or analysed (not audio, corrupt, silent, too short/long)."""
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from choreography.models import Song
 
@@ -48,7 +49,21 @@ def _song_label(song: Song) -> str:
 
 class SongUploadForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
-    file = forms.FileField(help_text="mp3, m4a/aac, ogg, wav or flac; up to 10 minutes.")
+    file = forms.FileField()
+
+    def __init__(self, *args, **kwargs):
+        from choreography.media.audio_probe import FORMATS_WE_TAKE
+        from choreography.services.songs import SONG_EXTENSIONS, SONG_MIN_DURATION_S
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["file"]
+        # Extensions for desktop pickers, the MIME family for phones (which filter by type).
+        field.widget.attrs["accept"] = ",".join([*SONG_EXTENSIONS, "audio/*"])
+        field.help_text = (
+            f"{FORMATS_WE_TAKE}; "
+            f"{SONG_MIN_DURATION_S:.0f} s to {settings.SONG_MAX_DURATION_S // 60} minutes, "
+            f"up to {settings.SONG_MAX_BYTES // (1024 * 1024)} MB."
+        )
 
 
 class RenameForm(forms.Form):

@@ -7,6 +7,7 @@ joins them and times them. The catalog comes from `search.catalog_snapshot()`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,18 +56,23 @@ def generate_blueprint(
     seed: int,
     locked: dict[int, str] | None = None,
     snapshot: CatalogSnapshot | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> GenerationResult:
-    from choreography import embeddings, planner
+    """`on_stage` hears each step as it starts (choreography.stages names), for the routine's page."""
+    from choreography import embeddings, planner, stages
     from choreography.intent import parse_request
     from choreography.planner.scoring import effective_level
 
+    report = on_stage or (lambda stage: None)
     timings: dict[str, float] = {}
+    report(stages.UNDERSTANDING)
     started = time.perf_counter()
     request = (
         RoutineRequest.from_dict(request_data) if request_data else parse_request(text, profile_level=profile_level)
     )
     timings["parse"] = _ms(started)
 
+    report(stages.MATCHING)
     step = time.perf_counter()
     snapshot = snapshot or catalog_snapshot()
     if not snapshot.moves:
@@ -87,6 +93,7 @@ def generate_blueprint(
     candidates = [[(slug, float(score)) for slug, score in row if slug in snapshot.moves] for row in candidates]
     timings["search"] = _ms(step)
 
+    report(stages.PLANNING)
     step = time.perf_counter()
     blueprint = planner.plan_routine(
         request=request,
@@ -134,20 +141,27 @@ def segments_for(result: GenerationResult) -> list:
     return segments
 
 
+def intro_clip_for(blueprint: Any) -> Path | None:
+    """The "Get ready" clip showing the hold the routine's first move starts from, so the cut into it does
+    not jump; the closed-hold clip where that hold's clip is missing, none where no clip exists."""
+    from choreography.services.catalog import get_ready_clip_for
+
+    entries = getattr(blueprint, "entries", None) or []
+    return get_ready_clip_for(entries[0].start_position if entries else None)
+
+
 def render_blueprint(result: GenerationResult, *, song_audio: Path, out_path: Path) -> dict[str, float]:
     """Assemble the routine's video (remux of canonical clips onto the song's beats)."""
     from django.conf import settings
 
     from choreography.media.assemble import assemble_routine_video
-    from choreography.services.catalog import GET_READY_CLIP
 
     started = time.perf_counter()
-    intro = Path(settings.MEDIA_ROOT) / GET_READY_CLIP
     assemble_routine_video(
         segments_for(result),
         song_audio,
         out_path,
-        intro_clip=intro if intro.exists() else None,
+        intro_clip=intro_clip_for(result.blueprint),
         cache_dir=str(Path(settings.MEDIA_ROOT) / "clips" / "canonical-cache"),
     )
     return {"assemble": _ms(started)}

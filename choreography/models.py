@@ -52,6 +52,8 @@ class Job(models.Model):
     traceback = models.TextField(blank=True)
     rq_job_id = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Where a running job is (choreography.stages), set by the service as it goes; the last one stays.
+    stage = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -128,12 +128,18 @@ class SongAnalysis:
 # ---------------------------------------------------------------- decoding
 
 
-def decode_audio(path: str | Path, *, sr: int = ANALYSIS_SR, max_duration_s: float = 600.0) -> tuple[np.ndarray, int]:
-    """Decode any file FFmpeg reads to float32 mono at `sr`; AudioError where it is not usable audio."""
+def decode_audio(
+    path: str | Path, *, sr: int = ANALYSIS_SR, max_duration_s: float = 600.0, name: str | None = None
+) -> tuple[np.ndarray, int]:
+    """Decode any file FFmpeg reads to float32 mono at `sr`; AudioError where it is not usable audio.
+
+    Messages call the file `name` (a song's title, say), by default its file name. Only the first
+    audio stream is decoded: cover art, which a demuxer shows as a one-picture video, is ignored.
+    """
     import av
 
     path = Path(path)
-    name = path.name
+    name = name or path.name
     if not path.is_file():
         raise AudioError(f"{name}: no such file.")
     if path.stat().st_size == 0:
@@ -634,9 +640,9 @@ def analyze_audio(samples: np.ndarray, sr: int) -> SongAnalysis:
     )
 
 
-def analyze_file(path: str | Path, *, max_duration_s: float = 600.0) -> SongAnalysis:
-    """Decode and analyse a song file; AudioError for anything that is not a usable song."""
-    samples, sr = decode_audio(path, sr=ANALYSIS_SR, max_duration_s=max_duration_s)
+def analyze_file(path: str | Path, *, max_duration_s: float = 600.0, name: str | None = None) -> SongAnalysis:
+    """Decode and analyse a song file; AudioError for anything that is not a usable song (see decode_audio)."""
+    samples, sr = decode_audio(path, sr=ANALYSIS_SR, max_duration_s=max_duration_s, name=name)
     return analyze_audio(samples, sr)
 
 

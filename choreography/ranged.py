@@ -9,7 +9,9 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 
@@ -64,7 +66,33 @@ def ranged_file_response(request, path: Path, *, content_type: str | None = None
 
 def _disposition(response, download_name: str | None) -> None:
     if download_name:
-        response["Content-Disposition"] = f'attachment; filename="{download_name}"'
+        response["Content-Disposition"] = attachment_disposition(download_name)
+
+
+# Never part of a file name: control characters, quotes, backslashes, path separators, and the
+# bidirectional overrides that can make "evil\u202egpj.mp4" look like it ends in ".jpg".
+_UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f-\x9f"\\/\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+
+
+def attachment_disposition(filename: str, *, default_stem: str = "download") -> str:
+    """`attachment; filename="ascii fallback"; filename*=UTF-8''percent-encoded` (RFC 6266, RFC 5987).
+
+    Browsers read filename*, so a title with accents, dashes or emoji downloads under its own name;
+    the fallback serves clients that read only filename. (Django's content_disposition_header writes
+    filename* alone for a non-ASCII name, with no fallback.)
+    """
+    name = " ".join(_UNSAFE_IN_NAME.sub(" ", filename).split())
+    stem, extension = os.path.splitext(name)
+    stem = stem.strip(" .") or default_stem
+    fallback = (_ascii_fallback(stem) or default_stem) + _ascii_fallback(extension)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(stem + extension, safe='')}"
+
+
+def _ascii_fallback(text: str) -> str:
+    # "Bachata en el café – week 1 💃" -> "Bachata en el cafe - week 1": accents off, dashes kept, emoji gone.
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join("-" if unicodedata.category(char) == "Pd" else char for char in decomposed)
+    return " ".join(kept.encode("ascii", "ignore").decode("ascii").split())
 
 
 def routine_video_response(request, routine):

@@ -125,10 +125,30 @@ def index_refresh():
     return index_for(catalog_snapshot())
 
 
-def warm_up() -> None:
-    """Pay the start-up costs once per worker process: MiniLM, the index, librosa's JIT."""
-    from choreography import embeddings, music
+def warm_up(*, songs: bool = True) -> None:
+    """Pay the start-up costs once per process, what routines need first: MiniLM (about 5 s, most of it
+    importing torch and transformers), the request parser's phrase embeddings and the index; then
+    (songs=True) librosa's JIT, which only song analysis needs: see warm_up_songs."""
+    import time
 
-    embeddings.get_text_encoder()
+    from choreography import embeddings
+    from choreography.intent import parse_request
+
+    steps = [
+        ("MiniLM", embeddings.get_text_encoder),
+        ("request parser", lambda: parse_request("a romantic bachata with some turns, no dips")),
+        ("index", index_refresh),
+    ]
+    if songs:
+        steps.append(("librosa", warm_up_songs))
+    for name, step in steps:
+        started = time.perf_counter()
+        step()
+        logger.info("warm-up: %s in %.1f s", name, time.perf_counter() - started)
+
+
+def warm_up_songs() -> None:
+    """librosa's imports and numba JIT (about 5 s), paid before the first song's analysis."""
+    from choreography import music
+
     music.warm_up()
-    index_refresh()

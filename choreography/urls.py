@@ -23,9 +23,12 @@ urlpatterns = [
     path("songs/", views.song_list, name="song_list"),
     path("songs/<int:song_id>/", views.song_detail, name="song_detail"),
     path("songs/<int:song_id>/status/", views.song_status, name="song_status"),
+    path("songs/<int:song_id>/audio", views.song_audio, name="song_audio"),
     path("songs/<int:song_id>/delete/", views.song_delete, name="song_delete"),
     path("moves/<slug:slug>/learned/", views.move_learned, name="move_learned"),
     path("progress/", views.progress, name="progress"),
     path("clips/<int:clip_id>/preview.mp4", views.clip_preview, name="clip_preview"),
     path("clips/<int:clip_id>/thumbnail.jpg", views.clip_thumbnail, name="clip_thumbnail"),
+    path("clips/<int:clip_id>/original", views.clip_original, name="clip_original"),
+    path("clips/<int:clip_id>/normalised.mp4", views.clip_normalised, name="clip_normalised"),
 ]

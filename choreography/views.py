@@ -7,15 +7,16 @@ import json
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max, Min
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.db.models import Count, Max, Min
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import profile_for
-from choreography import services
-from choreography.errors import ChoreographyError
+from choreography import services, stages
+from choreography.errors import ChoreographyError, SongInUseError
 from choreography.forms import EXAMPLES, DescribeForm, RenameForm, SongUploadForm
 from choreography.models import Move, MoveClip, Routine, Song
 from choreography.ranged import ranged_file_response, routine_video_response
@@ -30,6 +31,11 @@ def _get_routine_for_user(request, routine_id: int) -> Routine:
 
 def _get_song_for_user(request, song_id: int) -> Song:
     return get_object_or_404(Song, pk=song_id, owner=request.user)
+
+
+def _not_found(message: str) -> HttpResponseNotFound:
+    # Said in plain words: these addresses are opened directly, in a tab or by a media element.
+    return HttpResponseNotFound(message, content_type="text/plain; charset=utf-8")
 
 
 def home(request):
@@ -48,6 +54,11 @@ def describe(request):
     if request.method != "POST":
         form.fields["song"].queryset = songs.exclude(status=Song.Status.FAILED)
     if request.method == "POST" and form.is_valid():
+        made = routine_services.routine_just_made(
+            user=request.user, text=form.cleaned_data["text"], song=form.cleaned_data["song"]
+        )
+        if made is not None:
+            return redirect("routine_detail", routine_id=made.pk)
         try:
             routine = routine_services.routine_create(
                 user=request.user,
@@ -93,6 +104,9 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
         "practiceUrl": reverse("practice_log", args=[routine.pk]) if owner_view else "",
         "beats": analysis.get("beats", []),
         "downbeats": analysis.get("downbeats", []),
+        # The player counts "5 6 7 8" before the music when the first "1" comes too soon to find it.
+        "firstDownbeatS": (analysis.get("downbeats") or [None])[0],
+        "tempoBpm": routine.song.tempo_bpm or analysis.get("tempo_bpm"),
         "moves": [
             {
                 "order": m.order,
@@ -109,22 +123,37 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
     alternatives = routine_services.routine_alternatives(routine=routine) if owner_view else {}
     for move in moves:
         move.alternatives = alternatives.get(move.order, [])
+    stage = stages.routine_stage(routine)
     return {
         "routine": routine,
         "moves": moves,
         "player": player,
         "rename_form": RenameForm(initial={"title": routine.title}),
+        "stage": stage,
+        "stage_label": stages.routine_stage_label(stage),
     }
 
 
 @login_required
 @require_GET
 def routine_status(request, routine_id: int):
+    """?wait=S&status=..&stage=.. (the page's polls): answer once either differs, within S seconds."""
     routine = _get_routine_for_user(request, routine_id)
+    try:
+        wait_s = float(request.GET.get("wait") or 0)
+    except ValueError:
+        wait_s = 0
+    if wait_s > 0:
+        routine = stages.routine_wait_for_news(
+            routine, status=request.GET.get("status", ""), stage=request.GET.get("stage", ""), timeout_s=wait_s
+        )
+    stage = stages.routine_stage(routine)
     return JsonResponse(
         {
             "id": routine.pk,
             "status": routine.status,
+            "stage": stage,
+            "stage_label": stages.routine_stage_label(stage),
             "error": routine.error,
             "notes": routine.notes,
             "timings_ms": routine.timings_ms,
@@ -214,9 +243,10 @@ def routine_move_swap(request, routine_id: int, order: int):
 @require_POST
 def routine_move_lock(request, routine_id: int, order: int):
     routine = _get_routine_for_user(request, routine_id)
-    routine_move = get_object_or_404(routine.moves, order=order)
-    routine_move.locked = request.POST.get("locked") == "1"
-    routine_move.save(update_fields=["locked"])
+    try:
+        routine_services.routine_move_lock(routine=routine, order=order, locked=request.POST.get("locked") == "1")
+    except ChoreographyError as exc:
+        messages.error(request, str(exc))
     return redirect("routine_detail", routine_id=routine.pk)
 
 
@@ -277,7 +307,9 @@ def song_list(request):
             form.add_error("file", str(exc))
         else:
             return redirect("song_detail", song_id=song.pk)
-    songs = services.songs_for_user(request.user).order_by("owner", "-created_at")
+    songs = (
+        services.songs_for_user(request.user).annotate(routine_count=Count("routines")).order_by("owner", "-created_at")
+    )
     return render(request, "choreography/song_list.html", {"songs": songs, "form": form})
 
 
@@ -294,15 +326,40 @@ def song_detail(request, song_id: int):
     return render(
         request,
         "choreography/song_detail.html",
-        {"song": song, "chart": chart, "routines": song.routines.filter(owner=request.user)},
+        {
+            "song": song,
+            "chart": chart,
+            "routines": song.routines.filter(owner=request.user),
+            "stage_label": stages.song_stage_label(stages.song_stage(song)),
+        },
     )
+
+
+@login_required
+@require_GET
+def song_audio(request, song_id: int):
+    """The song as the routines play it (the AAC copy made at analysis), for the song page's player."""
+    song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
+    if not song.audio_aac or not media_path(song.audio_aac.name).exists():
+        return _not_found("This song's audio is not ready yet: it is made while the song is analysed.")
+    return ranged_file_response(request, media_path(song.audio_aac.name), content_type="audio/mp4")
 
 
 @login_required
 @require_GET
 def song_status(request, song_id: int):
     song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
-    return JsonResponse({"id": song.pk, "status": song.status, "error": song.error, "tempo_bpm": song.tempo_bpm})
+    stage = stages.song_stage(song)
+    return JsonResponse(
+        {
+            "id": song.pk,
+            "status": song.status,
+            "stage": stage,
+            "stage_label": stages.song_stage_label(stage),
+            "error": song.error,
+            "tempo_bpm": song.tempo_bpm,
+        }
+    )
 
 
 @login_required
@@ -310,11 +367,15 @@ def song_status(request, song_id: int):
 def song_delete(request, song_id: int):
     song = _get_song_for_user(request, song_id)
     try:
-        services.song_delete(song=song)
+        deleted = services.song_delete(song=song, with_routines=request.POST.get("with_routines") == "1")
+    except SongInUseError as exc:
+        # Nothing goes until the dancer has seen, and confirmed, which routines would go with the song.
+        return render(request, "choreography/song_delete.html", {"song": song, "routines": exc.routines})
     except ChoreographyError as exc:
         messages.error(request, str(exc))
         return redirect("song_detail", song_id=song.pk)
-    messages.success(request, f"Deleted “{song.title}”.")
+    routines = f" and {deleted} routine{pluralize(deleted)}" if deleted else ""
+    messages.success(request, f"Deleted “{song.title}”{routines}.")
     return redirect("song_list")
 
 
@@ -341,10 +402,44 @@ def clip_preview(request, clip_id: int):
     return ranged_file_response(request, media_path(name), content_type="video/mp4")
 
 
+# Types of the clip files staff upload; the standard library does not know every one of them.
+CLIP_CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+}
+
+
+def _clip_file_response(request, clip_id: int, field: str, *, missing: str, content_type: str | None = None):
+    clip = get_object_or_404(MoveClip, pk=clip_id)
+    name = getattr(clip, field).name
+    if not name or not media_path(name).exists():
+        return _not_found(missing)
+    path = media_path(name)
+    content_type = content_type or CLIP_CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return ranged_file_response(request, path, content_type=content_type)
+
+
 @staff_member_required
 @require_GET
 def clip_thumbnail(request, clip_id: int):
-    clip = get_object_or_404(MoveClip, pk=clip_id)
-    if not clip.thumbnail or not media_path(clip.thumbnail.name).exists():
-        raise Http404("No thumbnail for this clip.")
-    return ranged_file_response(request, media_path(clip.thumbnail.name), content_type="image/jpeg")
+    return _clip_file_response(
+        request, clip_id, "thumbnail", missing="This clip has no thumbnail yet.", content_type="image/jpeg"
+    )
+
+
+@staff_member_required
+@require_GET
+def clip_original(request, clip_id: int):
+    missing = "This clip has no uploaded file (demo clips are rendered), or the file is missing."
+    return _clip_file_response(request, clip_id, "original", missing=missing)
+
+
+@staff_member_required
+@require_GET
+def clip_normalised(request, clip_id: int):
+    missing = "This clip has no normalised file yet (it is made when the clip is normalised)."
+    return _clip_file_response(request, clip_id, "normalised", missing=missing, content_type="video/mp4")

@@ -133,22 +133,45 @@ def make_ready_routine(
     else:
         write_test_video(target)
     song = Song.objects.create(
-        owner=None, title="Click track", upload="songs/originals/click.m4a", status=Song.Status.READY,
-        analysis=song_analysis(), tempo_bpm=120.0, duration_s=VIDEO_SECONDS,
+        owner=None,
+        title="Click track",
+        upload="songs/originals/click.m4a",
+        status=Song.Status.READY,
+        analysis=song_analysis(),
+        tempo_bpm=120.0,
+        duration_s=VIDEO_SECONDS,
     )
     routine = Routine.objects.create(
-        owner=owner, title="Browser test routine", text="a playful beginner routine", song=song,
-        level="beginner", status=Routine.Status.READY, video=name,
+        owner=owner,
+        title="Browser test routine",
+        text="a playful beginner routine",
+        song=song,
+        level="beginner",
+        status=Routine.Status.READY,
+        video=name,
     )
     for order, (slug, move_name, _colour) in enumerate(MOVES):
         move, _ = Move.objects.get_or_create(
             slug=slug,
-            defaults={"name": move_name, "description": move_name, "level": "beginner", "counts": 8,
-                      "start_position": "closed", "end_position": "closed"},
+            defaults={
+                "name": move_name,
+                "description": move_name,
+                "level": "beginner",
+                "counts": 8,
+                "start_position": "closed",
+                "end_position": "closed",
+            },
         )
         RoutineMove.objects.create(
-            routine=routine, order=order, move=move, start_s=order * PHRASE_S, end_s=(order + 1) * PHRASE_S,
-            counts=8, start_position="closed", end_position="closed", reason=f"{move_name} on phrase {order + 1}",
+            routine=routine,
+            order=order,
+            move=move,
+            start_s=order * PHRASE_S,
+            end_s=(order + 1) * PHRASE_S,
+            counts=8,
+            start_position="closed",
+            end_position="closed",
+            reason=f"{move_name} on phrase {order + 1}",
         )
     return routine
 

@@ -20,6 +20,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _jobs_in_the_request(settings):
+    # Without Redis, a test's jobs run inside the request (or the commit) that queued them, so that
+    # `with jobs():` ends with them done. tests/test_background.py switches to the embedded "thread" mode.
+    settings.JOBS_IN_PROCESS = "sync"
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Failed-login counts and throttles live in the cache: one test's must not limit the next.
     from django.conf import settings
@@ -139,3 +146,24 @@ def _end_stray_connections(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's, through Playwright), one per test module."""
+    from tests.browser_support import chromium
+
+    # Playwright's sync API keeps an asyncio loop running in this thread, and Django refuses database
+    # work where a loop runs; the test's own ORM calls are plain synchronous code.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with chromium() as browser:
+            yield browser
+
+
+@pytest.fixture(scope="module")
+def test_video(tmp_path_factory):
+    """A short video with a click track, standing in for a routine's video in player tests."""
+    from tests.browser_support import write_test_video
+
+    return write_test_video(tmp_path_factory.mktemp("video") / "routine.mp4")

@@ -278,9 +278,17 @@ class TestMoveSearch:
 # --------------------------------------------------------------------------- songs
 
 
+@pytest.fixture(scope="module")
+def mp3_bytes(tmp_path_factory) -> bytes:
+    """A real MP3 of a few 8-counts: the upload itself probes the file (tests/test_song_upload_refusal.py)."""
+    from tests.audio_formats import BY_KEY, write_song
+
+    return write_song(BY_KEY["mp3-mono-22k"], tmp_path_factory.mktemp("mp3"), seconds=12).read_bytes()
+
+
 class TestSongs:
-    def test_upload_is_accepted_and_queued(self, api, owner):
-        upload = SimpleUploadedFile("my song.mp3", b"ID3" + b"\x00" * 2048, content_type="audio/mpeg")
+    def test_upload_is_accepted_and_queued(self, api, owner, mp3_bytes):
+        upload = SimpleUploadedFile("my song.mp3", mp3_bytes, content_type="audio/mpeg")
         response = api.post("/api/songs/", {"file": upload, "title": "Propuesta indecente"}, format="multipart")
         assert response.status_code == 202, response.content
         song = Song.objects.get(owner=owner)
@@ -425,9 +433,9 @@ class TestThrottles:
         for _ in range(3):
             assert api.post("/api/routines/", {"text": "x", "song_id": song.pk}, format="json").status_code == 202
 
-    def test_uploads_are_limited_per_user(self, api):
+    def test_uploads_are_limited_per_user(self, api, mp3_bytes):
         def upload():
-            song = SimpleUploadedFile("a.mp3", b"ID3" + b"\x00" * 64, content_type="audio/mpeg")
+            song = SimpleUploadedFile("a.mp3", mp3_bytes, content_type="audio/mpeg")
             return api.post("/api/songs/", {"file": song}, format="multipart")
 
         assert [upload().status_code for _ in range(2)] == [202, 202]

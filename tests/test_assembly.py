@@ -204,7 +204,7 @@ def test_song_audio_is_encoded_to_aac(media, tmp_path):
         stream = container.streams.audio[0]
         assert (stream.codec_context.name, stream.rate, stream.layout.name) == ("aac", 44100, "stereo")
     assert duration == pytest.approx(media["ends"][-1] + 0.5, abs=0.01)
-    with pytest.raises(MediaError, match="no audio stream"):
+    with pytest.raises(MediaError, match="no audio track"):
         encode_song_audio(media["red"], tmp_path / "video.m4a")
     (tmp_path / "notes.txt").write_text("not a song")
     with pytest.raises(MediaError, match="notes.txt"):

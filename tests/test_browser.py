@@ -16,11 +16,9 @@ from django.urls import reverse
 from tests.browser_support import (
     MOVES,
     PHRASE_S,
-    chromium,
     chromium_available,
     logged_in_context,
     make_ready_routine,
-    write_test_video,
 )
 
 pytestmark = [
@@ -32,21 +30,6 @@ pytestmark = [
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an asyncio loop running in this thread, and Django refuses
-    # database work where a loop runs; the test's own ORM calls are plain synchronous code.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with chromium() as browser:
-            yield browser
-
-
-@pytest.fixture(scope="module")
-def test_video(tmp_path_factory):
-    return write_test_video(tmp_path_factory.mktemp("video") / "routine.mp4")
 
 
 @pytest.fixture
@@ -192,8 +175,9 @@ def test_looping_the_selected_moves_with_a_count_in(open_player):
     page.wait_for_function("window.bachataPlayer.state.countingIn", timeout=WAIT_MS)
     assert page.evaluate("document.getElementById('video').paused")
     assert page.text_content("#count-overlay") in {"5", "6", "7", "8"}
-    page.wait_for_function("!window.bachataPlayer.state.countingIn && !document.getElementById('video').paused",
-                           timeout=WAIT_MS)
+    page.wait_for_function(
+        "!window.bachataPlayer.state.countingIn && !document.getElementById('video').paused", timeout=WAIT_MS
+    )
     assert 0 <= current_time(page) < 1
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -13,9 +15,9 @@ from django.test import Client
 from django.urls import reverse
 
 from choreography import clipformat
-from choreography.models import Move, MoveClip
+from choreography.models import Job, Move, MoveClip
 from choreography.services.files import media_path
-from tests.media_factory import make_foreign_clip, probe_streams
+from tests.media_factory import make_foreign_clip, make_song, probe_streams
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,20 @@ def videos(tmp_path_factory) -> dict[str, Path]:
         "ten": Path(make_foreign_clip(folder / "ten.mp4", seconds=10)),
         "one-phrase": Path(make_foreign_clip(folder / "one.mp4", seconds=4.5)),
         "short": Path(make_foreign_clip(folder / "short.mp4", seconds=3)),
+    }
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory, videos) -> dict[str, bytes]:
+    """Uploads that are no usable clip: text, a cut-off video, a song in an mp4 box, too short."""
+    folder = tmp_path_factory.mktemp("bad")
+    ten = videos["ten"].read_bytes()
+    return {
+        "text": NOT_A_VIDEO,
+        "damaged": ten[: len(ten) // 2],
+        "audio": Path(make_song(folder, [0.5 * beat for beat in range(16)], 8.0)).read_bytes(),
+        "short": videos["short"].read_bytes(),
+        "very-short": Path(make_foreign_clip(folder / "two.mp4", seconds=2)).read_bytes(),
     }
 
 
@@ -107,35 +123,84 @@ class TestAdminUpload:
         assert b"".join(response.streaming_content) == media_path(clip.normalised.name).read_bytes()[:100]
         assert staff_client.get(reverse("clip_thumbnail", args=[clip.pk])).status_code == 200
 
-    @runs_jobs
-    def test_a_text_file_named_mp4_fails_with_its_reason_shown(self, staff_client, move, jobs):
+    @pytest.mark.parametrize(
+        ("kind", "bpm", "count1", "message"),
+        [
+            ("text", "120", "0.5", "The file is not a video we can read (unknown format, or damaged)."),
+            ("damaged", "120", "0.5", "The file is not a video we can read (unknown format, or damaged)."),
+            ("audio", "120", "0.5", "The file is an audio file: it has no video track."),
+            (
+                "short",
+                "120",
+                "0.5",
+                "The clip is too short for one 8-count phrase at 120 BPM after count 1 at 0.5 s (it lasts 3.00 s).",
+            ),
+            (
+                "very-short",
+                "",
+                "",
+                "The clip is too short for one 8-count phrase even at 200 BPM, the fastest tempo a clip may have "
+                "(it lasts 2.00 s).",
+            ),
+        ],
+    )
+    def test_a_file_that_is_no_usable_video_is_refused_at_the_door(
+        self, staff_client, move, jobs, bad_files, kind, bpm, count1, message
+    ):
         with jobs():
-            response = _admin_upload(staff_client, move, "fake.mp4", NOT_A_VIDEO)
+            response = _admin_upload(staff_client, move, "take.mp4", bad_files[kind], bpm=bpm, count1=count1)
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["original"] == [f"“take.mp4”: {message}"]
+        assert f"“take.mp4”: {message}" in response.content.decode()
+        # Nothing kept: no row, no file, no job, and no word of a normalisation.
+        assert not MoveClip.objects.exists()
+        assert not Job.objects.exists()
+        assert _files_under("clips") == []
+        assert "being normalised" not in response.content.decode()
+
+    def test_without_a_tempo_a_clip_long_enough_at_some_tempo_is_kept(self, staff_client, move, jobs, videos):
+        # 3 s holds one 8-count at 160 BPM: the tempo is found in the clip's music later.
+        response = _admin_upload(staff_client, move, "short.mp4", videos["short"].read_bytes(), bpm="", count1="")
+        assert response.status_code == 302
+        assert MoveClip.objects.get().status == MoveClip.Status.QUEUED
+
+    def test_a_kept_upload_says_it_is_being_normalised_and_the_input_accepts_videos(self, staff_client, move, videos):
+        page = staff_client.get(reverse("admin:choreography_moveclip_add")).content.decode()
+        assert 'accept="video/*,.mp4,.mov,.webm,.mkv,.avi,.m4v"' in page
+        response = _admin_upload(staff_client, move, "basic.mp4", videos["one-phrase"].read_bytes(), count1="0.25")
+        assert response.status_code == 302
+        assert Job.objects.filter(func="choreography.jobs.clip_normalise").count() == 1
+        page = staff_client.get(response["Location"]).content.decode()
+        assert "The clip is being normalised; it is used once it is ready." in page
+
+    def test_saving_a_clip_without_reprocessing_queues_nothing_and_says_nothing(self, staff_client, move, videos):
+        response = _admin_upload(staff_client, move, "basic.mp4", videos["one-phrase"].read_bytes(), count1="0.25")
+        staff_client.get(response["Location"])  # the upload's own messages are shown there
+        clip = MoveClip.objects.get()
+        Job.objects.all().delete()
+        data = {"move": move.pk, "recorded_bpm": "120", "count1_s": "0.25"}
+        response = staff_client.post(reverse("admin:choreography_moveclip_change", args=[clip.pk]), data, follow=True)
+        assert response.status_code == 200
+        assert not Job.objects.exists()
+        assert "being normalised" not in response.content.decode()
+
+    @runs_jobs
+    def test_a_clip_the_job_cannot_normalise_fails_with_its_reason_shown(self, staff_client, move, jobs, videos):
+        # Long enough at some tempo, but with no tempo given and no music to find one in: the job says so.
+        with jobs():
+            response = _admin_upload(staff_client, move, "quiet.mp4", videos["short"].read_bytes(), bpm="", count1="")
         assert response.status_code == 302
         clip = MoveClip.objects.get()
         assert clip.status == MoveClip.Status.FAILED
-        assert clip.error == "The file is not a video we can read (unknown format, or damaged)."
+        assert "Give the tempo and the time of count 1." in clip.error
         assert not clip.normalised and not clip.thumbnail
         assert _files_under("clips/normalised") == [] and _files_under("clips/thumbnails") == []
-        assert media_path(clip.original.name).exists()
-
         page = staff_client.get(reverse("admin:choreography_moveclip_change", args=[clip.pk])).content.decode()
-        assert "The file is not a video we can read" in page
+        assert "Give the tempo and the time of count 1." in page
         assert "<video" not in page
         listing = staff_client.get(reverse("admin:choreography_moveclip_changelist") + "?status__exact=failed")
         assert listing.status_code == 200
         assert list(listing.context["cl"].queryset) == [clip]
-
-    @runs_jobs
-    def test_a_clip_too_short_for_one_phrase_fails_with_the_message(self, staff_client, move, jobs, videos):
-        with jobs():
-            _admin_upload(staff_client, move, "short.mp4", videos["short"].read_bytes())
-        clip = MoveClip.objects.get()
-        assert clip.status == MoveClip.Status.FAILED
-        assert "too short for one 8-count phrase" in clip.error
-        assert not clip.normalised
-        page = staff_client.get(reverse("admin:choreography_moveclip_change", args=[clip.pk])).content.decode()
-        assert "too short for one 8-count phrase" in page
 
     @pytest.mark.parametrize(
         ("name", "bpm", "count1", "field", "message"),
@@ -195,6 +260,95 @@ class TestPreviewAccess:
         assert response["Content-Range"] == "bytes 990-999/1000"
 
 
+class TestClipFiles:
+    """Staff open a clip's original, normalised file and thumbnail from the admin, through staff-only views."""
+
+    @pytest.fixture
+    def clip(self, move) -> MoveClip:
+        files = {
+            "original": ("clips/originals/take.mov", b"o" * 2000),
+            "normalised": ("clips/normalised/take.mp4", b"n" * 1500),
+            "thumbnail": ("clips/thumbnails/take.jpg", b"t" * 500),
+        }
+        for name, content in files.values():
+            media_path(name).parent.mkdir(parents=True, exist_ok=True)
+            media_path(name).write_bytes(content)
+        return MoveClip.objects.create(
+            move=move, status=MoveClip.Status.READY, **{field: name for field, (name, _content) in files.items()}
+        )
+
+    @pytest.mark.parametrize(
+        ("view", "content_type", "size"),
+        [
+            ("clip_original", "video/quicktime", 2000),
+            ("clip_normalised", "video/mp4", 1500),
+            ("clip_thumbnail", "image/jpeg", 500),
+        ],
+    )
+    def test_staff_get_each_file_whole_or_in_ranges(self, staff_client, clip, view, content_type, size):
+        url = reverse(view, args=[clip.pk])
+        response = staff_client.get(url)
+        assert response.status_code == 200
+        assert (response["Content-Type"], response["Accept-Ranges"]) == (content_type, "bytes")
+        assert int(response["Content-Length"]) == size
+        response = staff_client.get(url, HTTP_RANGE="bytes=100-199")
+        assert response.status_code == 206
+        assert response["Content-Type"] == content_type
+        assert response["Content-Range"] == f"bytes 100-199/{size}"
+        assert len(b"".join(response.streaming_content)) == 100
+
+    def test_the_admin_links_to_them_and_no_link_leads_to_a_404(self, staff_client, clip):
+        urls = [reverse(view, args=[clip.pk]) for view in ("clip_original", "clip_normalised", "clip_thumbnail")]
+        page = staff_client.get(reverse("admin:choreography_moveclip_change", args=[clip.pk])).content.decode()
+        for url in urls:
+            assert f'href="{url}"' in page
+        # The file input's "Currently:" link opens the original through its view, not an unserved media URL.
+        assert f'Currently: <a href="{urls[0]}">take.mov</a>' in page
+        assert settings.MEDIA_URL + "clips/" not in page
+        listing = staff_client.get(reverse("admin:choreography_moveclip_changelist")).content.decode()
+        for url in urls:
+            assert f'href="{url}"' in listing
+        move_page = staff_client.get(reverse("admin:choreography_move_change", args=[clip.move_id])).content.decode()
+        for url in urls:
+            assert f'href="{url}"' in move_page
+        for url in set(re.findall(r'(?:href|src)="(/clips/[^"]+)"', page + listing)):
+            assert staff_client.get(url).status_code == 200, url
+
+    @pytest.mark.parametrize("view", ["clip_original", "clip_normalised", "clip_thumbnail"])
+    def test_dancers_and_visitors_are_sent_to_the_admin_login(self, owner, clip, view):
+        dancer = Client()
+        dancer.force_login(owner)
+        for visitor in (dancer, Client()):
+            response = visitor.get(reverse(view, args=[clip.pk]))
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("admin:login"))
+
+    @pytest.mark.parametrize(
+        ("view", "field", "message"),
+        [
+            (
+                "clip_original",
+                "original",
+                "This clip has no uploaded file (demo clips are rendered), or the file is missing.",
+            ),
+            (
+                "clip_normalised",
+                "normalised",
+                "This clip has no normalised file yet (it is made when the clip is normalised).",
+            ),
+            ("clip_thumbnail", "thumbnail", "This clip has no thumbnail yet."),
+        ],
+    )
+    def test_a_missing_file_is_a_404_that_says_so(self, staff_client, clip, view, field, message):
+        assert staff_client.get(reverse(view, args=[clip.pk + 1])).status_code == 404
+        media_path(getattr(clip, field).name).unlink()
+        response = staff_client.get(reverse(view, args=[clip.pk]))
+        assert response.status_code == 404
+        assert response.content.decode() == message
+        MoveClip.objects.filter(pk=clip.pk).update(**{field: ""})
+        assert staff_client.get(reverse(view, args=[clip.pk])).content.decode() == message
+
+
 class TestImportClips:
     def _folder(self, tmp_path: Path, videos: dict[str, Path]) -> Path:
         folder = tmp_path / "incoming"
@@ -226,7 +380,8 @@ class TestImportClips:
     def test_bpm_and_count1_are_passed_on(self, move, videos, tmp_path):
         folder = tmp_path / "incoming"
         folder.mkdir()
-        (folder / "basic-in-place.mp4").write_bytes(videos["one-phrase"].read_bytes())
+        # 10 s: one 8-count at 96 BPM (5 s) fits after count 1 at 0.25 s.
+        (folder / "basic-in-place.mp4").write_bytes(videos["ten"].read_bytes())
         # Without running the job: only the stored upload is checked here.
         call_command("import_clips", str(folder), "--bpm", "96", "--count1", "0.25", stdout=StringIO())
         clip = MoveClip.objects.get()
@@ -240,6 +395,25 @@ class TestImportClips:
         call_command("import_clips", str(folder), "--bpm", "300", stdout=out, stderr=err)
         assert "0 imported, 0 skipped (unknown slug), 1 refused" in out.getvalue()
         assert "between 60 and 200 BPM" in err.getvalue()
+        assert not MoveClip.objects.exists()
+        assert _files_under("clips") == []
+
+    def test_files_that_are_no_usable_video_are_refused_each_with_its_reason(self, move, bad_files, tmp_path):
+        folder = tmp_path / "incoming"
+        folder.mkdir()
+        for kind in ("text", "audio", "short"):
+            (folder / f"basic-in-place--{kind}.mp4").write_bytes(bad_files[kind])
+        out, err = StringIO(), StringIO()
+        call_command("import_clips", str(folder), "--count1", "0.5", stdout=out, stderr=err)
+        assert "0 imported, 0 skipped (unknown slug), 3 refused, from 3 clip file(s)" in out.getvalue()
+        lines = err.getvalue().splitlines()
+        not_video = "The file is not a video we can read (unknown format, or damaged)."
+        assert f"basic-in-place--text.mp4: refused: {not_video}" in lines
+        assert "basic-in-place--audio.mp4: refused: The file is an audio file: it has no video track." in lines
+        assert (
+            "basic-in-place--short.mp4: refused: The clip is too short for one 8-count phrase at 120 BPM "
+            "after count 1 at 0.5 s (it lasts 3.00 s)." in lines
+        )
         assert not MoveClip.objects.exists()
         assert _files_under("clips") == []
 

@@ -116,8 +116,13 @@ def _unwritable(tmp_path):
 
 def _ready_clip() -> MoveClip:
     move = Move.objects.create(
-        slug="basic-step", name="Basic step", description="Side to side.", level="beginner", counts=8,
-        start_position="closed", end_position="closed",
+        slug="basic-step",
+        name="Basic step",
+        description="Side to side.",
+        level="beginner",
+        counts=8,
+        start_position="closed",
+        end_position="closed",
     )
     return MoveClip.objects.create(
         move=move, normalised="clips/demo/basic-step.mp4", counts=8, status="ready", recorded_bpm=120.0, count1_s=0.0

@@ -14,8 +14,16 @@ from choreography.domain import RoutineRequest
 
 def _move(slug: str, level: str, elements: tuple[str, ...] = (), styles: tuple[str, ...] = (), energy: float = 0.5):
     return MoveSpec(
-        slug=slug, name=slug.replace("-", " "), description=f"A {level} move", level=level, counts=8,
-        start_position="closed", end_position="closed", elements=elements, styles=styles, energy=energy,
+        slug=slug,
+        name=slug.replace("-", " "),
+        description=f"A {level} move",
+        level=level,
+        counts=8,
+        start_position="closed",
+        end_position="closed",
+        elements=elements,
+        styles=styles,
+        energy=energy,
     )
 
 
@@ -73,8 +81,10 @@ class TestVectors:
     def test_the_level_block_prefers_the_asked_level(self):
         query = embeddings.query_vector(RoutineRequest(level="beginner"), _text(0), 0.5)
         level = embeddings.block_slices()["level"]
-        scores = {lv: float(embeddings.move_vector(_move("x", lv), _text(0), None)[level] @ query[level])
-                  for lv in vocab.LEVELS}
+        scores = {
+            lv: float(embeddings.move_vector(_move("x", lv), _text(0), None)[level] @ query[level])
+            for lv in vocab.LEVELS
+        }
         assert scores["beginner"] > scores["intermediate"] > scores["advanced"]
 
     def test_lots_pulls_harder_than_some_and_exclusions_push(self):
@@ -165,8 +175,14 @@ class TestSaveLoad:
 def test_catalog_vectors_from_the_model():
     vectors = embeddings.catalog_vectors(MOVES)
     assert vectors.shape == (len(MOVES), embeddings.VECTOR_DIM)
-    built = index.MoveIndex.build(vectors, [m.slug for m in MOVES], [m.level for m in MOVES],
-                                  {m.slug: m.elements for m in MOVES}, "v1", use_gpu=False)
+    built = index.MoveIndex.build(
+        vectors,
+        [m.slug for m in MOVES],
+        [m.level for m in MOVES],
+        {m.slug: m.elements for m in MOVES},
+        "v1",
+        use_gpu=False,
+    )
     request = RoutineRequest(level="beginner", include={"dips": "lots"})
     text = embeddings.embed_texts([embeddings.query_text(request)])[0]
     found = built.search(embeddings.query_vector(request, text, 0.4), 3, max_level="beginner")

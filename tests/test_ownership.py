@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from choreography.services.files import media_path
 from tests.test_api import make_clip, make_routine, make_song
 
 pytestmark = pytest.mark.django_db
@@ -51,10 +52,14 @@ TABLE = [
     # Pages: the owner's song.
     _row("song_detail", "get", ("song",), 200),
     _row("song_status", "get", ("song",), 200),
-    _row("song_delete", "post", ("song",), 302),
+    _row("song_audio", "get", ("song",), 200),
+    # The song has routines: without a confirmation the answer is the page that lists them.
+    _row("song_delete", "post", ("song",), 200),
+    _row("song_delete", "post", ("song",), 302, {"with_routines": "1"}),
     # A demo song is everyone's (once logged in).
     _row("song_detail", "get", ("demo_song",), 200, stranger=200, staff=200),
     _row("song_status", "get", ("demo_song",), 200, stranger=200, staff=200),
+    _row("song_audio", "get", ("demo_song",), 200, stranger=200, staff=200),
     # Shared links: open to anyone while sharing is on, closed to everyone (the owner too) when off.
     _row("shared_routine", "get", ("shared_token",), 200, stranger=200, staff=200, anonymous=200),
     _row("shared_routine_video", "get", ("shared_token",), 200, stranger=200, staff=200, anonymous=200),
@@ -69,11 +74,16 @@ TABLE = [
     _row("move_learned", "post", ("move_slug",), 302, {"learned": "1"}, stranger=302, staff=302),
     # API: the owner's rows.
     _row("api:routine_detail", "get", ("routine",), 200),
+    _row("api:routine_detail", "patch", ("routine",), 200, {"title": "Renamed"}),
+    _row("api:routine_detail", "delete", ("routine",), 204),
+    _row("api:routine_move_lock", "post", ("routine", 0), 200, {"locked": True}),
     _row("api:routine_video", "get", ("routine",), 200),
     _row("api:routine_move_swap", "post", ("routine", 1), 202, {"slug": "box-step"}),
     _row("api:routine_regenerate", "post", ("routine",), 202),
     _row("api:routine_practice", "post", ("routine",), 200, {"seconds": 30}),
     _row("api:song_detail", "get", ("song",), 200),
+    # The song has routines: 409 listing them (?with_routines=1 deletes them with it).
+    _row("api:song_detail", "delete", ("song",), 409),
     _row("api:song_detail", "get", ("demo_song",), 200, stranger=200, staff=200),
     # API: a routine on the owner's song; for anyone else the song looks missing (400 naming song_id).
     _row("api:routine_list", "post", (), 202, {"text": "turns", "song_id": "song"}, stranger=400, staff=400),
@@ -89,9 +99,21 @@ TABLE = [
 
 # Reachable without an account on purpose, or not per-user: nothing to own.
 PUBLIC_OR_STAFF = {
-    "home", "signup", "login", "logout", "password_change", "password_change_done",
-    "clip_preview", "clip_thumbnail",  # staff_member_required: covered by the admin's own tests
-    "api:schema", "api:docs", "health_live", "health_ready",
+    "home",
+    "signup",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    # staff_member_required: covered by the admin's own tests (tests/test_clip_ingest.py)
+    "clip_preview",
+    "clip_thumbnail",
+    "clip_original",
+    "clip_normalised",
+    "api:schema",
+    "api:docs",
+    "health_live",
+    "health_ready",
 }
 
 
@@ -119,10 +141,17 @@ def world(owner) -> dict:
     shared = make_routine(owner, song=routine.song, title="Shared")
     shared.shared = True
     shared.save(update_fields=["shared"])
+    demo_song = make_song(None, title="Demo")
+    # Both songs analysed, with the AAC copy the song page plays.
+    for song in (routine.song, demo_song):
+        song.audio_aac = f"songs/aac/{song.pk}.m4a"
+        song.save(update_fields=["audio_aac"])
+        media_path(song.audio_aac.name).parent.mkdir(parents=True, exist_ok=True)
+        media_path(song.audio_aac.name).write_bytes(b"\x00" * 64)
     return {
         "routine": routine.pk,
         "song": routine.song.pk,
-        "demo_song": make_song(None, title="Demo").pk,
+        "demo_song": demo_song.pk,
         "shared_token": shared.share_token,
         "unshared_token": routine.share_token,
         "move_slug": "basic-step",
@@ -173,10 +202,11 @@ def test_access(request, world, name, method, args, body, persona, expected):
 
 def test_a_stranger_changes_nothing(request, world, stranger):
     # 404 must also mean "untouched": try every write in the table as the stranger.
-    from choreography.models import Routine, RoutineMove
+    from choreography.models import Routine, RoutineMove, Song
 
     before = list(Routine.objects.values_list("pk", "title", "status", "shared", "seed").order_by("pk"))
     moves_before = list(RoutineMove.objects.values_list("pk", "move_id", "locked").order_by("pk"))
+    songs_before = list(Song.objects.values_list("pk", "title").order_by("pk"))
     for name, method, args, body, expected in TABLE:
         if method == "get" or expected["stranger"] != 404:
             continue
@@ -185,6 +215,7 @@ def test_a_stranger_changes_nothing(request, world, stranger):
         getattr(client, method)(url, body or {}, format="json")
     assert list(Routine.objects.values_list("pk", "title", "status", "shared", "seed").order_by("pk")) == before
     assert list(RoutineMove.objects.values_list("pk", "move_id", "locked").order_by("pk")) == moves_before
+    assert list(Song.objects.values_list("pk", "title").order_by("pk")) == songs_before
 
 
 def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from bachata.middleware import SecurityHeadersMiddleware
 from bachata.security import _counters
-from tests.browser_support import chromium, chromium_available, make_ready_routine
+from tests.browser_support import chromium_available, make_ready_routine
 from tests.conftest import PASSWORD
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
@@ -184,15 +184,6 @@ def _wait_until(page, expression: str) -> None:
         time.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an asyncio loop running in this thread (see tests/test_browser.py).
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with chromium() as browser:
-            yield browser
-
-
 def _counts(message) -> bool:
     # The site has no favicon; the browser's request for one is not a page's problem.
     return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
@@ -246,7 +237,8 @@ def test_no_page_breaks_the_policy_in_a_browser(browser, client, owner, live_ser
         page.wait_for_timeout(300)
         assert questions == ["Delete this routine?"], "confirm.js asks before deleting"
         assert Routine.objects.filter(pk=ready.pk).exists()
-        with page.expect_request(lambda req: req.url.endswith(reverse("routine_status", args=[building.pk]))):
+        status_url = reverse("routine_status", args=[building.pk])
+        with page.expect_request(lambda req: req.url.split("?")[0].endswith(status_url)):
             visit(reverse("routine_detail", args=[building.pk]))
         visit(reverse("progress"))
         assert problems == []

@@ -38,6 +38,7 @@ def nvenc_available() -> bool:
         frame = av.VideoFrame.from_ndarray(np.zeros((144, 256, 3), dtype=np.uint8), format="rgb24")
         frame = frame.reformat(format="yuv420p")
         frame.pts = 0
+        frame.time_base = context.time_base
         context.encode(frame)
         context.encode(None)
     except Exception as exc:  # any failure to open means: no usable NVENC here

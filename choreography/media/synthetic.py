@@ -104,6 +104,7 @@ def write_click_track(
             frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
             frame.sample_rate = sample_rate
             frame.pts = offset
+            frame.time_base = Fraction(1, sample_rate)
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return path

@@ -5,21 +5,31 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from bachata.queues import enqueue
 from choreography.errors import ChoreographyError, MediaError
-from choreography.models import Move, MoveClip
-from choreography.services.files import media_path, new_media_name, remove_media
+from choreography.models import Job, Move, MoveClip
+from choreography.services.files import media_path, new_media_name, remove_media, uploaded_file_on_disk
+
+if TYPE_CHECKING:
+    from choreography.media.probe import VideoInfo
 
 logger = logging.getLogger(__name__)
 
-CLIP_EXTENSIONS = (".mp4", ".mov", ".webm", ".mkv", ".m4v")
+CLIP_EXTENSIONS = (".mp4", ".mov", ".webm", ".mkv", ".m4v", ".avi")
+# The tempo a clip may be danced to; outside it is a typing slip or a beat tracker's half/double.
+CLIP_MIN_BPM = 60
+CLIP_MAX_BPM = 200
 DEMO_CLIP_FOLDER = "clips/demo"
-GET_READY_CLIP = "clips/assets/get-ready.mp4"
+GET_READY_FOLDER = "clips/assets"
+# The count-in clip in closed hold; the other holds' clips sit beside it (get_ready_clip_name).
+GET_READY_CLIP = f"{GET_READY_FOLDER}/get-ready.mp4"
 MOVE_FIELDS = (
     "name",
     "description",
@@ -80,9 +90,12 @@ def catalog_seed(*, path: Path | None = None, force: bool = False) -> SeedReport
 
 def demo_clips_ensure(*, workers: int = 2) -> int:
     """Render the instructional clip of every move that lacks one (a second run renders nothing)
-    and record it as a ready demo clip with its motion features. Returns clips rendered."""
+    and record it as a ready demo clip with its thumbnail and motion features. Returns clips rendered.
+
+    The "Get ready" count-in clips, one per hold, are rendered here too where missing.
+    """
     from choreography import clipformat
-    from choreography.catalog.render import render_catalog, render_get_ready_clip
+    from choreography.catalog.render import render_catalog
     from choreography.media.features import motion_features
 
     out_dir = media_path(DEMO_CLIP_FOLDER)
@@ -90,15 +103,20 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
     before = {p.name for p in out_dir.glob("*.mp4")} if out_dir.exists() else set()
     paths = render_catalog([move.to_spec() for move in moves.values()], out_dir, workers=workers)
     rendered = sum(1 for path in paths.values() if Path(path).name not in before)
-    if not media_path(GET_READY_CLIP).exists():
-        media_path(GET_READY_CLIP).parent.mkdir(parents=True, exist_ok=True)
-        render_get_ready_clip(media_path(GET_READY_CLIP))
+    get_ready_clips_ensure()
     ready = {clip.move_id: clip for clip in MoveClip.objects.filter(is_demo=True)}
     for slug, path in paths.items():
         move = moves[slug]
         relative = str(Path(path).relative_to(settings.MEDIA_ROOT))
+        thumbnail = demo_thumbnail_ensure(slug=slug, clip_path=Path(path))
         clip = ready.get(move.pk)
-        if clip and clip.normalised.name == relative and clip.motion_features and clip.counts == move.counts:
+        if (
+            clip
+            and clip.normalised.name == relative
+            and clip.thumbnail.name == thumbnail
+            and clip.motion_features
+            and clip.counts == move.counts
+        ):
             continue
         features = motion_features(path, bpm=clipformat.RECORDED_BPM, counts=move.counts)
         MoveClip.objects.update_or_create(
@@ -106,6 +124,7 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
             is_demo=True,
             defaults={
                 "normalised": relative,
+                "thumbnail": thumbnail,
                 "recorded_bpm": clipformat.RECORDED_BPM,
                 "count1_s": 0.0,
                 "counts": move.counts,
@@ -118,7 +137,56 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
     return rendered
 
 
-def check_clip_upload(upload: UploadedFile) -> None:
+def demo_thumbnail_ensure(*, slug: str, clip_path: Path) -> str:
+    """The demo clip's thumbnail (a frame from mid-clip), made where missing or older than the clip.
+    Returns its name under MEDIA_ROOT."""
+    from choreography.media.normalise import make_thumbnail
+
+    name = f"{DEMO_CLIP_FOLDER}/thumbnails/{slug}.jpg"
+    path = media_path(name)
+    if not path.exists() or path.stat().st_mtime < clip_path.stat().st_mtime:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        make_thumbnail(clip_path, path)
+    return name
+
+
+def get_ready_clip_name(position: str) -> str:
+    """Where the "Get ready" count-in clip showing the couple in `position` lives, under MEDIA_ROOT.
+
+    The closed hold keeps the name the only count-in clip had before there was one per hold.
+    """
+    return GET_READY_CLIP if position == "closed" else f"{GET_READY_FOLDER}/get-ready-{position}.mp4"
+
+
+def get_ready_clips_ensure(*, force: bool = False) -> int:
+    """Render the count-in clip of every hold that lacks one (all with `force`). Returns clips rendered."""
+    from choreography import vocab
+    from choreography.catalog.render import render_get_ready_clip
+
+    rendered = 0
+    for position in vocab.POSITIONS:
+        path = media_path(get_ready_clip_name(position))
+        if force or not path.exists():
+            render_get_ready_clip(path, position=position)
+            rendered += 1
+    return rendered
+
+
+def get_ready_clip_for(position: str | None) -> Path | None:
+    """The count-in clip to play before a routine whose first move starts in `position`.
+
+    Falls back to the closed-hold clip where that hold's clip was never rendered, and to none at all
+    (the first clip then starts the video) where no count-in clip exists.
+    """
+    for name in (get_ready_clip_name(position or "closed"), GET_READY_CLIP):
+        path = media_path(name)
+        if path.exists():
+            return path
+    return None
+
+
+def check_clip_upload(upload: UploadedFile | File) -> None:
+    """The upload's name and size: a clip type we take, within the size limit."""
     name = (upload.name or "").lower()
     if not name.endswith(CLIP_EXTENSIONS):
         raise MediaError(f"Unsupported clip type. Upload one of: {', '.join(e.lstrip('.') for e in CLIP_EXTENSIONS)}.")
@@ -128,17 +196,49 @@ def check_clip_upload(upload: UploadedFile) -> None:
         )
 
 
+def clip_upload_probe(upload: UploadedFile | File) -> VideoInfo:
+    """The upload's type, size and content, checked before anything is stored: refuses a file that is
+    not a video, holds no video track (an audio file), is damaged, too long or too large."""
+    from choreography.media.probe import probe_video
+
+    check_clip_upload(upload)
+    with uploaded_file_on_disk(upload) as path:
+        return probe_video(path, max_bytes=settings.CLIP_MAX_BYTES, max_duration_s=settings.CLIP_MAX_DURATION_S)
+
+
+def clip_length_check(*, duration_s: float, bpm: float | None, count1_s: float | None) -> None:
+    """Refuse a clip too short to hold one 8-count phrase after count 1.
+
+    With the tempo given, at that tempo. Without it the tempo is found in the clip's music later;
+    until then the floor is one 8-count at the fastest tempo a clip may have (CLIP_MAX_BPM: 2.4 s),
+    since a shorter clip holds no whole phrase at any tempo we accept.
+    """
+    from choreography.media.normalise import phrases_in
+
+    count1 = count1_s or 0.0
+    tempo = bpm or CLIP_MAX_BPM
+    if phrases_in(duration_s, bpm=tempo, count1_s=count1) >= 1:
+        return
+    if bpm:
+        need = f"at {bpm:g} BPM after count 1 at {count1:g} s"
+    else:
+        need = f"even at {CLIP_MAX_BPM} BPM, the fastest tempo a clip may have"
+    raise MediaError(f"The clip is too short for one 8-count phrase {need} (it lasts {duration_s:.2f} s).")
+
+
 @transaction.atomic
 def clip_upload(*, move: Move, upload: UploadedFile, bpm: float | None, count1_s: float | None) -> MoveClip:
     """Keep a staff upload and queue its normalisation. The clip is unused until that succeeds.
 
     A tempo or count-1 time left empty is found in the clip's own music when it is normalised.
     """
-    check_clip_upload(upload)
-    if bpm is not None and not 60 <= bpm <= 200:
-        raise MediaError("The clip's tempo must be between 60 and 200 BPM.")
+    if bpm is not None and not CLIP_MIN_BPM <= bpm <= CLIP_MAX_BPM:
+        raise MediaError(f"The clip's tempo must be between {CLIP_MIN_BPM} and {CLIP_MAX_BPM} BPM.")
     if count1_s is not None and count1_s < 0:
         raise MediaError("The time of count 1 cannot be negative.")
+    # Probed before anything is stored: a file that is no usable clip leaves no row and no file.
+    info = clip_upload_probe(upload)
+    clip_length_check(duration_s=info.duration_s, bpm=bpm, count1_s=count1_s)
     clip = MoveClip(move=move, recorded_bpm=bpm, count1_s=count1_s)
     clip.original.save(upload.name, upload, save=False)
     clip.save()
@@ -146,8 +246,9 @@ def clip_upload(*, move: Move, upload: UploadedFile, bpm: float | None, count1_s
     return clip
 
 
-def clip_queue_normalise(*, clip: MoveClip) -> None:
-    enqueue("choreography.jobs.clip_normalise", queue="default", subject=f"clip:{clip.pk}", clip_id=clip.pk)
+def clip_queue_normalise(*, clip: MoveClip) -> Job:
+    """Queue the clip's normalisation; returns the Job row, which runs once the transaction commits."""
+    return enqueue("choreography.jobs.clip_normalise", queue="default", subject=f"clip:{clip.pk}", clip_id=clip.pk)
 
 
 def clip_timing(clip: MoveClip) -> tuple[float, float, str]:

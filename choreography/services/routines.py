@@ -18,6 +18,8 @@ from choreography.services.files import media_path, new_media_name, remove_media
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2000
+# Seconds within which the same request on the same song counts as the same click (routine_just_made).
+RESUBMIT_WINDOW_S = 10
 
 
 @transaction.atomic
@@ -45,6 +47,14 @@ def routine_create(
     return routine
 
 
+def routine_just_made(*, user, text: str, song: Song) -> Routine | None:
+    """The routine this dancer asked for a moment ago with the same words and song: a second click on
+    "Build my routine" (or a resent form) gets that one rather than a twin."""
+    since = timezone.now() - timezone.timedelta(seconds=RESUBMIT_WINDOW_S)
+    text = (text or "").strip()[:MAX_TEXT_CHARS]
+    return Routine.objects.filter(owner=user, song=song, text=text, created_at__gte=since).order_by("-pk").first()
+
+
 def _queue_generation(routine: Routine, *, keep: str = "locked") -> None:
     enqueue(
         "choreography.jobs.routine_generate",
@@ -66,26 +76,33 @@ def routine_retry(*, routine: Routine) -> Routine:
     return routine
 
 
-def routine_generate(*, routine_id: int, keep: str = "locked") -> Routine:
-    """The generation job. Claims the routine exactly once; on any failure marks it failed with a reason."""
+def routine_generate(*, routine_id: int, keep: str = "locked") -> Routine | None:
+    """The generation job. Claims the routine exactly once; on any failure marks it failed with a reason.
+
+    A routine deleted before or while it is built ends the job quietly: None, nothing stored.
+    """
     claimed = Routine.objects.filter(pk=routine_id, status=Routine.Status.QUEUED).update(
         status=Routine.Status.RUNNING, error=""
     )
     if claimed != 1:
-        return Routine.objects.get(pk=routine_id)
-    routine = Routine.objects.select_related("song", "owner").get(pk=routine_id)
+        return Routine.objects.filter(pk=routine_id).first()
+    routine = Routine.objects.select_related("song", "owner").filter(pk=routine_id).first()
+    if routine is None:
+        return None
     try:
         _generate(routine, keep=keep)
-    except ChoreographyError as exc:
-        Routine.objects.filter(pk=routine_id).update(status=Routine.Status.FAILED, error=str(exc))
-        raise
     except Exception as exc:
-        Routine.objects.filter(pk=routine_id).update(
-            status=Routine.Status.FAILED,
-            error=f"Something went wrong while building the routine ({exc.__class__.__name__}). Try again.",
-        )
+        # Deleted while it was being built (perhaps with its song, whose files went too): nothing to report.
+        if not Routine.objects.filter(pk=routine_id).exists():
+            logger.info("routine %s was deleted while it was being built; nothing stored", routine_id)
+            return None
+        if isinstance(exc, ChoreographyError):
+            error = str(exc)
+        else:
+            error = f"Something went wrong while building the routine ({exc.__class__.__name__}). Try again."
+        Routine.objects.filter(pk=routine_id).update(status=Routine.Status.FAILED, error=error)
         raise
-    return Routine.objects.get(pk=routine_id)
+    return Routine.objects.filter(pk=routine_id).first()
 
 
 def _kept_moves(routine: Routine, keep: str) -> dict[int, str]:
@@ -99,6 +116,8 @@ def _kept_moves(routine: Routine, keep: str) -> dict[int, str]:
 
 
 def _generate(routine: Routine, *, keep: str) -> None:
+    from bachata.queues import report_stage
+    from choreography import stages
     from choreography.generation import generate_blueprint, render_blueprint
 
     song = routine.song
@@ -117,7 +136,9 @@ def _generate(routine: Routine, *, keep: str) -> None:
         duration_s=routine.duration_s,
         seed=routine.seed,
         locked=_kept_moves(routine, keep),
+        on_stage=report_stage,
     )
+    report_stage(stages.ASSEMBLING)
     video_name = new_media_name("routines", ".mp4")
     try:
         render_timings = render_blueprint(
@@ -136,7 +157,10 @@ def _store_result(routine: Routine, result, video_name: str, timings: dict, *, p
     from choreography.models import Move
 
     previous = previous or {}
-
+    # The lock keeps a delete from slipping in between this check and the writes below; a routine
+    # deleted while it was being built has nowhere to go (routine_generate then ends quietly).
+    if not Routine.objects.select_for_update().filter(pk=routine.pk).values_list("pk", flat=True).first():
+        raise ChoreographyError("This routine was deleted while it was being built.")
     old_video = routine.video.name
     moves = {move.slug: move for move in Move.objects.filter(slug__in=[e.slug for e in result.blueprint.entries])}
     clip_by_slug = result.clip_ids
@@ -190,9 +214,24 @@ def routine_rename(*, routine: Routine, title: str) -> Routine:
 
 @transaction.atomic
 def routine_delete(*, routine: Routine) -> None:
-    video = routine.video.name
+    """Delete a routine in any state, with its video; a job still building it finds nothing and stops."""
+    # Read the video's name under the row's lock: a job finishing just now may have stored a new one.
+    video = Routine.objects.select_for_update().filter(pk=routine.pk).values_list("video", flat=True).first()
     routine.delete()
-    transaction.on_commit(lambda: remove_media(video))
+    transaction.on_commit(lambda: remove_media(video or ""))
+
+
+@transaction.atomic
+def routine_move_lock(*, routine: Routine, order: int, locked: bool) -> RoutineMove:
+    """Lock a move where it is (regenerating keeps it), or unlock it."""
+    if routine.status != Routine.Status.READY:
+        raise ChoreographyError("Wait until the routine is ready before changing it.")
+    routine_move = routine.moves.select_related("move").filter(order=order).first()
+    if routine_move is None:
+        raise ChoreographyError("That move is not in this routine.")
+    routine_move.locked = locked
+    routine_move.save(update_fields=["locked"])
+    return routine_move
 
 
 @transaction.atomic

@@ -8,17 +8,21 @@ import time
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from bachata.queues import enqueue
-from choreography.errors import AudioError, ChoreographyError
+from choreography.errors import AudioError, ChoreographyError, SongInUseError
 from choreography.models import Song
-from choreography.services.files import media_path, new_media_name, remove_media
+from choreography.services.files import media_path, new_media_name, remove_media, uploaded_file_on_disk
+from choreography.services.routines import routine_delete
 
 logger = logging.getLogger(__name__)
 
-SONG_EXTENSIONS = (".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".wav", ".flac")
+# What the name may end in; the upload's content is probed all the same (media/audio_probe.py).
+SONG_EXTENSIONS = (".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".webm", ".flac", ".wav", ".aif", ".aiff")
+# The shortest song we take: a few 8-counts must fit (one 8-count of a slow bachata, 105 BPM, lasts 4.6 s).
+SONG_MIN_DURATION_S = 10.0
 
 
 def songs_for_user(user):
@@ -27,51 +31,77 @@ def songs_for_user(user):
 
 
 def _check_upload(upload: UploadedFile) -> None:
+    """What the name and size alone refuse, before a byte is read."""
+    from choreography.media.audio_probe import FORMATS_WE_TAKE, display_name
+
     name = (upload.name or "").lower()
     if not name.endswith(SONG_EXTENSIONS):
-        raise AudioError(f"Unsupported file type. Upload one of: {', '.join(e.lstrip('.') for e in SONG_EXTENSIONS)}.")
+        raise AudioError(f"Unsupported file type: {display_name(upload.name)}. Songs can be {FORMATS_WE_TAKE} files.")
     if upload.size == 0:
-        raise AudioError("The file is empty.")
+        raise AudioError(f"{display_name(upload.name)} is empty.")
     if upload.size > settings.SONG_MAX_BYTES:
-        limit_mb = settings.SONG_MAX_BYTES // (1024 * 1024)
-        raise AudioError(f"The file is {upload.size / 1e6:.1f} MB; songs can be at most {limit_mb} MB.")
+        megabyte = 1024 * 1024
+        raise AudioError(
+            f"{display_name(upload.name)} is {upload.size / megabyte:.1f} MB; songs can be at most "
+            f"{settings.SONG_MAX_BYTES // megabyte} MB. "
+            "An MP3 or M4A of the same song is much smaller."
+        )
 
 
-@transaction.atomic
 def song_create(*, owner, upload: UploadedFile, title: str = "") -> Song:
-    """Store an uploaded song and queue its analysis. Raises AudioError for uploads refused at once."""
+    """Store an uploaded song and queue its analysis.
+
+    The upload is probed first (is it audio that decodes, how long is it); a file that cannot be a
+    song raises AudioError naming the dancer's file, and nothing is stored.
+    """
+    from choreography.media.audio_probe import probe_audio
+
     _check_upload(upload)
+    with uploaded_file_on_disk(upload) as path:
+        info = probe_audio(
+            path,
+            name=upload.name,
+            min_duration_s=SONG_MIN_DURATION_S,
+            max_duration_s=settings.SONG_MAX_DURATION_S,
+        )
     title = (title or "").strip() or (upload.name.rsplit("/", 1)[-1].rsplit(".", 1)[0])[:200]
-    song = Song(owner=owner, title=title, size_bytes=upload.size)
-    song.upload.save(upload.name, upload, save=False)
-    song.save()
-    enqueue("choreography.jobs.song_analyze", queue="default", subject=f"song:{song.pk}", song_id=song.pk)
+    with transaction.atomic():
+        song = Song(owner=owner, title=title, size_bytes=upload.size, duration_s=round(info.duration_s, 2))
+        song.upload.save(upload.name, upload, save=False)
+        song.save()
+        enqueue("choreography.jobs.song_analyze", queue="default", subject=f"song:{song.pk}", song_id=song.pk)
     return song
 
 
-def song_analyze(*, song_id: int) -> Song:
+def song_analyze(*, song_id: int) -> Song | None:
     """Analyse a song once: beats, downbeats, phrases, energy; convert its audio to AAC for muxing.
 
     The song row tells the truth at every step: running while working, then ready with the
     analysis, or failed with a message a dancer can read. Files are written under new names and
-    only referenced once complete.
+    only referenced once complete. A song deleted meanwhile ends the job quietly: None.
     """
-    from choreography import music
+    from bachata.queues import report_stage
+    from choreography import music, stages
     from choreography.media.audio import encode_song_audio
 
     claimed = Song.objects.filter(pk=song_id, status__in=[Song.Status.QUEUED, Song.Status.FAILED]).update(
         status=Song.Status.RUNNING, error=""
     )
     if claimed != 1:
-        return Song.objects.get(pk=song_id)
-    song = Song.objects.get(pk=song_id)
+        return Song.objects.filter(pk=song_id).first()
+    song = Song.objects.filter(pk=song_id).first()
+    if song is None:
+        return None
     aac_name = ""
     try:
         source = media_path(song.upload.name)
         started = time.perf_counter()
-        analysis = music.analyze_file(source, max_duration_s=settings.SONG_MAX_DURATION_S)
+        # Messages name the song as the dancer knows it, never the file's storage name.
+        name = f"“{song.title}”"
+        analysis = music.analyze_file(source, max_duration_s=settings.SONG_MAX_DURATION_S, name=name)
         aac_name = new_media_name("songs/aac", ".m4a")
-        encode_song_audio(source, media_path(aac_name))
+        report_stage(stages.CONVERTING)
+        encode_song_audio(source, media_path(aac_name), name=name)
         logger.info("song %s analysed in %.0f ms", song_id, (time.perf_counter() - started) * 1000)
     except ChoreographyError as exc:
         remove_media(aac_name)
@@ -84,7 +114,7 @@ def song_analyze(*, song_id: int) -> Song:
         )
         raise
     data = analysis.to_dict()
-    Song.objects.filter(pk=song_id).update(
+    stored = Song.objects.filter(pk=song_id).update(
         status=Song.Status.READY,
         analysis=data,
         tempo_bpm=data["tempo_bpm"],
@@ -93,23 +123,39 @@ def song_analyze(*, song_id: int) -> Song:
         audio_aac=aac_name,
         analyzed_at=timezone.now(),
     )
+    if not stored:
+        remove_media(aac_name)
+        return None
     return Song.objects.get(pk=song_id)
 
 
 @transaction.atomic
-def song_delete(*, song: Song) -> None:
-    """Delete a dancer's song and its files; refused while routines use it."""
+def song_delete(*, song: Song, with_routines: bool = False) -> int:
+    """Delete a dancer's song and its files, in any state. Returns how many routines went with it.
+
+    Routines made on it are deleted with it (their videos too) only when `with_routines` says so;
+    otherwise SongInUseError lists them and nothing is deleted.
+    """
     if song.is_demo:
         raise ChoreographyError("Demo songs cannot be deleted.")
-    used = song.routines.count()
-    if used:
-        raise ChoreographyError(
-            f"“{song.title}” is used by {used} routine{'s' if used != 1 else ''}. Delete "
-            f"{'those routines' if used != 1 else 'that routine'} first, then the song."
+    routines = list(song.routines.order_by("created_at", "pk"))
+    if routines and not with_routines:
+        count, them = len(routines), "it" if len(routines) == 1 else "them"
+        raise SongInUseError(
+            f"“{song.title}” is used by {count} routine{'s' if count != 1 else ''}: "
+            f"{', '.join(f'“{routine}”' for routine in routines)}. "
+            f"Delete {them} together with the song, or delete {them} first.",
+            routines=routines,
         )
+    for routine in routines:
+        routine_delete(routine=routine)
     names = [song.upload.name, song.audio_aac.name]
-    song.delete()
+    try:
+        song.delete()
+    except ProtectedError:
+        raise ChoreographyError(f"A routine was just made on “{song.title}”; try again.") from None
     transaction.on_commit(lambda: [remove_media(name) for name in names])
+    return len(routines)
 
 
 DEMO_SONG_FOLDER = "songs/demo"

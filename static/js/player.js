@@ -17,7 +17,7 @@
   const ui = {
     play: $("play"), slower: $("slower"), faster: $("faster"), speed: $("speed"),
     setA: $("set-a"), setB: $("set-b"), loop: $("loop"), mirror: $("mirror"), counts: $("counts"),
-    countIn: $("count-in"), loopInfo: $("loop-info"), overlay: $("count-overlay"),
+    countIn: $("count-in"), countInStart: $("count-in-start"), loopInfo: $("loop-info"), overlay: $("count-overlay"),
     moves: $("moves"), loopSelected: $("loop-selected"), seek: $("seek"), time: $("time"),
   };
 
@@ -28,11 +28,20 @@
   const SEEK_STEP_S = 2;
   const MIN_LOOP_S = 0.3;
   const SEND_EVERY_MS = 30000;
+  const RETRY_FIRST_MS = 2000; // a practice batch that could not be sent is tried again after this,
+  const RETRY_MAX_MS = 60000; // doubling up to this
   const speedKey = "bachata.speed." + data.routineId;
+  // A setting of the dancer's, not of one routine: kept for every routine.
+  const countInStartKey = "bachata.countInAtStart";
+  // A first "1" sooner than this after the music starts is hard to catch: count in before it.
+  const COUNT_IN_BEFORE_S = 2;
   const pendingKey = "bachata.practice.pending." + data.routineId;
 
   const beats = (data.beats || []).map(Number);
   const downbeats = (data.downbeats || []).map(Number);
+  const firstDownbeat = Number.isFinite(Number(data.firstDownbeatS)) && data.firstDownbeatS !== null
+    ? Number(data.firstDownbeatS) : null;
+  const tempoBpm = Number(data.tempoBpm) || null;
   // The list items carry the timings too; the JSON is the source, the items are the view.
   const moveItems = new Map(
     Array.from(document.querySelectorAll("#moves li.move")).map((item) => [String(item.dataset.order), item])
@@ -280,9 +289,12 @@
     }
   }
 
-  /* ---------- count-in: "5 6 7 8" before each repetition ---------- */
+  /* ---------- count-in: "5 6 7 8" before each repetition, and before the music starts ---------- */
 
   let countInTimers = [];
+  // Set when a count-in hands over to playback, so the "play" it causes is not counted in again.
+  let countInDone = false;
+  let audioContext = null;
 
   // One beat near t, from the song's beats (at speed 1); 0.5 s (120 BPM) when unknown.
   function beatLengthNear(t) {
@@ -292,20 +304,66 @@
     return length > 0.15 && length < 2 ? length : 0.5;
   }
 
-  function startCountIn(a) {
+  // The song's own beat (from its tempo) for the count-in before the music.
+  function songBeatLength() {
+    if (tempoBpm && tempoBpm >= 40 && tempoBpm <= 260) return 60 / tempoBpm;
+    return beatLengthNear(firstDownbeat || 0);
+  }
+
+  // Count in before the music when the first "1" comes under 2 s in and playback starts before it.
+  function countInAtStartWanted() {
+    if (!ui.countInStart || !ui.countInStart.checked || firstDownbeat === null) return false;
+    return firstDownbeat < COUNT_IN_BEFORE_S && video.currentTime <= firstDownbeat + 0.05 && !video.ended;
+  }
+
+  function startCountInAtStart() {
+    // From the very start; the "1" then lands one beat after "8" where the song leaves room for it.
+    startCountIn(0, { beatS: songBeatLength(), leadS: firstDownbeat });
+  }
+
+  // A short click on each count (WebAudio); silent where the page has no sound or the video is muted.
+  function beep(accent) {
+    if (video.muted || video.volume === 0) return;
+    try {
+      const Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context) return;
+      audioContext = audioContext || new Context();
+      if (audioContext.state === "suspended") audioContext.resume();
+      const now = audioContext.currentTime;
+      const tone = audioContext.createOscillator();
+      const gain = audioContext.createGain();
+      tone.frequency.value = accent ? 1320 : 880;
+      gain.gain.setValueAtTime(0.0001, now);
+      gain.gain.exponentialRampToValueAtTime(0.3 * video.volume, now + 0.005);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.09);
+      tone.connect(gain).connect(audioContext.destination);
+      tone.start(now);
+      tone.stop(now + 0.1);
+    } catch (error) { /* no sound output: the words on the video are enough */ }
+  }
+
+  // options.beatS: the beat (default: the song's beat near a); options.leadS: song time from a to
+  // the "1", subtracted from the wait after "8" so the "1" falls on the next beat.
+  function startCountIn(a, options) {
+    const opts = options || {};
     cancelCountIn();
     state.countingIn = true;
     video.pause();
     video.currentTime = a;
-    const beatMs = (beatLengthNear(a) / state.speed) * 1000;
+    const beatMs = ((opts.beatS || beatLengthNear(a)) / state.speed) * 1000;
+    const leadMs = ((opts.leadS || 0) / state.speed) * 1000;
     ["5", "6", "7", "8"].forEach((word, index) => {
-      countInTimers.push(setTimeout(() => showOverlay(word, { countIn: true }), index * beatMs));
+      countInTimers.push(setTimeout(() => {
+        showOverlay(word, { countIn: true });
+        beep(word === "8");
+      }, index * beatMs));
     });
     countInTimers.push(setTimeout(() => {
       state.countingIn = false;
       countInTimers = [];
+      countInDone = true;
       playVideo();
-    }, 4 * beatMs));
+    }, Math.max(3 * beatMs, 4 * beatMs - leadMs)));
   }
 
   function cancelCountIn() {
@@ -315,6 +373,12 @@
       state.countingIn = false;
       updateCountOverlay(video.currentTime);
     }
+  }
+
+  function wireCountInSetting() {
+    if (!ui.countInStart) return;
+    ui.countInStart.checked = storageGet(countInStartKey) !== "0"; // on unless the dancer turned it off
+    ui.countInStart.addEventListener("change", () => storageSet(countInStartKey, ui.countInStart.checked ? "1" : "0"));
   }
 
   /* ---------- count overlay ---------- */
@@ -393,7 +457,8 @@
 
   function togglePlay() {
     if (state.countingIn) { cancelCountIn(); return; }
-    if (video.paused || video.ended) playVideo(); else video.pause();
+    if (!(video.paused || video.ended)) { video.pause(); return; }
+    if (countInAtStartWanted()) startCountInAtStart(); else playVideo();
   }
 
   let frameRequested = null; // the pending callback's handle, so it is never requested twice
@@ -572,8 +637,24 @@
       const done = response.ok || response.status === 400;
       if (response.status === 400) console.warn("Practice batch refused", batch);
       if (done) updatePending((list) => list.filter((item) => batchId(item) !== id));
+      else retryPendingLater();
       return response.ok;
-    }).catch(() => false).finally(() => practice.inFlight.delete(id));
+    }).catch(() => { retryPendingLater(); return false; }).finally(() => practice.inFlight.delete(id));
+  }
+
+  // A batch that could not be sent (offline, the server busy) is tried again after a pause that
+  // grows each time, paused or playing, so the practice log never waits for the next visit.
+  let retryTimer = null;
+  let retryDelayMs = RETRY_FIRST_MS;
+  function retryPendingLater() {
+    if (retryTimer !== null) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      retryDelayMs = Math.min(retryDelayMs * 2, RETRY_MAX_MS);
+      Promise.all(readPending().map(sendBatch)).then((sent) => {
+        if (sent.every(Boolean)) retryDelayMs = RETRY_FIRST_MS;
+      });
+    }, retryDelayMs);
   }
 
   // Queue what was practised (in storage first, so a closed tab loses nothing), then send
@@ -675,6 +756,9 @@
     video.addEventListener("play", () => {
       // Play pressed during a count-in (native controls): the dancer is ready, skip the rest.
       if (state.countingIn) cancelCountIn();
+      else if (countInDone) countInDone = false;
+      // Started from the native controls (or a loop) before the first "1": count in first.
+      else if (countInAtStartWanted()) { startCountInAtStart(); return; }
       lastMediaTime = null;
       requestFrame(true);
     });
@@ -702,6 +786,7 @@
   }
 
   restoreSpeed();
+  wireCountInSetting();
   wireControls();
   wireVideo();
   wireSeekBar();

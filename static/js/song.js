@@ -1,4 +1,5 @@
-// Song page: poll while the song is analysed, then draw its energy curve with a mark on every phrase's "1".
+// Song page: poll while the song is analysed, then draw its energy curve with a mark on every phrase's "1",
+// play the song beside it with a playhead that follows the music, and seek where the chart is clicked.
 (function () {
   "use strict";
   const card = document.getElementById("song");
@@ -8,6 +9,8 @@
       fetch(card.dataset.statusUrl, { headers: { Accept: "application/json" } })
         .then((response) => response.json())
         .then((data) => {
+          const stage = document.getElementById("song-stage");
+          if (stage && data.stage_label) stage.textContent = data.stage_label;
           if (data.status === "ready" || data.status === "failed") { location.reload(); } else { setTimeout(poll, 1000); }
         })
         .catch(() => setTimeout(poll, 3000));
@@ -19,13 +22,50 @@
   const chart = JSON.parse(source.textContent);
   if (!chart || !chart.phrases || !chart.energy) return;
   const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, d = chart.duration || 1;
-  ctx.strokeStyle = "#e0c3d0";
-  chart.phrases.forEach((p) => { const x = p.start_s / d * w; ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke(); });
-  // A break (extra beats between phrases): the count starts again on the next "1".
-  ctx.strokeStyle = "#6a1b9a"; ctx.lineWidth = 3; ctx.setLineDash([4, 4]);
-  (chart.breaks || []).forEach((t) => { const x = t / d * w; ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke(); });
-  ctx.setLineDash([]);
-  ctx.strokeStyle = "#c2185b"; ctx.lineWidth = 2; ctx.beginPath();
-  chart.energy.forEach((pt, i) => { const x = pt[0] / d * w, y = h - 4 - pt[1] * (h - 8); if (i) { ctx.lineTo(x, y); } else { ctx.moveTo(x, y); } });
-  ctx.stroke();
+
+  function drawChart() {
+    ctx.clearRect(0, 0, w, h);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#e0c3d0";
+    chart.phrases.forEach((p) => { const x = p.start_s / d * w; ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke(); });
+    // A break (extra beats between phrases): the count starts again on the next "1".
+    ctx.strokeStyle = "#6a1b9a"; ctx.lineWidth = 3; ctx.setLineDash([4, 4]);
+    (chart.breaks || []).forEach((t) => { const x = t / d * w; ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke(); });
+    ctx.setLineDash([]);
+    ctx.strokeStyle = "#c2185b"; ctx.lineWidth = 2; ctx.beginPath();
+    chart.energy.forEach((pt, i) => { const x = pt[0] / d * w, y = h - 4 - pt[1] * (h - 8); if (i) { ctx.lineTo(x, y); } else { ctx.moveTo(x, y); } });
+    ctx.stroke();
+  }
+
+  drawChart();
+  const audio = document.getElementById("song-audio");
+  if (!audio) return;
+
+  // The playhead: the chart redrawn with a line where the music is, on every screen frame while it plays.
+  let frame = null;
+  function drawPlayhead() {
+    drawChart();
+    const x = Math.min(w - 1, Math.max(0, audio.currentTime / d * w));
+    ctx.strokeStyle = "#1565c0"; ctx.lineWidth = 2;
+    ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke();
+    canvas.dataset.playheadS = audio.currentTime.toFixed(2);
+  }
+  function follow() {
+    drawPlayhead();
+    frame = audio.paused ? null : requestAnimationFrame(follow);
+  }
+  audio.addEventListener("play", () => { if (frame === null) frame = requestAnimationFrame(follow); });
+  ["seeked", "pause", "timeupdate", "loadedmetadata"].forEach((name) => audio.addEventListener(name, drawPlayhead));
+
+  // A click on the chart plays the song from that moment (the chart spans the whole song).
+  canvas.addEventListener("click", (event) => {
+    const box = canvas.getBoundingClientRect();
+    const t = ((event.clientX - box.left) / box.width) * d;
+    audio.currentTime = Math.min(Math.max(0, t), d);
+    drawPlayhead();
+    if (audio.paused) {
+      const playing = audio.play();
+      if (playing && playing.catch) playing.catch(() => { /* refused until the dancer presses play */ });
+    }
+  });
 })();

@@ -67,14 +67,15 @@ def render_move_clip(
 
 
 def render_get_ready_clip(
-    out_path: Path | str, *, seconds: float = 2.0, bpm: float = clipformat.RECORDED_BPM
+    out_path: Path | str, *, position: str = "closed", seconds: float = 2.0, bpm: float = clipformat.RECORDED_BPM
 ) -> RenderedClip:
     """A canonical count-in clip ("Get ready... 5 6 7 8") played before a song's first 1.
 
-    The count-in is anchored on the clip's end: its last beat always shows "8", so a clip
-    trimmed from the front still leads straight into the "1".
+    The couple stands in `position`, the hold the routine's first move starts from. The count-in
+    is anchored on the clip's end: its last beat always shows "8", so a clip trimmed from the
+    front still leads straight into the "1".
     """
-    from choreography.catalog.render.draw import get_ready_frame
+    from choreography.catalog.render.get_ready import get_ready_frame
 
     frames = max(1, round(seconds * clipformat.FPS))
     frames_per_beat = clipformat.FPS * 60.0 / bpm
@@ -84,7 +85,7 @@ def render_get_ready_clip(
         beats_before_end = int((frames - index - 1) // frames_per_beat)
         label = 8 - beats_before_end % 4
         if label not in cache:
-            cache[label] = get_ready_frame(str(label))
+            cache[label] = get_ready_frame(str(label), position)
         return cache[label]
 
     _encode(out_path, frames, frame_at)

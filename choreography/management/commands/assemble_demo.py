@@ -21,14 +21,14 @@ class Command(BaseCommand):
         from choreography.management.commands.choreograph import ensure_catalog, resolve_song
         from choreography.media.assemble import Segment, assemble_routine_video
         from choreography.search import catalog_snapshot
-        from choreography.services.catalog import GET_READY_CLIP
-        from choreography.services.files import media_path
+        from choreography.services.catalog import get_ready_clip_for
 
         try:
             ensure_catalog(self.stderr)
             analysis, audio = resolve_song(options["song"], options["out"].parent)
             phrases = phrases_of(analysis)
-            clips = list(catalog_snapshot().clips.values())[: max(options["clips"], 1)]
+            snapshot = catalog_snapshot()
+            clips = list(snapshot.clips.values())[: max(options["clips"], 1)]
             segments, phrase = [], 0
             for clip in clips:
                 span = clip.counts // 8
@@ -46,10 +46,10 @@ class Command(BaseCommand):
                     )
                 )
                 phrase += span
-            intro = media_path(GET_READY_CLIP)
-            report = assemble_routine_video(
-                segments, audio, options["out"], intro_clip=intro if intro.exists() else None
-            )
+            # The count-in shows the hold the first clip starts from.
+            first = next(iter(snapshot.clips), None)
+            intro = get_ready_clip_for(snapshot.moves[first].start_position if first in snapshot.moves else None)
+            report = assemble_routine_video(segments, audio, options["out"], intro_clip=intro)
         except ChoreographyError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(

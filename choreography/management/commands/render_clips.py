@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from choreography import clipformat
+from choreography import clipformat, vocab
 from choreography.errors import ChoreographyError
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         # Heavy imports (PyAV, Pillow) only when the command runs.
         from choreography.catalog.data import CATALOG_PATH, load_catalog
         from choreography.catalog.render import clips_to_render, render_catalog, render_get_ready_clip
-        from choreography.services.catalog import DEMO_CLIP_FOLDER, GET_READY_CLIP
+        from choreography.services.catalog import DEMO_CLIP_FOLDER, get_ready_clip_name, get_ready_clips_ensure
 
         out_dir = options["out"] or Path(settings.MEDIA_ROOT) / DEMO_CLIP_FOLDER
         if options["workers"] < 1:
@@ -40,10 +40,14 @@ class Command(BaseCommand):
             todo = clips_to_render(moves, out_dir, force=options["force"])
             started = time.perf_counter()
             paths = render_catalog(moves, out_dir, workers=options["workers"], force=options["force"])
-            # Beside the clips when --out is given; else where routine assembly looks for it.
-            get_ready = out_dir / "get-ready.mp4" if options["out"] else Path(settings.MEDIA_ROOT) / GET_READY_CLIP
-            if options["force"] or not get_ready.exists():
-                render_get_ready_clip(get_ready)
+            # One count-in clip per hold: beside the clips when --out is given; else where assembly looks.
+            if options["out"]:
+                for position in vocab.POSITIONS:
+                    get_ready = out_dir / Path(get_ready_clip_name(position)).name
+                    if options["force"] or not get_ready.exists():
+                        render_get_ready_clip(get_ready, position=position)
+            else:
+                get_ready_clips_ensure(force=options["force"])
         except ChoreographyError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
