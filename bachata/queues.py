@@ -49,6 +49,9 @@ _current_job_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("cu
 def is_transient(exc: BaseException) -> bool:
     from choreography.errors import ChoreographyError
 
+    # A domain error may say that the work is not wrong, only early (a routine whose song is still analysed).
+    if getattr(exc, "retry_later", False):
+        return True
     if isinstance(exc, (ChoreographyError, *NOT_TRANSIENT)):
         return False
     return isinstance(exc, TRANSIENT)
@@ -147,6 +150,8 @@ def run_job(job_id: int, *, reraise_transient: bool = True) -> str:
             traceback=traceback.format_exc()[-8000:],
             finished_at=timezone.now(),
         )
+        # The service marks its row failed itself; a row it left queued to wait (retry_later) must not stay so.
+        _subject_row_reset(job.subject, status="failed", error=message[:2000])
         return "failed"
     finally:
         _current_job_id.reset(running)

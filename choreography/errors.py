@@ -15,6 +15,13 @@ class SongInUseError(ChoreographyError):
         self.routines = routines
 
 
+class SongNotReadyYet(ChoreographyError):
+    """A routine whose song is still being analysed: its job waits and runs again (bachata.queues)."""
+
+    # Not bad input: the same job succeeds once the song's own job has run.
+    retry_later = True
+
+
 class AudioError(ChoreographyError):
     """A song file that cannot be decoded or analysed (not audio, corrupt, silent, too short/long)."""
 

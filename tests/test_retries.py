@@ -8,8 +8,8 @@ import pytest
 
 from bachata import queues
 from bachata.queues import enqueue, is_transient
-from choreography.errors import ChoreographyError
-from choreography.models import Job, Song
+from choreography.errors import ChoreographyError, SongNotReadyYet
+from choreography.models import Job, Routine, Song
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,3 +158,46 @@ class TestRqRetries:
         assert CALLS == [{"x": 2}]
         # RQ saw the job end normally: nothing was raised to it, so nothing is retried.
         assert django_rq.get_queue("default").fetch_job(job.rq_job_id).get_status() == "finished"
+
+
+def _routine_on_a_song_still_analysed() -> Routine:
+    from django.contrib.auth import get_user_model
+
+    owner = get_user_model().objects.create_user(username="early", password="x")
+    song = Song.objects.create(owner=owner, title="Just uploaded", upload="songs/originals/early.mp3")
+    return Routine.objects.create(owner=owner, text="turns", song=song, level="beginner")
+
+
+class TestARoutineWaitsForItsSong:
+    def test_the_error_asks_for_a_retry(self):
+        assert is_transient(SongNotReadyYet("“Just uploaded” is still being analysed."))
+
+    @needs_redis
+    def test_it_goes_back_in_line_instead_of_failing(self):
+        import django_rq
+        from rq.registry import ScheduledJobRegistry
+
+        routine = _routine_on_a_song_still_analysed()
+        job = enqueue(
+            "choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}", routine_id=routine.pk
+        )
+        # The gpu worker gets to the routine before the song's analysis has run.
+        _work_off("gpu")
+        job.refresh_from_db()
+        routine.refresh_from_db()
+        assert (routine.status, routine.error) == (Routine.Status.QUEUED, "")
+        assert (job.status, job.attempts) == (Job.Status.QUEUED, 1)
+        registry = ScheduledJobRegistry(queue=django_rq.get_queue("gpu"))
+        assert job.rq_job_id in registry.get_job_ids()
+        registry.remove(job.rq_job_id, delete_job=True)
+
+    def test_it_fails_with_a_reason_when_the_song_never_gets_ready(self, in_process):
+        routine = _routine_on_a_song_still_analysed()
+        job = enqueue(
+            "choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}", routine_id=routine.pk
+        )
+        job.refresh_from_db()
+        routine.refresh_from_db()
+        assert job.status == Job.Status.FAILED
+        assert job.attempts == queues.MAX_RETRIES
+        assert (routine.status, routine.error) == (Routine.Status.FAILED, "“Just uploaded” is still being analysed.")

@@ -139,7 +139,9 @@ class TestSongUpload:
         _upload(client, "waiting.wav", song_files["wav"].read_bytes())
         song = Song.objects.get(owner=owner)
         assert client.get(reverse("song_status", args=[song.pk])).json()["status"] == "queued"
-        assert "Analysing" in client.get(reverse("song_detail", args=[song.pk])).content.decode()
+        page = client.get(reverse("song_detail", args=[song.pk])).content.decode()
+        assert "Queued" in page
+        assert "Waiting for its turn" in page
 
 
 class TestBadUploads:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import profile_for
 from bachata.queues import enqueue
-from choreography.errors import ChoreographyError
+from choreography.errors import ChoreographyError, SongNotReadyYet
 from choreography.models import Routine, RoutineMove, Song
 from choreography.services.files import media_path, new_media_name, remove_media
 
@@ -96,6 +96,10 @@ def routine_generate(*, routine_id: int, keep: str = "locked") -> Routine | None
         if not Routine.objects.filter(pk=routine_id).exists():
             logger.info("routine %s was deleted while it was being built; nothing stored", routine_id)
             return None
+        if isinstance(exc, SongNotReadyYet):
+            # Back in line: the job runs again once the song is analysed (bachata.queues retries it).
+            Routine.objects.filter(pk=routine_id).update(status=Routine.Status.QUEUED, error="")
+            raise
         if isinstance(exc, ChoreographyError):
             error = str(exc)
         else:
@@ -122,7 +126,7 @@ def _generate(routine: Routine, *, keep: str) -> None:
 
     song = routine.song
     if song.status in (Song.Status.QUEUED, Song.Status.RUNNING):
-        raise ChoreographyError(f"“{song.title}” is still being analysed; try again in a moment.")
+        raise SongNotReadyYet(f"“{song.title}” is still being analysed.")
     if song.status != Song.Status.READY or not song.analysis:
         raise ChoreographyError(f"“{song.title}” could not be analysed ({song.error or 'no analysis'}).")
     # A re-render after a swap keeps every move in place, but only the dancer's own locks stay locked.

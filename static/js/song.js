@@ -11,6 +11,8 @@
         .then((data) => {
           const stage = document.getElementById("song-stage");
           if (stage && data.stage_label) stage.textContent = data.stage_label;
+          const badge = document.getElementById("song-status");
+          if (badge && data.status === "running") badge.textContent = "Analysing";
           if (data.status === "ready" || data.status === "failed") { location.reload(); } else { setTimeout(poll, 1000); }
         })
         .catch(() => setTimeout(poll, 3000));
