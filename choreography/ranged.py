@@ -31,8 +31,18 @@ def _file_chunks(path: Path, start: int, length: int):
             yield data
 
 
-def ranged_file_response(request, path: Path, *, content_type: str | None = None, download_name: str | None = None):
-    """Serve `path` honouring a single `Range: bytes=a-b` header; 416 for an unsatisfiable range."""
+def ranged_file_response(
+    request,
+    path: Path,
+    *,
+    content_type: str | None = None,
+    download_name: str | None = None,
+    inline_name: str | None = None,
+):
+    """Serve `path` honouring a single `Range: bytes=a-b` header; 416 for an unsatisfiable range.
+
+    `download_name` makes it a download under that name; `inline_name` is the name a browser offers when
+    the dancer saves what it plays (never the storage name)."""
     size = os.path.getsize(path)
     content_type = content_type or mimetypes.guess_type(str(path))[0] or "application/octet-stream"
     header = request.headers.get("Range", "").strip()
@@ -41,7 +51,7 @@ def ranged_file_response(request, path: Path, *, content_type: str | None = None
         response = FileResponse(open(path, "rb"), content_type=content_type)
         response["Accept-Ranges"] = "bytes"
         response["Content-Length"] = str(size)
-        _disposition(response, download_name)
+        _disposition(response, download_name, inline_name)
         return response
     first, last = match.group(1), match.group(2)
     if first:
@@ -60,13 +70,18 @@ def ranged_file_response(request, path: Path, *, content_type: str | None = None
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
-    _disposition(response, download_name)
+    _disposition(response, download_name, inline_name)
     return response
 
 
-def _disposition(response, download_name: str | None) -> None:
+def _disposition(response, download_name: str | None, inline_name: str | None) -> None:
     if download_name:
         response["Content-Disposition"] = attachment_disposition(download_name)
+    elif inline_name:
+        response["Content-Disposition"] = attachment_disposition(inline_name, disposition="inline")
+    elif response.has_header("Content-Disposition"):
+        # FileResponse names the file it opened: a storage name, which says nothing to a dancer.
+        del response["Content-Disposition"]
 
 
 # Never part of a file name: control characters, quotes, backslashes, path separators, and the
@@ -74,7 +89,7 @@ def _disposition(response, download_name: str | None) -> None:
 _UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f-\x9f"\\/\u200e\u200f\u202a-\u202e\u2066-\u2069]')
 
 
-def attachment_disposition(filename: str, *, default_stem: str = "download") -> str:
+def attachment_disposition(filename: str, *, default_stem: str = "download", disposition: str = "attachment") -> str:
     """`attachment; filename="ascii fallback"; filename*=UTF-8''percent-encoded` (RFC 6266, RFC 5987).
 
     Browsers read filename*, so a title with accents, dashes or emoji downloads under its own name;
@@ -85,7 +100,7 @@ def attachment_disposition(filename: str, *, default_stem: str = "download") -> 
     stem, extension = os.path.splitext(name)
     stem = stem.strip(" .") or default_stem
     fallback = (_ascii_fallback(stem) or default_stem) + _ascii_fallback(extension)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(stem + extension, safe='')}"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(stem + extension, safe='')}"
 
 
 def _ascii_fallback(text: str) -> str:
@@ -105,5 +120,6 @@ def routine_video_response(request, routine):
     path = media_path(routine.video.name)
     if not path.exists():
         raise Http404("The video file is missing.")
-    download = f"{(routine.title or 'routine')[:60]}.mp4" if request.GET.get("download") else None
-    return ranged_file_response(request, path, content_type="video/mp4", download_name=download)
+    name = f"{(routine.title or 'routine')[:60]}.mp4"
+    download = name if request.GET.get("download") else None
+    return ranged_file_response(request, path, content_type="video/mp4", download_name=download, inline_name=name)

@@ -443,8 +443,11 @@ class TestContentDisposition:
                 'attachment; filename="Slow song turns - week 1.mp4"; '
                 "filename*=UTF-8''Slow%20song%20turns%20%E2%80%93%20week%201.mp4"
             )
-        # Played in the page, the video is not an attachment.
-        assert not owner_client.get(url).get("Content-Disposition", "").startswith("attachment")
+        # Played in the page, the video is not an attachment, and "Save video as" offers its title.
+        for headers in ({}, {"HTTP_RANGE": "bytes=0-9"}):
+            played = owner_client.get(url, **headers)["Content-Disposition"]
+            assert played.startswith('inline; filename="Slow song turns - week 1.mp4"; ')
+            assert routine.video.name.rsplit("/", 1)[-1] not in played
 
     def test_a_ready_routine_page_has_a_download_button(self, owner_client, owner):
         routine = make_routine(owner)
