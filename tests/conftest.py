@@ -167,3 +167,19 @@ def test_video(tmp_path_factory):
     from tests.browser_support import write_test_video
 
     return write_test_video(tmp_path_factory.mktemp("video") / "routine.mp4")
+
+
+@pytest.fixture
+def move(db):
+    """One short beginner move in closed position (the whole catalog takes minutes to render)."""
+    from choreography.models import Move
+
+    return Move.objects.create(
+        slug="basic-in-place",
+        name="Basic in Place",
+        description="Weight changes on the spot.",
+        level="beginner",
+        counts=8,
+        start_position="closed",
+        end_position="closed",
+    )

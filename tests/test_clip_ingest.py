@@ -53,19 +53,6 @@ def bad_files(tmp_path_factory, videos) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture
-def move(db) -> Move:
-    return Move.objects.create(
-        slug="basic-in-place",
-        name="Basic in Place",
-        description="Weight changes on the spot.",
-        level="beginner",
-        counts=8,
-        start_position="closed",
-        end_position="closed",
-    )
-
-
 def _admin_upload(client: Client, move: Move, name: str, content: bytes, *, bpm="120", count1="0.5"):
     upload = SimpleUploadedFile(name, content, content_type="video/mp4")
     data = {"move": move.pk, "original": upload, "recorded_bpm": bpm, "count1_s": count1}

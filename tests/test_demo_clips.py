@@ -6,25 +6,11 @@ import pytest
 from django.urls import reverse
 
 from choreography import vocab
-from choreography.models import Move, MoveClip
+from choreography.models import MoveClip
 from choreography.services.catalog import demo_clips_ensure, get_ready_clip_name
 from choreography.services.files import media_path
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def move() -> Move:
-    # One short move: the whole catalog takes minutes to render.
-    return Move.objects.create(
-        slug="basic-in-place",
-        name="Basic in Place",
-        description="Weight changes on the spot.",
-        level="beginner",
-        counts=8,
-        start_position="closed",
-        end_position="closed",
-    )
 
 
 def test_a_seeded_demo_clip_has_a_thumbnail_and_every_hold_a_count_in(move, staff_client):
