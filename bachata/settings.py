@@ -218,7 +218,7 @@ REST_FRAMEWORK.update(
             "routine_create": _env_rate("API_THROTTLE_ROUTINE_CREATE", "30/hour"),
             "song_upload": _env_rate("API_THROTTLE_SONG_UPLOAD", "20/hour"),
         },
-        "EXCEPTION_HANDLER": "choreography.apis.api_exception_handler",
+        "EXCEPTION_HANDLER": "choreography.api.errors.api_exception_handler",
         "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     }
 )

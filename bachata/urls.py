@@ -7,7 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("api/", include("choreography.api_urls")),
+    path("api/", include("choreography.api.urls")),
     path("health/", include("bachata.health")),
     path("", include("choreography.urls")),
 ]

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import profile_for
-from choreography import services, stages
+from choreography import selectors, services, stages
 from choreography.errors import ChoreographyError, SongInUseError
 from choreography.forms import EXAMPLES, DescribeForm, RenameForm, SongUploadForm
 from choreography.models import Move, MoveClip, Routine, Song
@@ -26,7 +26,7 @@ from choreography.services.files import media_path
 
 
 def _get_routine_for_user(request, routine_id: int) -> Routine:
-    return get_object_or_404(Routine.objects.select_related("song"), pk=routine_id, owner=request.user)
+    return get_object_or_404(selectors.routines_for_user(request.user), pk=routine_id)
 
 
 def _get_song_for_user(request, song_id: int) -> Song:
@@ -41,14 +41,14 @@ def _not_found(message: str) -> HttpResponseNotFound:
 def home(request):
     context = {"examples": EXAMPLES}
     if request.user.is_authenticated:
-        context["recent"] = Routine.objects.filter(owner=request.user).select_related("song")[:5]
+        context["recent"] = selectors.routines_for_user(request.user)[:5]
     return render(request, "choreography/home.html", context)
 
 
 @login_required
 def describe(request):
     # Failed songs are not offered, but a post naming one gets routine_create's message saying why.
-    songs = services.songs_for_user(request.user).order_by("owner", "title")
+    songs = selectors.songs_for_user(request.user).order_by("owner", "title")
     initial = {"text": request.GET.get("text", ""), "song": request.GET.get("song") or None}
     form = DescribeForm(request.POST or None, songs=songs, initial=initial)
     if request.method != "POST":
@@ -76,10 +76,8 @@ def describe(request):
 
 @login_required
 def routine_list(request):
-    routines = (
-        Routine.objects.filter(owner=request.user)
-        .select_related("song")
-        .annotate(first_start_s=Min("moves__start_s"), last_end_s=Max("moves__end_s"))
+    routines = selectors.routines_for_user(request.user).annotate(
+        first_start_s=Min("moves__start_s"), last_end_s=Max("moves__end_s")
     )
     for routine in routines:
         if routine.last_end_s is not None:
@@ -308,14 +306,16 @@ def song_list(request):
         else:
             return redirect("song_detail", song_id=song.pk)
     songs = (
-        services.songs_for_user(request.user).annotate(routine_count=Count("routines")).order_by("owner", "-created_at")
+        selectors.songs_for_user(request.user)
+        .annotate(routine_count=Count("routines"))
+        .order_by("owner", "-created_at")
     )
     return render(request, "choreography/song_list.html", {"songs": songs, "form": form})
 
 
 @login_required
 def song_detail(request, song_id: int):
-    song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
+    song = get_object_or_404(selectors.songs_for_user(request.user), pk=song_id)
     analysis = song.analysis or {}
     chart = {
         "energy": analysis.get("energy_curve", []),
@@ -339,7 +339,7 @@ def song_detail(request, song_id: int):
 @require_GET
 def song_audio(request, song_id: int):
     """The song as the routines play it (the AAC copy made at analysis), for the song page's player."""
-    song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
+    song = get_object_or_404(selectors.songs_for_user(request.user), pk=song_id)
     if not song.audio_aac or not media_path(song.audio_aac.name).exists():
         return _not_found("This song's audio is not ready yet: it is made while the song is analysed.")
     return ranged_file_response(request, media_path(song.audio_aac.name), content_type="audio/mp4")
@@ -348,7 +348,7 @@ def song_audio(request, song_id: int):
 @login_required
 @require_GET
 def song_status(request, song_id: int):
-    song = get_object_or_404(services.songs_for_user(request.user), pk=song_id)
+    song = get_object_or_404(selectors.songs_for_user(request.user), pk=song_id)
     stage = stages.song_stage(song)
     return JsonResponse(
         {

@@ -8,7 +8,7 @@ import time
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from bachata.queues import enqueue
@@ -23,11 +23,6 @@ logger = logging.getLogger(__name__)
 SONG_EXTENSIONS = (".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".webm", ".flac", ".wav", ".aif", ".aiff")
 # The shortest song we take: a few 8-counts must fit (one 8-count of a slow bachata, 105 BPM, lasts 4.6 s).
 SONG_MIN_DURATION_S = 10.0
-
-
-def songs_for_user(user):
-    """The songs a dancer may pick: their own and the demo songs."""
-    return Song.objects.filter(Q(owner=user) | Q(owner__isnull=True))
 
 
 def _check_upload(upload: UploadedFile) -> None:
