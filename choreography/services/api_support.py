@@ -87,7 +87,7 @@ def _semantic_search(text: str, limit: int) -> MoveSearchResult:
     import numpy as np
 
     from choreography import embeddings
-    from choreography.search import catalog_snapshot, index_for
+    from choreography.catalog_index import catalog_snapshot, index_for
 
     snapshot = catalog_snapshot()
     if not snapshot.moves:
