@@ -1,7 +1,8 @@
-"""From a sentence and an analysed song to a blueprint and a video: intent, search, plan, assemble.
+"""Routine generation, from a sentence and an analysed song to a blueprint and a video: understand the
+request (intent), match moves to each phrase (the catalog index), plan, assemble.
 
-The steps are the plain-data cores (intent, embeddings/index, planner, media); this module only
-joins them and times them. The catalog comes from `catalog_index.catalog_snapshot()`.
+The steps are the plain-data cores (intent, embeddings and catalog_index, planner, media); this module
+only joins them and times them. The catalog comes from `catalog_index.catalog_snapshot()`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from choreography.catalog_index import CatalogSnapshot, catalog_snapshot, index_
 from choreography.domain import Phrase, RoutineRequest
 from choreography.errors import ChoreographyError
 
-# How many candidates the search proposes per phrase for the planner to choose from.
+# How many candidates the catalog index proposes per phrase for the planner to choose from.
 CANDIDATES_PER_PHRASE = 24
 
 
