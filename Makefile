@@ -42,7 +42,7 @@ lint: venv
 
 bench: venv
 	$(PY) manage.py bench_music --json
-	$(PY) manage.py bench_search --json
+	$(PY) manage.py bench_vector_index --json
 	$(PY) manage.py bench_assembly --json
 	$(PY) manage.py bench_generate --json
 	$(PY) manage.py bench_journey --json --modes embedded,embedded_sync

@@ -66,7 +66,7 @@ def check_media() -> str:
 
 
 def check_index() -> str:
-    from choreography.search import catalog_snapshot, index_path
+    from choreography.catalog_index import catalog_snapshot, index_path
 
     snapshot = catalog_snapshot()
     if not snapshot.moves:

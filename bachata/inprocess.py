@@ -197,7 +197,7 @@ def start_warm_up() -> threading.Thread | None:
 
 
 def _warm_up() -> None:
-    from choreography.search import warm_up
+    from choreography.warmup import warm_up
 
     try:
         warm_up()

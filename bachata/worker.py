@@ -39,7 +39,7 @@ class WarmWorker(SimpleWorker):
         if warmup_skipped():
             logger.info("BACHATA_SKIP_WARMUP is set: models load on the first job that needs them")
         else:
-            from choreography.search import warm_up
+            from choreography.warmup import warm_up
 
             try:
                 warm_up(songs=False)
@@ -51,7 +51,7 @@ class WarmWorker(SimpleWorker):
 
 
 def _warm_up_songs() -> None:
-    from choreography.search import warm_up_songs
+    from choreography.warmup import warm_up_songs
 
     try:
         warm_up_songs()

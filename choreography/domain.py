@@ -1,4 +1,5 @@
-"""Plain-data types passed between the cores (intent, music, search, planner, media).
+"""Plain-data types passed between the cores (intent, music, catalog index, planner, media): a
+dancer's request, a phrase of a song, a catalog move.
 
 No Django, no heavy imports: these are dataclasses that serialise to and from JSON.
 """
@@ -56,4 +57,51 @@ class Phrase:
             energy=float(data.get("energy", 0.5)),
             onset_density=float(data.get("onset_density", 0.0)),
             beats=tuple(float(b) for b in data.get("beats", ())),
+        )
+
+
+@dataclass(frozen=True)
+class MoveSpec:
+    """One catalog move as plain data (the catalog's rows and moves.json entries become these)."""
+
+    slug: str
+    name: str
+    description: str
+    level: str  # vocab.LEVELS
+    counts: int  # vocab.MOVE_COUNTS
+    start_position: str  # vocab.POSITIONS
+    end_position: str  # vocab.POSITIONS
+    elements: tuple[str, ...] = ()  # vocab.ELEMENTS
+    styles: tuple[str, ...] = ()  # vocab.STYLES
+    energy: float = 0.5  # 0..1
+    opener: bool = False  # a good first move of a routine
+    finisher: bool = False  # a good last move (ends a routine cleanly)
+    tags: tuple[str, ...] = field(default=())  # free words that help search ("romantic", "basic")
+
+    @property
+    def phrases(self) -> int:
+        return self.counts // 8
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("elements", "styles", "tags"):
+            data[key] = list(data[key])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MoveSpec:
+        return cls(
+            slug=data["slug"],
+            name=data["name"],
+            description=data.get("description", ""),
+            level=data["level"],
+            counts=int(data["counts"]),
+            start_position=data["start_position"],
+            end_position=data["end_position"],
+            elements=tuple(data.get("elements", ())),
+            styles=tuple(data.get("styles", ())),
+            energy=float(data.get("energy", 0.5)),
+            opener=bool(data.get("opener", False)),
+            finisher=bool(data.get("finisher", False)),
+            tags=tuple(data.get("tags", ())),
         )

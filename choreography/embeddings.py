@@ -25,9 +25,8 @@ from typing import Any
 import numpy as np
 
 from choreography import vocab
-from choreography.catalog.spec import MoveSpec
 from choreography.clipformat import MOTION_FEATURE_DIM
-from choreography.domain import RoutineRequest
+from choreography.domain import MoveSpec, RoutineRequest
 
 TEXT_DIM = 384
 TEXT_WEIGHT = 1.0
@@ -261,25 +260,6 @@ def query_vector(
         "motion": motion,
     }
     return _assemble(blocks, normalise=True)
-
-
-def query_text(request: RoutineRequest) -> str:
-    """The words a query's text block embeds: the parsed wishes plus the typed text minus its exclusions."""
-    from choreography.intent import strip_exclusions
-
-    wanted = [e.replace("_", " ") for e in request.include]
-    parts = ["bachata"]
-    if request.style:
-        parts.insert(0, request.style)
-    if request.mood:
-        parts.insert(0, request.mood)
-    text = " ".join(parts)
-    if wanted:
-        text += " with " + ", ".join(wanted)
-    if request.level:
-        text += f" for {request.level} dancers"
-    typed = strip_exclusions(request.text) if request.text else ""
-    return f"{text}. {typed}".strip() if typed else text
 
 
 def catalog_vectors(

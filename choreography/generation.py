@@ -1,7 +1,8 @@
-"""From a sentence and an analysed song to a blueprint and a video: intent, search, plan, assemble.
+"""Routine generation, from a sentence and an analysed song to a blueprint and a video: understand the
+request (intent), match moves to each phrase (the catalog index), plan, assemble.
 
-The steps are the plain-data cores (intent, embeddings/index, planner, media); this module only
-joins them and times them. The catalog comes from `search.catalog_snapshot()`.
+The steps are the plain-data cores (intent, embeddings and catalog_index, planner, media); this module
+only joins them and times them. The catalog comes from `catalog_index.catalog_snapshot()`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from choreography.catalog_index import CatalogSnapshot, catalog_snapshot, index_for
 from choreography.domain import Phrase, RoutineRequest
 from choreography.errors import ChoreographyError
-from choreography.search import CatalogSnapshot, catalog_snapshot, index_for
 
-# How many candidates the search proposes per phrase for the planner to choose from.
+# How many candidates the catalog index proposes per phrase for the planner to choose from.
 CANDIDATES_PER_PHRASE = 24
 
 
@@ -60,7 +61,7 @@ def generate_blueprint(
 ) -> GenerationResult:
     """`on_stage` hears each step as it starts (choreography.stages names), for the routine's page."""
     from choreography import embeddings, planner, stages
-    from choreography.intent import parse_request
+    from choreography.intent import parse_request, query_text
     from choreography.planner.scoring import effective_level
 
     report = on_stage or (lambda stage: None)
@@ -83,7 +84,7 @@ def generate_blueprint(
     level = effective_level(profile_level, request)
     notes = list(request.notes)
     wanted_s = duration_s or request.duration_s
-    text_embedding = embeddings.embed_texts([embeddings.query_text(request) or "bachata routine"])[0]
+    text_embedding = embeddings.embed_texts([query_text(request) or "bachata routine"])[0]
     queries = [embeddings.query_vector(request, text_embedding, phrase.energy) for phrase in phrases]
     import numpy as np
 

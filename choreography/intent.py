@@ -604,6 +604,24 @@ def strip_exclusions(text: str) -> str:
     return re.sub(rf"(?<![a-z])(?:{negation})(?![a-z])[^.,;:!?]*", " ", _normalise(text)).strip()
 
 
+def query_text(request: RoutineRequest) -> str:
+    """The words a query's text block embeds (choreography.embeddings.query_vector): the parsed wishes,
+    then the typed text without its exclusions."""
+    wanted = [e.replace("_", " ") for e in request.include]
+    parts = ["bachata"]
+    if request.style:
+        parts.insert(0, request.style)
+    if request.mood:
+        parts.insert(0, request.mood)
+    text = " ".join(parts)
+    if wanted:
+        text += " with " + ", ".join(wanted)
+    if request.level:
+        text += f" for {request.level} dancers"
+    typed = strip_exclusions(request.text) if request.text else ""
+    return f"{text}. {typed}".strip() if typed else text
+
+
 def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None) -> dict[str, Any]:
     """Score the parser on a labelled set: level/style/mood accuracy, element F1, number accuracy.
 

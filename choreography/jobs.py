@@ -22,6 +22,6 @@ def clip_normalise(*, clip_id: int) -> None:
 
 
 def index_rebuild() -> None:
-    from choreography.search import index_refresh
+    from choreography.catalog_index import index_refresh
 
     index_refresh()

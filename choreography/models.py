@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from choreography import vocab
-from choreography.catalog.spec import MoveSpec
+from choreography.domain import MoveSpec
 
 
 class Status(models.TextChoices):

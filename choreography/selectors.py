@@ -112,7 +112,7 @@ def _moves_closest_in_meaning(text: str, limit: int) -> MoveMatches:
     import numpy as np
 
     from choreography import embeddings
-    from choreography.search import catalog_snapshot, index_for
+    from choreography.catalog_index import catalog_snapshot, index_for
 
     snapshot = catalog_snapshot()
     if not snapshot.moves:

@@ -17,7 +17,7 @@ from choreography.catalog.data import (
     position_graph,
     unreachable_positions,
 )
-from choreography.catalog.spec import MoveSpec
+from choreography.domain import MoveSpec
 from choreography.errors import CatalogError
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from choreography.catalog_index import catalog_snapshot, index_path
 from choreography.models import Move, MoveClip
-from choreography.search import catalog_snapshot, index_path
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from choreography import vocab
-from choreography.catalog.spec import MoveSpec
-from choreography.domain import Phrase, RoutineRequest
+from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
 from choreography.planner import (
     Blueprint,

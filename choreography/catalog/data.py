@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from choreography import vocab
-from choreography.catalog.spec import MoveSpec
+from choreography.domain import MoveSpec
 from choreography.errors import CatalogError
 
 CATALOG_PATH = Path(__file__).with_name("moves.json")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from choreography import vocab
-from choreography.catalog.spec import MoveSpec
-from choreography.domain import Phrase, RoutineRequest
+from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
 from choreography.planner.blueprint import Blueprint
 from choreography.planner.scoring import (

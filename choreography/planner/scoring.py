@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from choreography import vocab
-from choreography.catalog.spec import MoveSpec
-from choreography.domain import Phrase, RoutineRequest
+from choreography.domain import MoveSpec, Phrase, RoutineRequest
 
 # Soft-goal weights, in "points"; a phrase danced well on every count earns about 2-3.
 W_SIMILARITY = 1.0  # the search's similarity, scaled to 0..1 within each phrase's candidates

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from choreography import vocab
-from choreography.catalog.spec import MoveSpec
-from choreography.domain import Phrase, RoutineRequest
+from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
 from choreography.planner.blueprint import Blueprint, PlannedMove
 from choreography.planner.scoring import (

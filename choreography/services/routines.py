@@ -247,11 +247,11 @@ def routine_set_shared(*, routine: Routine, shared: bool) -> Routine:
 
 def _stored_plan(routine: Routine):
     """The routine's blueprint as the planner sees it, with the context needed to edit it."""
+    from choreography.catalog_index import catalog_snapshot
     from choreography.domain import RoutineRequest
     from choreography.generation import phrases_of
     from choreography.planner import Blueprint, PlannedMove
     from choreography.planner.scoring import effective_level
-    from choreography.search import catalog_snapshot
 
     rows = list(routine.moves.select_related("move"))
     blueprint = Blueprint(
@@ -306,8 +306,8 @@ def routine_alternatives(*, routine: Routine, limit: int = 5) -> dict[int, list[
 def routine_swap_move(*, routine: Routine, order: int, slug: str) -> Routine:
     """Put another move at one place of the routine (it must fit its neighbours), lock it, and re-render."""
     from choreography import planner
+    from choreography.catalog_index import catalog_snapshot
     from choreography.models import Move
-    from choreography.search import catalog_snapshot
 
     if routine.status != Routine.Status.READY:
         raise ChoreographyError("Wait until the routine is ready before changing it.")

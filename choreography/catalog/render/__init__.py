@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from choreography import clipformat
-from choreography.catalog.spec import MoveSpec
+from choreography.domain import MoveSpec
 from choreography.errors import MediaError
 
 logger = logging.getLogger(__name__)

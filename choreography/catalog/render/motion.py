@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 from choreography.catalog.render.patterns import PATTERN_CAPTIONS, PATTERNS, Step
-from choreography.catalog.spec import MoveSpec
+from choreography.domain import MoveSpec
 
 UP = -math.pi / 2
 DOWN = math.pi / 2

@@ -17,10 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, required=True)
 
     def handle(self, *args, **options):
+        from choreography.catalog_index import catalog_snapshot
         from choreography.generation import phrases_of
         from choreography.management.commands.choreograph import ensure_catalog, resolve_song
         from choreography.media.assemble import Segment, assemble_routine_video
-        from choreography.search import catalog_snapshot
         from choreography.services.catalog import get_ready_clip_for
 
         try:

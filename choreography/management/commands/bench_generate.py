@@ -50,12 +50,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from choreography import planner
+        from choreography.catalog_index import catalog_snapshot
         from choreography.generation import choreograph
         from choreography.management.commands.choreograph import ensure_catalog
         from choreography.models import Song
-        from choreography.search import catalog_snapshot, warm_up
         from choreography.services.files import media_path
         from choreography.services.songs import demo_songs_ensure
+        from choreography.warmup import warm_up
 
         ensure_catalog(self.stderr)
         demo_songs_ensure()

@@ -41,7 +41,7 @@ def resolve_song(name_or_path: str, workdir: Path) -> tuple[dict, Path]:
 
 def ensure_catalog(stderr) -> None:
     """Seed the catalog and render its demo clips the first time (later runs find them)."""
-    from choreography.search import catalog_snapshot
+    from choreography.catalog_index import catalog_snapshot
     from choreography.services.catalog import catalog_seed, demo_clips_ensure
 
     if catalog_snapshot().moves:

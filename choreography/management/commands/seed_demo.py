@@ -33,7 +33,7 @@ class Command(BaseCommand):
             song_started = time.perf_counter()
             songs = demo_songs_ensure()
             self.stdout.write(f"demo songs: {songs} made in {time.perf_counter() - song_started:.1f} s")
-            from choreography.search import index_refresh
+            from choreography.catalog_index import index_refresh
 
             index_refresh()
         except ChoreographyError as exc:

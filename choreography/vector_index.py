@@ -1,4 +1,7 @@
-"""FAISS search over published moves, with filters that must hold.
+"""A FAISS vector index of moves (MoveIndex): nearest-neighbour search with filters that must hold.
+
+It knows vectors and slugs, not the catalog: choreography.catalog_index builds one from the
+published moves and keeps it loaded.
 
 Exact inner-product search (IndexFlatIP) up to EXACT_MAX vectors; above that an IVF index
 with a trained coarse quantizer (HNSW on request). Filters (level ceiling, excluded
@@ -36,7 +39,7 @@ HNSW_EF_SEARCH = 128
 IVF_TRAIN_ITERATIONS = 10
 IVF_MIN_POINTS_PER_LIST = 39  # faiss warns below this many training points per centroid
 # Lists probed per query, as a share of nlist (at least IVF_MIN_NPROBE): tuned with
-# `manage.py bench_search` for recall@50 >= 0.95.
+# `manage.py bench_vector_index` for recall@50 >= 0.95.
 IVF_NPROBE_SHARE = 1 / 64
 IVF_MIN_NPROBE = 16
 # Below this many allowed moves a filtered query is answered by exact search over them.

@@ -7,9 +7,9 @@ import os
 import numpy as np
 import pytest
 
-from choreography import embeddings, index, vocab
-from choreography.catalog.spec import MoveSpec
-from choreography.domain import RoutineRequest
+from choreography import embeddings, vector_index, vocab
+from choreography.domain import MoveSpec, RoutineRequest
+from choreography.intent import query_text
 
 
 def _move(slug: str, level: str, elements: tuple[str, ...] = (), styles: tuple[str, ...] = (), energy: float = 0.5):
@@ -52,7 +52,7 @@ def _synthetic_index(count: int, *, kind: str, seed: int = 0):
     slugs = [f"m{i}" for i in range(count)]
     levels = [vocab.LEVELS[i % 3] for i in range(count)]
     elements = {slug: (vocab.ELEMENTS[i % len(vocab.ELEMENTS)],) for i, slug in enumerate(slugs)}
-    built = index.MoveIndex.build(data, slugs, levels, elements, "v1", kind=kind, use_gpu=False)
+    built = vector_index.MoveIndex.build(data, slugs, levels, elements, "v1", kind=kind, use_gpu=False)
     return built, data, levels, elements
 
 
@@ -123,7 +123,7 @@ class TestIndex:
     @pytest.mark.parametrize("kind", ["ivf", "hnsw"])
     def test_approximate_recall_against_exact(self, flat_20k, kind):
         built, data, _, _ = flat_20k
-        approximate = index.MoveIndex.build(
+        approximate = vector_index.MoveIndex.build(
             data, built.slugs, ["beginner"] * len(data), {}, "v1", kind=kind, use_gpu=False
         )
         queries = data[np.random.default_rng(1).choice(len(data), 100, replace=False)] + 0.01
@@ -138,13 +138,15 @@ class TestIndex:
 
     def test_auto_picks_flat_for_a_catalog(self, flat_20k):
         built, data, levels, elements = flat_20k
-        auto = index.MoveIndex.build(data[:1000], built.slugs[:1000], levels[:1000], elements, "v1", use_gpu=False)
+        auto = vector_index.MoveIndex.build(
+            data[:1000], built.slugs[:1000], levels[:1000], elements, "v1", use_gpu=False
+        )
         assert auto.kind == "flat"
 
     def test_cpu_path_without_a_gpu(self, monkeypatch, flat_20k):
         built, data, levels, elements = flat_20k
-        monkeypatch.setattr(index, "gpu_count", lambda: 0)
-        cpu = index.MoveIndex.build(data[:500], built.slugs[:500], levels[:500], elements, "v1")
+        monkeypatch.setattr(vector_index, "gpu_count", lambda: 0)
+        cpu = vector_index.MoveIndex.build(data[:500], built.slugs[:500], levels[:500], elements, "v1")
         assert cpu.device == "cpu"
 
 
@@ -153,20 +155,20 @@ class TestSaveLoad:
         built, data, _, _ = flat_20k
         path = tmp_path / "moves.index"
         built.save(path)
-        loaded = index.MoveIndex.load(path, use_gpu=False)
-        assert loaded.catalog_version == "v1" and index.read_version(path) == "v1"
+        loaded = vector_index.MoveIndex.load(path, use_gpu=False)
+        assert loaded.catalog_version == "v1" and vector_index.read_version(path) == "v1"
         assert loaded.search(data[0], 10, max_level="beginner") == built.search(data[0], 10, max_level="beginner")
         assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
 
     def test_the_holder_reloads_only_when_the_version_changes(self, tmp_path):
         vectors = np.eye(3, embeddings.VECTOR_DIM, dtype=np.float32)
         path = tmp_path / "moves.index"
-        first = index.MoveIndex.build(vectors, ["a", "b", "c"], ["beginner"] * 3, {}, "v1", use_gpu=False)
+        first = vector_index.MoveIndex.build(vectors, ["a", "b", "c"], ["beginner"] * 3, {}, "v1", use_gpu=False)
         first.save(path)
-        holder = index.IndexHolder(path)
+        holder = vector_index.IndexHolder(path)
         loaded = holder.get()
         assert loaded.catalog_version == "v1" and holder.get() is loaded
-        second = index.MoveIndex.build(vectors[:2], ["a", "b"], ["beginner"] * 2, {}, "v2", use_gpu=False)
+        second = vector_index.MoveIndex.build(vectors[:2], ["a", "b"], ["beginner"] * 2, {}, "v2", use_gpu=False)
         second.save(path)
         reloaded = holder.get()
         assert reloaded is not loaded and reloaded.catalog_version == "v2" and reloaded.ntotal == 2
@@ -175,7 +177,7 @@ class TestSaveLoad:
 def test_catalog_vectors_from_the_model():
     vectors = embeddings.catalog_vectors(MOVES)
     assert vectors.shape == (len(MOVES), embeddings.VECTOR_DIM)
-    built = index.MoveIndex.build(
+    built = vector_index.MoveIndex.build(
         vectors,
         [m.slug for m in MOVES],
         [m.level for m in MOVES],
@@ -184,6 +186,6 @@ def test_catalog_vectors_from_the_model():
         use_gpu=False,
     )
     request = RoutineRequest(level="beginner", include={"dips": "lots"})
-    text = embeddings.embed_texts([embeddings.query_text(request)])[0]
+    text = embeddings.embed_texts([query_text(request)])[0]
     found = built.search(embeddings.query_vector(request, text, 0.4), 3, max_level="beginner")
     assert found[0][0] == "simple-dip"

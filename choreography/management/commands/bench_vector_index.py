@@ -1,6 +1,6 @@
-"""Benchmark move search: latency and recall of the FAISS index at catalog scales.
+"""Benchmark the vector index (choreography.vector_index): search latency and recall at catalog scales.
 
-    python manage.py bench_search [--json] [--sizes 10000,1000000] [--queries 500] [--k 50]
+    python manage.py bench_vector_index [--json] [--sizes 10000,1000000] [--queries 500] [--k 50]
 
 Synthetic moves are made from the real catalog's vectors (or a small built-in list where
 the catalog file is missing): each is a random mix of three catalog moves plus noise,
@@ -27,7 +27,7 @@ CHUNK = 100_000
 
 
 def _fallback_moves() -> list[Any]:
-    from choreography.catalog.spec import MoveSpec
+    from choreography.domain import MoveSpec
 
     rows = [
         ("basic", "Basic in place", "beginner", (), ("traditional",), 0.2),
@@ -95,16 +95,16 @@ def _exact_top(data: np.ndarray, queries: np.ndarray, k: int) -> list[set[int]]:
 
 def _queries(count: int, encoder: Any) -> tuple[np.ndarray, float]:
     from choreography import embeddings
-    from choreography.intent import parse_request
+    from choreography.intent import parse_request, query_text
 
     texts = [item["text"] for item in json.loads(EVAL_PATH.read_text())] if EVAL_PATH.exists() else []
     texts = [t for t in texts if t.strip()] or ["a romantic bachata with lots of turns for beginners"]
     requests = [parse_request(t, encoder=encoder) for t in texts]
-    text_vectors = embeddings.embed_texts([embeddings.query_text(r) for r in requests], encoder=encoder)
+    text_vectors = embeddings.embed_texts([query_text(r) for r in requests], encoder=encoder)
     timings = []
     for request in requests[:30]:
         started = time.perf_counter()
-        embeddings.embed_texts([embeddings.query_text(request)], encoder=encoder)
+        embeddings.embed_texts([query_text(request)], encoder=encoder)
         timings.append((time.perf_counter() - started) * 1000)
     rng = np.random.default_rng(7)
     rows = []
@@ -116,8 +116,8 @@ def _queries(count: int, encoder: Any) -> tuple[np.ndarray, float]:
 
 def run_search_benchmark(sizes: list[int], *, query_count: int = 500, k: int = 50) -> dict[str, Any]:
     from choreography import embeddings, vocab
-    from choreography.index import MoveIndex
     from choreography.intent import evaluate
+    from choreography.vector_index import MoveIndex
 
     encoder = embeddings.get_text_encoder()
     moves, source = _catalog()

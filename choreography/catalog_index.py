@@ -1,4 +1,5 @@
-"""The searchable catalog, as a worker sees it: published moves with a ready clip, and their FAISS index.
+"""The index of the published catalog: the moves a routine may use (published, with a ready clip) and
+their FAISS index (choreography.vector_index), as a worker sees them.
 
 The index is built from a snapshot of the catalog and saved under the snapshot's version, so a
 worker loads it once and reloads only when the catalog changes (a publish, an edit, a new clip).
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from choreography.catalog.spec import MoveSpec
+from choreography.domain import MoveSpec
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +80,11 @@ _loaded: dict[str, object] = {}
 
 def build_index(snapshot: CatalogSnapshot):
     """Embed the snapshot's moves and build their index (no disk)."""
-    from choreography import embeddings, index
+    from choreography import embeddings, vector_index
 
     specs = [snapshot.moves[slug] for slug in sorted(snapshot.moves)]
     vectors = embeddings.catalog_vectors(specs, motion_by_slug=snapshot.motion)
-    return index.MoveIndex.build(
+    return vector_index.MoveIndex.build(
         vectors,
         [spec.slug for spec in specs],
         [spec.level for spec in specs],
@@ -94,7 +95,7 @@ def build_index(snapshot: CatalogSnapshot):
 
 def index_for(snapshot: CatalogSnapshot):
     """The index of this snapshot: from memory, else from disk, else built and saved."""
-    from choreography import index
+    from choreography import vector_index
 
     with _lock:
         cached = _loaded.get("index")
@@ -102,7 +103,7 @@ def index_for(snapshot: CatalogSnapshot):
             return cached
         path = index_path(snapshot.version)
         if path.exists():
-            move_index = index.MoveIndex.load(path)
+            move_index = vector_index.MoveIndex.load(path)
         else:
             move_index = build_index(snapshot)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,32 +124,3 @@ def index_refresh():
     if not catalog_snapshot().moves:
         return None
     return index_for(catalog_snapshot())
-
-
-def warm_up(*, songs: bool = True) -> None:
-    """Pay the start-up costs once per process, what routines need first: MiniLM (about 5 s, most of it
-    importing torch and transformers), the request parser's phrase embeddings and the index; then
-    (songs=True) librosa's JIT, which only song analysis needs: see warm_up_songs."""
-    import time
-
-    from choreography import embeddings
-    from choreography.intent import parse_request
-
-    steps = [
-        ("MiniLM", embeddings.get_text_encoder),
-        ("request parser", lambda: parse_request("a romantic bachata with some turns, no dips")),
-        ("index", index_refresh),
-    ]
-    if songs:
-        steps.append(("librosa", warm_up_songs))
-    for name, step in steps:
-        started = time.perf_counter()
-        step()
-        logger.info("warm-up: %s in %.1f s", name, time.perf_counter() - started)
-
-
-def warm_up_songs() -> None:
-    """librosa's imports and numba JIT (about 5 s), paid before the first song's analysis."""
-    from choreography import music
-
-    music.warm_up()
