@@ -61,7 +61,7 @@ def canonical_problems(path: str | os.PathLike[str]) -> list[str]:
     frame 0 is not checked (that would read the whole file).
     """
     try:
-        with open_video(path) as (container, stream):
+        with open_video(path, frame_threads=False) as (container, stream):
             problems = _header_problems(container, stream)
             packet_pts, first_frame, first_packet_keyframe = _scan_start(container, stream)
     except MediaError as exc:
@@ -82,7 +82,7 @@ def _header_problems(container: Any, stream: Any) -> list[str]:
     problems = []
     if context.name != clipformat.CODEC:
         problems.append(f"codec {context.name}")
-    if not (stream.profile or "").startswith(clipformat.PROFILE):
+    if stream.profile not in clipformat.PLAYABLE_PROFILES:
         problems.append(f"profile {stream.profile}")
     if (context.width, context.height) != (clipformat.WIDTH, clipformat.HEIGHT):
         problems.append(f"size {context.width}x{context.height}")
@@ -155,8 +155,11 @@ def probe_video(
 
 
 @contextmanager
-def open_video(path: str | os.PathLike[str]) -> Iterator[tuple[Any, Any]]:
-    """Open `path` and yield (container, its first real video stream); FFmpeg errors become MediaError."""
+def open_video(path: str | os.PathLike[str], *, frame_threads: bool = True) -> Iterator[tuple[Any, Any]]:
+    """Open `path` and yield (container, its first real video stream); FFmpeg errors become MediaError.
+
+    `frame_threads` lets the decoder use both cores on large sources; a reader of one frame
+    is faster without (starting the threads costs more than they save)."""
     import av
 
     try:
@@ -173,8 +176,7 @@ def open_video(path: str | os.PathLike[str]) -> Iterator[tuple[Any, Any]]:
         if any(marker in format_name for marker in IMAGE_FORMATS):
             raise MediaError("The file is a still image, not a video.")
         stream = streams[0]
-        # Frame threads let the decoder use both cores on large sources.
-        stream.thread_type = "AUTO"
+        stream.thread_type = "AUTO" if frame_threads else "SLICE"
         try:
             yield container, stream
         except av.error.FFmpegError as exc:
