@@ -10,9 +10,8 @@ from typing import Any
 import numpy as np
 
 from choreography.domain import Phrase
-from choreography.errors import AudioError
-from choreography.music.beats import BEAT_OFFSET_S, MAX_BPM, MIN_BPM, find_beats
-from choreography.music.counts import count_evidence, count_path, is_ambiguous, phrase_beats
+from choreography.music.beats import BEAT_OFFSET_S, MAX_BPM, MIN_BPM, BeatGrid, find_beats
+from choreography.music.counts import Counts, find_counts
 from choreography.music.decode import MAX_DURATION_S, decode_audio
 from choreography.music.energy import ENERGY_CURVE_STEP_S, ENERGY_SMOOTH_S, describe_phrases, energy_curve
 from choreography.music.spectrum import (
@@ -24,7 +23,6 @@ from choreography.music.spectrum import (
     compute_spectrum,
     require_sound,
 )
-from choreography.vocab import COUNTS_PER_PHRASE
 
 
 @dataclass
@@ -97,44 +95,43 @@ def analyze_audio(
     require_sound(y, silence_peak=silence_peak)
     spectrum = compute_spectrum(y, ANALYSIS_SR, n_fft=n_fft, hop_length=hop_length)
 
-    notes: list[str] = []
     grid = find_beats(spectrum, min_bpm=min_bpm, max_bpm=max_bpm, beat_offset_s=beat_offset_s)
-    if not grid.tracked:
-        notes.append("No clear beat: a constant tempo grid was used.")
-    if len(grid.times) < COUNTS_PER_PHRASE:
-        raise AudioError("The song is too short: it holds less than one 8-count phrase.")
-
-    evidence = count_evidence(spectrum, grid.frames)
-    path = count_path(evidence)
-    # A guessed grid is already low confidence: its counts are not worth a second note.
-    ambiguous = grid.tracked and is_ambiguous(evidence, path)
-    if ambiguous:
-        notes.append("The phrase start (the 1) is ambiguous.")
-    downbeats = grid.times[np.flatnonzero(path == 0)]
-    breaks = grid.times[np.flatnonzero(path == -1)]
-    if len(breaks):
-        at = ", ".join(f"{t:.1f} s" for t in breaks)
-        notes.append(f"Extra beats between phrases (a break) at {at}: the counts start again on the 1 after each.")
-    phrases_beats = phrase_beats(grid.times, path)
-    if not phrases_beats:
-        raise AudioError("The song is too short: it holds less than one full 8-count phrase.")
-
+    counts = find_counts(spectrum, grid)
     energy = energy_curve(spectrum, step_s=energy_step_s, smooth_s=energy_smooth_s)
-    phrases = describe_phrases(phrases_beats, spectrum, energy, tempo_bpm=grid.tempo_bpm, duration_s=duration_s)
+    phrases = describe_phrases(counts.phrases_beats, spectrum, energy, tempo_bpm=grid.tempo_bpm, duration_s=duration_s)
 
     return SongAnalysis(
         tempo_bpm=round(grid.tempo_bpm, 2),
         duration_s=round(duration_s, 3),
-        beats=[round(float(t), 3) for t in grid.times],
-        downbeats=[round(float(t), 3) for t in downbeats],
+        beats=_rounded(grid.times),
+        downbeats=_rounded(counts.downbeats),
         phrases=phrases,
         energy_curve=[[round(float(t), 2), round(float(v), 3)] for t, v in zip(energy.times, energy.values)],
-        confidence="high" if grid.tracked and not ambiguous else "low",
-        first_downbeat_s=round(float(downbeats[0]), 3),
+        confidence="high" if grid.tracked and not counts.ambiguous else "low",
+        first_downbeat_s=round(float(counts.downbeats[0]), 3),
         analysis_ms=round((time.perf_counter() - started) * 1000, 1),
-        notes=notes,
-        breaks=[round(float(t), 3) for t in breaks],
+        notes=_notes(grid, counts),
+        breaks=_rounded(counts.breaks),
     )
+
+
+def _notes(grid: BeatGrid, counts: Counts) -> list[str]:
+    """What a dancer should know about how far to trust the analysis."""
+    notes = []
+    if not grid.tracked:
+        notes.append("No clear beat: a constant tempo grid was used.")
+    elif counts.ambiguous:
+        # A guessed grid is low confidence already: its counts are not worth a second note.
+        notes.append("The phrase start (the 1) is ambiguous.")
+    if len(counts.breaks):
+        at = ", ".join(f"{t:.1f} s" for t in counts.breaks)
+        notes.append(f"Extra beats between phrases (a break) at {at}: the counts start again on the 1 after each.")
+    return notes
+
+
+def _rounded(times: np.ndarray) -> list[float]:
+    # Milliseconds: finer than any dancer or player can use, and the stored JSON stays small.
+    return [round(float(t), 3) for t in times]
 
 
 def analyze_file(path: str | Path, *, max_duration_s: float = MAX_DURATION_S, name: str | None = None) -> SongAnalysis:

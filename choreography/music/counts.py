@@ -14,8 +14,12 @@ song's own evidence (see _break_costs). A song without breaks keeps one phase.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from choreography.errors import AudioError
+from choreography.music.beats import BeatGrid
 from choreography.music.spectrum import Spectrum
 from choreography.vocab import COUNTS_PER_PHRASE
 
@@ -54,6 +58,31 @@ ODD_BREAK_FACTOR = 3.0
 FIRST_PASS_COST = 12.0
 # The phrase start is ambiguous where the best phase beats the next by less than this share.
 AMBIGUITY_MARGIN = 0.1
+
+
+@dataclass(frozen=True)
+class Counts:
+    downbeats: np.ndarray  # the time of each "1"
+    breaks: np.ndarray  # the time of the first beat of each break
+    phrases_beats: list[np.ndarray]  # the times of each whole phrase's 8 counts
+    ambiguous: bool  # the "1" is barely better placed than elsewhere
+
+
+def find_counts(spectrum: Spectrum, grid: BeatGrid) -> Counts:
+    """Where each phrase starts and where breaks come; AudioError where no whole phrase fits."""
+    if len(grid.times) < COUNTS_PER_PHRASE:
+        raise AudioError("The song is too short: it holds less than one 8-count phrase.")
+    evidence = count_evidence(spectrum, grid.frames)
+    path = count_path(evidence)
+    counts = Counts(
+        downbeats=grid.times[np.flatnonzero(path == 0)],
+        breaks=grid.times[np.flatnonzero(path == -1)],
+        phrases_beats=phrase_beats(grid.times, path),
+        ambiguous=is_ambiguous(evidence, path),
+    )
+    if not counts.phrases_beats:
+        raise AudioError("The song is too short: it holds less than one full 8-count phrase.")
+    return counts
 
 
 def count_evidence(spectrum: Spectrum, beat_frames: np.ndarray) -> dict[str, np.ndarray]:
