@@ -211,3 +211,11 @@ def test_song_audio_is_encoded_to_aac(media, tmp_path):
     with pytest.raises(MediaError, match="notes.txt"):
         encode_song_audio(tmp_path / "notes.txt", tmp_path / "notes.m4a")
     assert sorted(os.listdir(tmp_path)) == ["notes.txt", "song.m4a"]
+
+
+def test_canonical_problems_say_how_a_clip_differs(media, tmp_path):
+    assert canonical_problems(media["red"]) == []
+    problems = canonical_problems(media["foreign"])
+    assert "size 640x360" in problems and "frame rate 25" in problems
+    (tmp_path / "notes.txt").write_text("not a video")
+    assert len(canonical_problems(tmp_path / "notes.txt")) == 1
