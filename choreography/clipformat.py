@@ -15,7 +15,11 @@ HEIGHT = 720
 FPS = 30
 PIX_FMT = "yuv420p"
 CODEC = "h264"
-PROFILE = "High"
+PROFILE = "High"  # what our writers produce
+# What a clip may be and still be copied into a routine: the profiles a High decoder plays. A
+# routine mixing them stays one valid High stream (each clip's own SPS travels in-band); High 10
+# and the 4:2:2 / 4:4:4 profiles do not play on common hardware decoders.
+PLAYABLE_PROFILES = ("Constrained Baseline", "Main", "Constrained High", "Progressive High", "High")
 # Keyframe at frame 0 and at least every second.
 GOP = FPS
 TIME_BASE = Fraction(1, 15360)  # 512 ticks per frame at 30 fps: exact integer retiming room

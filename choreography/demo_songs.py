@@ -15,12 +15,12 @@ a second of numpy and no per-sample Python loop.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from choreography.atomic import atomic_output
 from choreography.vocab import COUNTS_PER_PHRASE
 
 # Chord qualities as semitone offsets from the chord root.
@@ -333,14 +333,7 @@ def write_demo_song(song: DemoSong, path: str | os.PathLike[str], *, sr: int = 2
     import soundfile
 
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     result = synthesize(song, sr=sr)
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".wav")
-    os.close(handle)
-    try:
-        soundfile.write(temp_name, result.samples, sr, subtype="PCM_16", format="WAV")
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_output(target, suffix=".wav") as temp:
+        soundfile.write(str(temp), result.samples, sr, subtype="PCM_16", format="WAV")
     return target

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from choreography import vocab
+from choreography.atomic import atomic_output
 from choreography.errors import ChoreographyError
 
 EXACT_MAX = 50_000
@@ -211,9 +211,11 @@ class MoveIndex:
             "element_masks": self.element_masks,
             "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
         }
-        _atomic_write(path, lambda handle: np.savez(handle, **payload))
+        with atomic_output(path, suffix=".tmp", durable=True) as temp, open(temp, "wb") as handle:
+            np.savez(handle, **payload)
         sidecar = json.dumps({**meta, "saved_at": time.time()}).encode()
-        _atomic_write(version_path(path), lambda handle: handle.write(sidecar))
+        with atomic_output(version_path(path), suffix=".tmp", durable=True) as temp:
+            temp.write_bytes(sidecar)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, use_gpu: bool | None = None) -> MoveIndex:
@@ -381,19 +383,6 @@ def ivf_list_count(count: int) -> int:
 def version_path(path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     return path.with_name(path.name + ".version.json")
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 def read_version(path: str | os.PathLike[str]) -> str | None:

@@ -9,8 +9,9 @@ import pytest
 from choreography import clipformat
 from choreography.errors import MediaError
 from choreography.media import assemble
-from choreography.media.assemble import Segment, assemble_routine_video, is_canonical
+from choreography.media.assemble import Segment, assemble_routine_video
 from choreography.media.audio import encode_song_audio
+from choreography.media.probe import canonical_problems
 from choreography.media.synthetic import write_synthetic_clip
 from tests.media_factory import (
     BLUE,
@@ -133,7 +134,7 @@ def test_clips_with_different_parameter_sets_still_decode(media, tmp_path):
 
 
 def test_a_noncanonical_clip_takes_the_reencode_path(media, tmp_path):
-    assert not is_canonical(media["foreign"])
+    assert canonical_problems(media["foreign"])
     segments = _segments(media, ["red", "foreign", "green"])
     out = tmp_path / "foreign.mp4"
     cache = tmp_path / "cache"
@@ -142,7 +143,7 @@ def test_a_noncanonical_clip_takes_the_reencode_path(media, tmp_path):
 
     assert report.reencoded == [media["foreign"]]
     cached = os.listdir(cache)
-    assert len(cached) == 1 and is_canonical(cache / cached[0])
+    assert len(cached) == 1 and canonical_problems(cache / cached[0]) == []
     _assert_valid_output(out, segments, report)
     [colour] = decoded_colours(out, [segments[1].start_s + 1.0])
     assert max(abs(a - b) for a, b in zip(colour, MAGENTA)) < 20
@@ -210,3 +211,11 @@ def test_song_audio_is_encoded_to_aac(media, tmp_path):
     with pytest.raises(MediaError, match="notes.txt"):
         encode_song_audio(tmp_path / "notes.txt", tmp_path / "notes.m4a")
     assert sorted(os.listdir(tmp_path)) == ["notes.txt", "song.m4a"]
+
+
+def test_canonical_problems_say_how_a_clip_differs(media, tmp_path):
+    assert canonical_problems(media["red"]) == []
+    problems = canonical_problems(media["foreign"])
+    assert "size 640x360" in problems and "frame rate 25" in problems
+    (tmp_path / "notes.txt").write_text("not a video")
+    assert len(canonical_problems(tmp_path / "notes.txt")) == 1

@@ -18,7 +18,7 @@ from choreography.catalog.render.draw import FOLLOWER, LEADER, _dim, background,
 from choreography.catalog.render.get_ready import get_ready_frame, get_ready_poses
 from choreography.catalog.render.motion import Choreography, plan_motion
 from choreography.generation import intro_clip_for
-from choreography.media.probe import is_canonical, probe_video
+from choreography.media.probe import canonical_problems
 from choreography.services.catalog import GET_READY_CLIP, get_ready_clip_for, get_ready_clip_name
 from choreography.services.files import media_path
 
@@ -88,7 +88,7 @@ class TestTheDrawing:
 
     def test_the_rendered_clip_shows_the_hold(self, tmp_path):
         clip = render_get_ready_clip(tmp_path / "get-ready-open.mp4", position="open", seconds=1.0)
-        assert is_canonical(probe_video(clip.path))
+        assert canonical_problems(clip.path) == []
         import av
 
         with av.open(str(clip.path)) as container:

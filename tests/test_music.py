@@ -14,16 +14,10 @@ import pytest
 
 from choreography.demo_songs import DEMO_SONGS, DemoSong, SynthResult, synthesize, write_demo_song
 from choreography.errors import AudioError
-from choreography.music import (
-    MATCH_WINDOW_S,
-    SongAnalysis,
-    analyze_audio,
-    analyze_file,
-    beat_f_measure,
-    decode_audio,
-    fold_tempo,
-    hit_rate,
-)
+from choreography.music import SongAnalysis, analyze_audio, analyze_file
+from choreography.music.beats import fold_tempo
+from choreography.music.decode import decode_audio
+from choreography.music.evaluation import MATCH_WINDOW_S, beat_f_measure, hit_rate
 
 
 def short_song(bpm: float, seconds: float = 45.0) -> DemoSong:

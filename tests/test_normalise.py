@@ -23,7 +23,7 @@ from choreography import clipformat
 from choreography.errors import MediaError
 from choreography.media.features import motion_features
 from choreography.media.normalise import PTS_SLACK_S, _Letterbox, make_thumbnail, normalise_clip, phrases_in
-from choreography.media.probe import frame_rotation, is_canonical, probe_video
+from choreography.media.probe import canonical_problems, frame_rotation, probe_video
 
 BPM = 240.0
 PHRASE_S = 8 * 60 / BPM  # 2 s
@@ -144,7 +144,7 @@ def assert_canonical(path: Path, *, frames: int) -> list[av.VideoFrame]:
     # Constant rate: one frame every 1/30 s exactly.
     times = [frame.pts * stream["time_base"] for frame in decoded]
     assert {b - a for a, b in zip(times, times[1:], strict=False)} == {Fraction(1, clipformat.FPS)}
-    assert is_canonical(probe_video(path))
+    assert canonical_problems(path) == []
     return decoded
 
 
@@ -178,7 +178,7 @@ class TestProbe:
         assert info.avg_frame_rate == 30 and not info.variable_frame_rate
         assert info.has_audio and info.first_frame_keyframe
         assert info.frame_count == 78 and info.duration_s == pytest.approx(2.6, abs=0.05)
-        assert not is_canonical(info)
+        assert canonical_problems(portrait[0])
 
     def test_it_reads_rotation(self, tmp_path: Path) -> None:
         info = probe_video(write_source(tmp_path / "turned.mp4", rotation=90, duration_s=0.5))

@@ -49,7 +49,7 @@ def slow_job(*, song_id: int, out: str, log: str, block_runs: int = 1) -> None:
     """Run inside the worker process. Works like a song job: claims the Song row, writes its file through
     atomic_output, and blocks (to be killed) on its first `block_runs` attempts. Every attempt appends the
     worker's pid to `log`, so the test can count how many times the body ran."""
-    from choreography.media.atomic import atomic_output
+    from choreography.atomic import atomic_output
     from choreography.models import Song
 
     runs_before = len(_runs(log))

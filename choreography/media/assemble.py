@@ -22,8 +22,9 @@ from fractions import Fraction
 from typing import Any
 
 from choreography import clipformat
+from choreography.atomic import atomic_output
 from choreography.errors import MediaError
-from choreography.media.atomic import atomic_output
+from choreography.media.probe import canonical_problems
 
 TICKS_PER_SECOND = clipformat.TIME_BASE.denominator // clipformat.TIME_BASE.numerator
 FRAME_S = 1.0 / clipformat.FPS
@@ -72,46 +73,6 @@ class AssemblyReport:
     elapsed_s: float = 0.0
 
 
-def is_canonical(path: str | os.PathLike[str]) -> bool:
-    """True when the file is a clip in the canonical format that assembly may copy as it is."""
-    import av
-
-    try:
-        with av.open(os.fspath(path)) as container:
-            return not _canonical_problems(container)
-    except (av.FFmpegError, OSError):
-        return False
-
-
-def _canonical_problems(container: Any) -> list[str]:
-    """Why an open clip may not be packet-copied into a routine (empty when it may)."""
-    if not container.streams.video:
-        return ["no video stream"]
-    stream = container.streams.video[0]
-    context = stream.codec_context
-    problems = []
-    if context.name != clipformat.CODEC:
-        problems.append(f"codec {context.name}")
-    if (context.width, context.height) != (clipformat.WIDTH, clipformat.HEIGHT):
-        problems.append(f"size {context.width}x{context.height}")
-    if context.pix_fmt != clipformat.PIX_FMT:
-        problems.append(f"pixel format {context.pix_fmt}")
-    rate = stream.average_rate or stream.guessed_rate
-    if rate is None or abs(float(rate) - clipformat.FPS) > 0.01:
-        problems.append(f"frame rate {rate}")
-    if context.has_b_frames:
-        problems.append("B-frames")
-    extradata = context.extradata or b""
-    # avcC with 4-byte NAL lengths: what our MP4 output declares and what in-band parameter sets assume.
-    if len(extradata) < 7 or extradata[0] != 1 or (extradata[4] & 3) != 3:
-        problems.append("not avcC with 4-byte NAL lengths")
-    if not problems:
-        first = next((packet for packet in container.demux(stream) if packet.size), None)
-        if first is None or not first.is_keyframe:
-            problems.append("first frame is not a keyframe")
-    return problems
-
-
 def _parameter_sets(extradata: bytes) -> bytes:
     """SPS and PPS NAL units from an avcC record, as 4-byte length-prefixed NALs for in-band use."""
     units = []
@@ -136,14 +97,8 @@ def canonical_clip_path(src_path: str, *, cache_dir: str | None = None) -> str:
     cached = os.path.join(cache_dir, f"{key}.mp4")
     if os.path.exists(cached):
         return cached
-    handle, temp_path = tempfile.mkstemp(dir=cache_dir, prefix=f".{key}.", suffix=".part")
-    os.close(handle)
-    try:
-        _reencode_to_canonical(src_path, temp_path)
-        os.replace(temp_path, cached)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temp_path)
+    with atomic_output(cached, suffix=".part") as temp_path:
+        _reencode_to_canonical(src_path, str(temp_path))
     return cached
 
 
@@ -224,8 +179,9 @@ def _open_sources(
     reencoded = []
     try:
         for path in paths:
+            # Opened before the check, so a missing clip fails here under its own name.
             container = av.open(path)
-            problems = _canonical_problems(container)
+            problems = canonical_problems(path)
             if problems:
                 container.close()
                 if not reencode_noncanonical:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 
+from choreography.atomic import atomic_output
 from choreography.errors import MediaError
-from choreography.media.atomic import atomic_output
 
 SAMPLE_RATE = 44100
 LAYOUT = "stereo"

@@ -126,7 +126,7 @@ def probe_audio(
 def _sound_stream(container: Any, quoted: str) -> Any:
     import av
 
-    # The one a decoder of the song takes too (music.decode_audio, encode_song_audio): the first.
+    # The one a decoder of the song takes too (music.decode.decode_audio, encode_song_audio): the first.
     if container.streams.audio:
         return container.streams.audio[0]
     # Cover art is a one-picture "video" stream: a file with only that has no sound either.

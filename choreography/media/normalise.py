@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from choreography import clipformat
+from choreography.atomic import atomic_output
 from choreography.errors import MediaError
-from choreography.media.atomic import atomic_output
 from choreography.media.probe import frame_rotation, open_video, probe_video
 
 COUNTS_PER_PHRASE = 8

@@ -25,6 +25,8 @@ FIRST_FRAME_MAX_PACKETS = 600
 # Frame-to-frame gaps may jitter by this fraction of the typical gap and still count as constant
 # (mp4 muxers round timestamps to their time base).
 VFR_TOLERANCE = 0.1
+# A canonical clip's declared frame rate may differ from 30 by this much (container rounding).
+FRAME_RATE_TOLERANCE = 0.01
 # Demuxers that turn a still image into a one-frame "video".
 IMAGE_FORMATS = ("image2", "_pipe", "gif", "webp")
 
@@ -51,22 +53,55 @@ class VideoInfo:
     first_frame_keyframe: bool
 
 
-def is_canonical(info: VideoInfo) -> bool:
-    """True when the file is already in the canonical clip format (see clipformat).
+def canonical_problems(path: str | os.PathLike[str]) -> list[str]:
+    """The ways the clip at `path` differs from the canonical format (see clipformat); empty when
+    it is canonical, which is when assembly may copy its packets into a routine as they are.
 
-    Only what the probe can see cheaply is checked: the keyframe interval past frame 0 is not.
+    Read from the header, the first packets and the first frame; the keyframe interval past
+    frame 0 is not checked (that would read the whole file).
     """
-    return (
-        info.video_codec == clipformat.CODEC
-        and (info.profile or "").startswith(clipformat.PROFILE)
-        and (info.width, info.height) == (clipformat.WIDTH, clipformat.HEIGHT)
-        and info.pix_fmt == clipformat.PIX_FMT
-        and info.avg_frame_rate == clipformat.FPS
-        and not info.variable_frame_rate
-        and info.rotation == 0
-        and info.first_frame_keyframe
-        and not info.has_audio
-    )
+    try:
+        with open_video(path, frame_threads=False) as (container, stream):
+            problems = _header_problems(container, stream)
+            packet_pts, first_frame, first_packet_keyframe = _scan_start(container, stream)
+    except MediaError as exc:
+        return [str(exc)]
+    if _is_variable_rate(packet_pts):
+        problems.append("variable frame rate")
+    rotation = frame_rotation(first_frame, stream)
+    if rotation:
+        problems.append(f"rotated by {rotation} degrees")
+    if not first_packet_keyframe:
+        problems.append("first frame is not a keyframe")
+    return problems
+
+
+def _header_problems(container: Any, stream: Any) -> list[str]:
+    """What the streams' parameters show of canonical_problems."""
+    context = stream.codec_context
+    problems = []
+    if context.name != clipformat.CODEC:
+        problems.append(f"codec {context.name}")
+    if stream.profile not in clipformat.PLAYABLE_PROFILES:
+        problems.append(f"profile {stream.profile}")
+    if (context.width, context.height) != (clipformat.WIDTH, clipformat.HEIGHT):
+        problems.append(f"size {context.width}x{context.height}")
+    if context.pix_fmt != clipformat.PIX_FMT:
+        problems.append(f"pixel format {context.pix_fmt}")
+    rate = stream.average_rate or stream.guessed_rate
+    # Within rounding of 30: assembly gives every packet a new timestamp anyway.
+    if rate is None or abs(float(rate) - clipformat.FPS) > FRAME_RATE_TOLERANCE:
+        problems.append(f"frame rate {rate}")
+    # Packets are copied with pts = dts: frames must not be reordered.
+    if context.has_b_frames:
+        problems.append("B-frames")
+    extradata = context.extradata or b""
+    # avcC with 4-byte NAL lengths: what our MP4 output declares and what in-band parameter sets assume.
+    if len(extradata) < 7 or extradata[0] != 1 or (extradata[4] & 3) != 3:
+        problems.append("not avcC with 4-byte NAL lengths")
+    if container.streams.audio:
+        problems.append("an audio track")
+    return problems
 
 
 def probe_video(
@@ -84,7 +119,7 @@ def probe_video(
         raise MediaError(f"The video is {_megabytes(size_bytes)}; the limit is {_megabytes(max_bytes)}.")
 
     with open_video(path) as (container, stream):
-        packet_pts, first_frame = _scan_start(container, stream)
+        packet_pts, first_frame, _ = _scan_start(container, stream)
         duration_s = _duration_s(container, stream)
         if duration_s is None:
             # Streams without a duration in their header (raw or streamed formats): count it.
@@ -120,8 +155,11 @@ def probe_video(
 
 
 @contextmanager
-def open_video(path: str | os.PathLike[str]) -> Iterator[tuple[Any, Any]]:
-    """Open `path` and yield (container, its first real video stream); FFmpeg errors become MediaError."""
+def open_video(path: str | os.PathLike[str], *, frame_threads: bool = True) -> Iterator[tuple[Any, Any]]:
+    """Open `path` and yield (container, its first real video stream); FFmpeg errors become MediaError.
+
+    `frame_threads` lets the decoder use both cores on large sources; a reader of one frame
+    is faster without (starting the threads costs more than they save)."""
     import av
 
     try:
@@ -138,8 +176,7 @@ def open_video(path: str | os.PathLike[str]) -> Iterator[tuple[Any, Any]]:
         if any(marker in format_name for marker in IMAGE_FORMATS):
             raise MediaError("The file is a still image, not a video.")
         stream = streams[0]
-        # Frame threads let the decoder use both cores on large sources.
-        stream.thread_type = "AUTO"
+        stream.thread_type = "AUTO" if frame_threads else "SLICE"
         try:
             yield container, stream
         except av.error.FFmpegError as exc:
@@ -165,13 +202,17 @@ def frame_rotation(frame: Any, stream: Any = None) -> int:
     return round(degrees / 90) * 90 % 360
 
 
-def _scan_start(container: Any, stream: Any) -> tuple[list[int], Any]:
-    """The pts of the first packets (for the frame-rate check) and the first decoded frame."""
+def _scan_start(container: Any, stream: Any) -> tuple[list[int], Any, bool]:
+    """The pts of the first packets (for the frame-rate check), the first decoded frame, and
+    whether the first packet is a keyframe (a decoder skips to the first keyframe, a copy does not)."""
     packet_pts: list[int] = []
     first_frame = None
+    first_packet_keyframe = None
     for count, packet in enumerate(container.demux(stream)):
         if count >= FIRST_FRAME_MAX_PACKETS:
             break
+        if first_packet_keyframe is None and packet.size:
+            first_packet_keyframe = bool(packet.is_keyframe)
         if packet.pts is not None and len(packet_pts) < VFR_SAMPLE_PACKETS:
             packet_pts.append(packet.pts)
         if first_frame is None:
@@ -186,7 +227,7 @@ def _scan_start(container: Any, stream: Any) -> tuple[list[int], Any]:
         first_frame = frames[0] if frames else None
     if first_frame is None:
         raise MediaError("The video is damaged or cut short: no picture could be decoded from it.")
-    return packet_pts, first_frame
+    return packet_pts, first_frame, bool(first_packet_keyframe)
 
 
 def _duration_s(container: Any, stream: Any) -> float | None:

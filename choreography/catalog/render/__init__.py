@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from choreography import clipformat
+from choreography.atomic import atomic_output
 from choreography.domain import MoveSpec
 from choreography.errors import MediaError
 
@@ -54,7 +53,7 @@ def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM) -> st
 def render_move_clip(
     move: MoveSpec, out_path: Path | str, *, bpm: float = clipformat.RECORDED_BPM, threads: int = 0
 ) -> RenderedClip:
-    """Render one move's demo clip to out_path (atomically: a temp file, then os.replace)."""
+    """Render one move's demo clip to out_path (atomically: see choreography.atomic)."""
     from choreography.catalog.render.draw import background, draw_frame
     from choreography.catalog.render.motion import Choreography, plan_motion
 
@@ -96,12 +95,8 @@ def _encode(out_path: Path | str, frames: int, frame_at: Callable[[int], object]
     import av
 
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    # Same directory, so os.replace is atomic: readers never see half a file.
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out_path.stem}.", suffix=".mp4", dir=out_path.parent)
-    os.close(handle)
     try:
-        with av.open(temp_name, mode="w", format="mp4") as container:
+        with atomic_output(out_path, suffix=".mp4") as temp, av.open(str(temp), mode="w", format="mp4") as container:
             stream = clipformat.add_canonical_video_stream(container, preset=PRESET, crf=CRF)
             if threads:
                 stream.codec_context.thread_count = threads
@@ -111,9 +106,7 @@ def _encode(out_path: Path | str, frames: int, frame_at: Callable[[int], object]
                 frame.time_base = stream.codec_context.time_base
                 container.mux(stream.encode(frame))
             container.mux(stream.encode(None))
-        os.replace(temp_name, out_path)
     except Exception as exc:
-        Path(temp_name).unlink(missing_ok=True)
         if isinstance(exc, MediaError):
             raise
         raise MediaError(f"cannot render {out_path.name}: {exc}") from exc
@@ -215,6 +208,5 @@ def _read_manifest(path: Path) -> dict[str, str]:
 
 
 def _write_manifest(path: Path, manifest: dict[str, str]) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    with atomic_output(path, suffix=".tmp") as temp:
+        temp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n", encoding="utf-8")

@@ -78,7 +78,8 @@ class Command(BaseCommand):
 def run_music_benchmark(slugs: list[str] | None = None, *, warm_runs: int = 5) -> dict[str, Any]:
     """Figures as plain data; callable without Django (the command only prints them)."""
     from choreography.demo_songs import DEMO_SONGS, synthesize
-    from choreography.music import analyze_audio, beat_f_measure, hit_rate, warm_up
+    from choreography.music import analyze_audio, warm_up
+    from choreography.music.evaluation import beat_f_measure, hit_rate
 
     warm_up()
     songs = [song for song in DEMO_SONGS if slugs is None or song.slug in slugs]
