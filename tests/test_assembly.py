@@ -21,8 +21,8 @@ from tests.media_factory import (
     beats_with_drift,
     decoded_colours,
     make_canonical_clip,
+    make_click_song,
     make_foreign_clip,
-    make_song,
     probe_streams,
     top_level_boxes,
 )
@@ -47,7 +47,7 @@ def media(tmp_path_factory):
         "blue_high": write_synthetic_clip(directory / "blue.mp4", frames=120, colour=BLUE, preset="superfast"),
         "intro": make_canonical_clip(directory / "intro.mp4", counts=2, colour=YELLOW),
         "foreign": make_foreign_clip(directory / "foreign.mp4"),
-        "song": make_song(directory, [beat for phrase in phrases for beat in phrase], song_end + 0.5),
+        "song": make_click_song(directory, [beat for phrase in phrases for beat in phrase], song_end + 0.5),
         "phrases": phrases,
         "ends": [phrase[0] for phrase in phrases[1:]] + [song_end],
     }

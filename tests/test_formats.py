@@ -29,7 +29,6 @@ from tests.audio_formats import (
     reference_song,
     write_song,
 )
-from tests.generation_support import demo_song_fixture, generation_assets_fixture  # noqa: F401
 from tests.media_factory import probe_streams
 
 # Jobs commit for real (see tests/test_songs_flow.py): each test gets a fresh database.

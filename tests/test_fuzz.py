@@ -28,7 +28,7 @@ from choreography.services.catalog import CLIP_EXTENSIONS, check_clip_upload
 from choreography.services.files import media_path
 from choreography.services.practice import MAX_SECONDS_PER_BATCH
 from choreography.services.songs import SONG_EXTENSIONS
-from tests.test_api import make_move, make_routine
+from tests.factories import make_move, make_routine
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 
