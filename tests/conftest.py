@@ -19,6 +19,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def pytest_collection_modifyitems(items):
+    # A marker from what a test needs, so none is forgotten: the rendered catalog costs minutes on a
+    # fresh checkout (var/test-cache/ is empty), so every test on it is slow; the browser fixture is Chromium.
+    for item in items:
+        if "generation_assets" in item.fixturenames:
+            item.add_marker(pytest.mark.slow)
+        if "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Hashing with the production hasher costs about a second per user; tests don't need its strength.
