@@ -153,6 +153,7 @@ class TestMoveSearch:
         assert body["results"][0]["slug"] == "cross-body-lead"
         assert body["results"][0]["score"] >= body["results"][1]["score"]
 
+    @pytest.mark.slow  # loads MiniLM and builds the index: about 7 s of CPU on its own
     def test_it_finds_turns_first_with_the_real_model(self, api):
         # The bag of words above only matches spellings; MiniLM has to rank by meaning.
         make_clip("basic-step", description="Side to side basic in closed hold.")

@@ -86,6 +86,7 @@ def _assert_valid_output(path, segments, report):
     return video
 
 
+@pytest.mark.slow
 def test_segments_land_on_their_downbeats_despite_tempo_drift(media, tmp_path):
     segments = _segments(media, ["red", "green", "red"])
     out = tmp_path / "routine.mp4"
