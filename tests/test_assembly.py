@@ -120,6 +120,7 @@ def test_without_beat_times_the_clip_is_scaled_linearly(media, tmp_path):
     assert gaps <= {0.025, round(0.025 + TICK_S, 4), round(0.025 - TICK_S, 4)}
 
 
+@pytest.mark.slow
 def test_clips_with_different_parameter_sets_still_decode(media, tmp_path):
     segments = _segments(media, ["red", "blue_high", "green"])
     out = tmp_path / "mixed.mp4"
@@ -133,6 +134,7 @@ def test_clips_with_different_parameter_sets_still_decode(media, tmp_path):
         assert max(abs(a - b) for a, b in zip(colour, expected)) < 20
 
 
+@pytest.mark.slow
 def test_a_noncanonical_clip_takes_the_reencode_path(media, tmp_path):
     assert not is_canonical(media["foreign"])
     segments = _segments(media, ["red", "foreign", "green"])

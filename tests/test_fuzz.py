@@ -180,6 +180,7 @@ def _post_practice(practice: dict, body: bytes, which: int):
     return response
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(max_examples=120, deadline=None, suppress_health_check=FIXTURES)
 @given(payload=practice_payloads, which=st.sampled_from([0, 1]))
@@ -229,6 +230,7 @@ batches = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(max_examples=40, deadline=None, suppress_health_check=FIXTURES)
 @given(sent=st.lists(st.tuples(batches, st.sampled_from([0, 1])), min_size=1, max_size=4), resend=st.booleans())

@@ -80,6 +80,7 @@ schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=Non
 APP = get_wsgi_application()
 
 
+@pytest.mark.slow  # 25 examples for each of ~20 operations
 @schema.parametrize()
 @schema.given(real_ids=st.booleans())
 @settings(
