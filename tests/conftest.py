@@ -94,6 +94,16 @@ def stranger_client(client, stranger):
     return client
 
 
+@pytest.fixture
+def api(owner):
+    """The JSON API's client, authenticated as the owner."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(owner)
+    return client
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _clean_redis_test_db():
     # Jobs left in the test Redis database by an earlier run must not run in this one.

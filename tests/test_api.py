@@ -20,13 +20,6 @@ from tests.factories import make_clip, make_move, make_practice_session, make_ro
 pytestmark = pytest.mark.django_db
 
 @pytest.fixture
-def api(owner) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
-
-
-@pytest.fixture
 def anonymous_api() -> APIClient:
     return APIClient()
 

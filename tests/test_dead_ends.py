@@ -11,7 +11,6 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 from django.utils.http import parse_header_parameters
-from rest_framework.test import APIClient
 
 from bachata.queues import run_job
 from choreography.models import Job, PracticeSession, Routine, RoutineMove, Song
@@ -22,13 +21,6 @@ from choreography.services.files import media_path
 from tests.factories import make_practice_session, make_routine, make_song
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(owner) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
 
 
 def song_on_disk(owner, *, title: str = "Obsesión", status: str = "ready") -> Song:
