@@ -2,7 +2,7 @@
 the generation assets and demo song, the browser.
 
 Rows come from tests/factories.py; a test module imports helpers from there or from a *_support
-module, never from another test module, and takes fixtures only from here.
+module, never from another test module; a fixture more than one module uses lives here.
 """
 
 from __future__ import annotations
