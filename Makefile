@@ -1,4 +1,5 @@
-# Bachata Buddy: `make demo` runs the product on its embedded defaults; `make test` runs the tests.
+# Bachata Buddy: `make demo` runs the product on its embedded defaults; `make test` runs the tests
+# (`make test-fast` the quick ones).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -36,6 +37,11 @@ demo: seed
 
 test: venv
 	$(PY) -m pytest
+
+# The quick loop while editing: no test that needs Chromium or takes more than a few seconds
+# (the rendered catalog, real servers, big fuzzing runs); `make test` still runs them all.
+test-fast: venv
+	$(PY) -m pytest -m "not slow and not browser"
 
 lint: venv
 	$(VENV)/bin/ruff check .

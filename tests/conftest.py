@@ -1,16 +1,32 @@
-"""Shared fixtures: personas (owner, stranger, staff), a temporary MEDIA_ROOT, Redis isolation."""
+"""Shared fixtures: personas (owner, stranger, staff), a temporary MEDIA_ROOT, Redis isolation, jobs,
+the generation assets and demo song, the browser.
+
+Rows come from tests/factories.py; a test module imports helpers from there or from a *_support
+module, never from another test module; a fixture more than one module uses lives here.
+"""
 
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+
+from tests.job_support import work_off_rq
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-PASSWORD = "correct-horse-battery-staple"
+
+def pytest_collection_modifyitems(items):
+    # A marker from what a test needs, so none is forgotten: the rendered catalog costs minutes on a
+    # fresh checkout (var/test-cache/ is empty), so every test on it is slow; the browser fixture is Chromium.
+    for item in items:
+        if "generation_assets" in item.fixturenames:
+            item.add_marker(pytest.mark.slow)
+        if "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)
@@ -44,15 +60,11 @@ def _media_root(settings, tmp_path_factory):
 
 
 @pytest.fixture
-def make_user(db, django_user_model):
-    def make(username: str, *, level: str = "beginner", style: str = "traditional", staff: bool = False):
-        user = django_user_model.objects.create_user(username=username, password=PASSWORD, is_staff=staff)
-        user.profile.skill_level = level
-        user.profile.preferred_style = style
-        user.profile.save()
-        return user
+def make_user(db):
+    """tests.factories.make_user, with the database open."""
+    from tests.factories import make_user
 
-    return make
+    return make_user
 
 
 @pytest.fixture
@@ -82,6 +94,16 @@ def stranger_client(client, stranger):
     return client
 
 
+@pytest.fixture
+def api(owner):
+    """The JSON API's client, authenticated as the owner."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(owner)
+    return client
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _clean_redis_test_db():
     # Jobs left in the test Redis database by an earlier run must not run in this one.
@@ -91,20 +113,6 @@ def _clean_redis_test_db():
 
         redis.Redis.from_url(url).flushdb()
     yield
-
-
-def work_off_rq(*queue_names: str) -> None:
-    """With Redis configured, run what RQ holds on these queues (all by default) with a non-forking worker."""
-    from bachata.queues import redis_configured
-
-    if not redis_configured():
-        return
-    import django_rq
-    from rq import SimpleWorker
-
-    for name in queue_names or ("default", "gpu"):
-        queue = django_rq.get_queue(name)
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
 
 @pytest.fixture
@@ -164,7 +172,7 @@ def browser():
 @pytest.fixture(scope="module")
 def test_video(tmp_path_factory):
     """A short video with a click track, standing in for a routine's video in player tests."""
-    from tests.browser_support import write_test_video
+    from tests.media_factory import write_test_video
 
     return write_test_video(tmp_path_factory.mktemp("video") / "routine.mp4")
 
@@ -183,3 +191,20 @@ def move(db):
         start_position="closed",
         end_position="closed",
     )
+
+
+@pytest.fixture(scope="session")
+def generation_assets():
+    """The rendered catalog clips, their motion features and the analysed demo song, cached under
+    var/test-cache/ across sessions (tests/generation_support.py)."""
+    from tests.generation_support import build_generation_assets
+
+    return build_generation_assets()
+
+
+@pytest.fixture
+def demo_song(db, settings, generation_assets):
+    """A catalog ready to generate from and the ready demo song "Fuego Lento" (90 s at 142 BPM)."""
+    from tests.generation_support import install_generation_assets
+
+    return install_generation_assets(generation_assets, Path(settings.MEDIA_ROOT))

@@ -1,11 +1,12 @@
-"""The expensive assets of a real generation, made once per machine, and a fixture that installs them per test.
+"""The expensive assets of a real generation, made once per machine, and the helper that installs them per test.
 
 Rendering the catalog's 82 instructional clips costs about a minute and analysing a song a few
 seconds, so they are made once into `var/test-cache/` (git-ignored) and reused by every later
 session: the clips through render_catalog's manifest, the motion features, the song's analysis and
 its AAC file through small JSON files keyed by what they were made from. Each test then links those
 files into its own MEDIA_ROOT (a hard link where the file system allows it, else a copy) and creates
-the rows directly: the catalog, one ready demo clip per move, and the ready demo song.
+the rows directly: the catalog, one ready demo clip per move, and the ready demo song. The fixtures
+`generation_assets` and `demo_song` (tests/conftest.py) do both.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 
 CACHE_DIR = Path(settings.BASE_DIR) / "var" / "test-cache"
@@ -178,13 +178,3 @@ def install_generation_assets(assets: GenerationAssets, media_root: Path):
         status=Song.Status.READY,
     )
 
-
-@pytest.fixture(scope="session", name="generation_assets")
-def generation_assets_fixture() -> GenerationAssets:
-    return build_generation_assets()
-
-
-@pytest.fixture(name="demo_song")
-def demo_song_fixture(db, settings, generation_assets):
-    """A catalog ready to generate from and the ready demo song "Fuego Lento" (90 s at 142 BPM)."""
-    return install_generation_assets(generation_assets, Path(settings.MEDIA_ROOT))

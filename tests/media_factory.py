@@ -1,4 +1,5 @@
-"""Small media for tests: canonical and non-canonical clips, click-track songs, and output probes (PyAV)."""
+"""Small media for tests: canonical and non-canonical clips, click-track songs, the player tests' coloured
+video, and output probes (PyAV)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from choreography import clipformat
@@ -17,6 +19,17 @@ GREEN = (30, 200, 30)
 BLUE = (30, 30, 220)
 YELLOW = (230, 220, 40)
 MAGENTA = (210, 40, 210)
+
+
+# The player tests' video: one 8-count phrase per move, each painted its own colour.
+VIDEO_SECONDS = 12.0
+BEAT_S = 0.5  # 120 BPM
+PHRASE_S = 8 * BEAT_S
+MOVES = [
+    ("basic-in-place", "Basic in place", (200, 40, 60)),
+    ("side-basic", "Side basic", (40, 160, 60)),
+    ("right-turn", "Right turn", (40, 70, 200)),
+]
 
 
 def make_canonical_clip(
@@ -41,7 +54,7 @@ def make_foreign_clip(
     )
 
 
-def make_song(directory: str | os.PathLike[str], beat_times: Sequence[float], duration_s: float) -> str:
+def make_click_song(directory: str | os.PathLike[str], beat_times: Sequence[float], duration_s: float) -> str:
     """An AAC .m4a click track with clicks on `beat_times`, as encode_song_audio leaves a song."""
     directory = Path(directory)
     wav = write_click_track(directory / "song.wav", beat_times=beat_times, duration_s=duration_s)
@@ -129,3 +142,76 @@ def decoded_colours(path: str | os.PathLike[str], times_s: Sequence[float]) -> l
         for time_s in wanted:
             colours[time_s] = previous
     return [colours[time_s] for time_s in times_s]
+
+
+def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    red, green, blue = rgb
+    y = 16 + (65.481 * red + 128.553 * green + 24.966 * blue) / 255
+    u = 128 + (-37.797 * red - 74.203 * green + 112.0 * blue) / 255
+    v = 128 + (112.0 * red - 93.786 * green - 18.214 * blue) / 255
+    return round(y), round(u), round(v)
+
+
+def write_test_video(
+    path: str | os.PathLike[str],
+    *,
+    seconds: float = VIDEO_SECONDS,
+    width: int = 320,
+    height: int = 180,
+    fps: int = 30,
+    audio: bool = True,
+) -> str:
+    """A small H.264 (+ optional AAC click track) MP4 with +faststart: one solid colour per phrase."""
+    import av
+    import numpy as np
+
+    path = os.fspath(path)
+    frames = round(seconds * fps)
+    with av.open(path, "w", format="mp4", options={"movflags": "+faststart"}) as container:
+        video = container.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.codec_context.time_base = Fraction(1, fps)
+        video.options = {"preset": "ultrafast", "x264-params": f"keyint={fps}:bframes=0"}
+        audio_stream = container.add_stream("aac", rate=44100, layout="mono") if audio else None
+        for index in range(frames):
+            colour = MOVES[min(int(index / fps / PHRASE_S), len(MOVES) - 1)][2]
+            y, u, v = _yuv(colour)
+            plane = np.empty((height * 3 // 2, width), dtype=np.uint8)
+            plane[:height], plane[height : height + height // 4], plane[height + height // 4 :] = y, u, v
+            # A moving white bar so that consecutive frames differ (and playback is visible).
+            left = (index * 4) % (width - 8)
+            plane[: height // 6, left : left + 8] = 235
+            frame = av.VideoFrame.from_ndarray(plane, format="yuv420p")
+            frame.pts, frame.time_base = index, Fraction(1, fps)
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        if audio_stream is not None:
+            _write_clicks(container, audio_stream, seconds)
+    return path
+
+
+def _write_clicks(container, stream, seconds: float, rate: int = 44100) -> None:
+    import av
+    import numpy as np
+
+    total = int(seconds * rate)
+    samples = np.zeros(total, dtype=np.float32)
+    click = np.sin(2 * np.pi * 1000 * np.arange(800) / rate) * np.exp(-np.arange(800) / 200)
+    for beat in np.arange(0, seconds, BEAT_S):
+        start = int(beat * rate)
+        samples[start : start + len(click)] += click[: max(0, total - start)] * 0.3
+    frame_size = stream.codec_context.frame_size or 1024
+    for offset in range(0, total, frame_size):
+        chunk = samples[offset : offset + frame_size]
+        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate, frame.pts = rate, offset
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode(None))
+
+
+def click_track_analysis(seconds: float = VIDEO_SECONDS) -> dict:
+    """Beats every 0.5 s, a downbeat (count 1) every 4 s, one 8-count phrase per 4 s."""
+    beats = [round(i * BEAT_S, 3) for i in range(int(seconds / BEAT_S))]
+    downbeats = [round(i * PHRASE_S, 3) for i in range(int(seconds / PHRASE_S))]
+    phrases = [{"start": start, "end": start + PHRASE_S, "energy": 0.5} for start in downbeats]
+    return {"tempo": 120.0, "beats": beats, "downbeats": downbeats, "phrases": phrases, "energy_curve": []}

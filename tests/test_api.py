@@ -14,117 +14,14 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from choreography.models import Job, Move, MoveClip, PracticeSession, Routine, RoutineMove, Song
-from choreography.services.files import media_path
+from choreography.models import Job, PracticeSession, Routine, Song
+from tests.factories import make_clip, make_move, make_practice_session, make_routine, make_song
 
 pytestmark = pytest.mark.django_db
-
-ANALYSIS = {
-    "tempo_bpm": 128.0,
-    "duration_s": 60.0,
-    "beats": [i * 0.46875 for i in range(128)],
-    "downbeats": [i * 0.46875 for i in range(0, 128, 8)],
-    "phrases": [{"start_s": i * 3.75, "end_s": (i + 1) * 3.75, "energy": 0.5} for i in range(16)],
-    "energy_curve": [],
-    "confidence": "high",
-    "first_downbeat_s": 0.0,
-    "notes": [],
-}
-
-
-# --------------------------------------------------------------------------- factories (also used by test_ownership)
-
-
-def make_move(slug: str = "basic-step", **overrides) -> Move:
-    values = {
-        "name": slug.replace("-", " ").capitalize(),
-        "description": f"The {slug.replace('-', ' ')}.",
-        "level": "beginner",
-        "counts": 8,
-        "start_position": "closed",
-        "end_position": "closed",
-        "elements": [],
-    }
-    values.update(overrides)
-    return Move.objects.get_or_create(slug=slug, defaults=values)[0]
-
-
-def make_song(owner, *, title: str = "Obsesión", status: str = "ready") -> Song:
-    return Song.objects.create(
-        owner=owner,
-        title=title,
-        upload=f"songs/originals/{uuid.uuid4().hex}.wav",
-        status=status,
-        analysis=ANALYSIS if status == "ready" else None,
-        tempo_bpm=128.0 if status == "ready" else None,
-    )
-
-
-def make_routine(owner, *, song: Song | None = None, status: str = "ready", title: str = "Sunday practice") -> Routine:
-    """A routine as generation leaves it: blueprint rows and, when ready, a video file on disk."""
-    song = song or make_song(owner)
-    video = ""
-    if status == "ready":
-        video = f"routines/{uuid.uuid4().hex}.mp4"
-        media_path(video).parent.mkdir(parents=True, exist_ok=True)
-        media_path(video).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
-    routine = Routine.objects.create(
-        owner=owner,
-        title=title,
-        text="romantic with turns",
-        song=song,
-        level="beginner",
-        status=status,
-        video=video,
-        notes=["No dips, as asked."],
-        timings_ms={"plan": 12.5, "total": 480.0},
-    )
-    for order, slug in enumerate(("basic-step", "side-turn")):
-        RoutineMove.objects.create(
-            routine=routine,
-            order=order,
-            move=make_clip(slug).move,
-            first_phrase=order,
-            start_s=order * 3.75,
-            end_s=(order + 1) * 3.75,
-            counts=8,
-            start_position="closed",
-            end_position="closed",
-        )
-    return routine
-
-
-def make_clip(slug: str, **move_fields) -> MoveClip:
-    """A move with a ready demo clip: what puts it in the searchable, swappable catalog."""
-    move = make_move(slug, **move_fields)
-    clip = MoveClip.objects.filter(move=move).first()
-    return clip or MoveClip.objects.create(
-        move=move,
-        normalised=f"clips/demo/{slug}.mp4",
-        counts=move.counts,
-        status="ready",
-        is_demo=True,
-        recorded_bpm=120.0,
-        count1_s=0.0,
-    )
-
-
-@pytest.fixture
-def api(owner) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
-
 
 @pytest.fixture
 def anonymous_api() -> APIClient:
     return APIClient()
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Tests make many users; the default hasher would spend most of the run hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -248,6 +145,18 @@ class TestMoveSearch:
         assert len(body["results"]) == 2
         assert body["results"][0]["slug"] == "cross-body-lead"
         assert body["results"][0]["score"] >= body["results"][1]["score"]
+
+    @pytest.mark.slow  # loads MiniLM and builds the index: about 7 s of CPU on its own
+    def test_it_finds_turns_first_with_the_real_model(self, api):
+        # The bag of words above only matches spellings; MiniLM has to rank by meaning.
+        make_clip("basic-step", description="Side to side basic in closed hold.")
+        make_clip("right-turn", description="The follower spins once to the right.", elements=["turns"])
+        make_clip("dip", description="A slow dramatic dip at the end of the phrase.")
+        make_clip("left-turn", description="A lead to the left, the follower turns.", elements=["turns"])
+        make_clip("body-wave", description="A smooth body roll from head to hips.", elements=["body_waves"])
+        body = api.get("/api/moves/search/", {"q": "turns", "limit": 5}).json()
+        assert body["mode"] == "semantic"
+        assert {hit["slug"] for hit in body["results"][:2]} == {"right-turn", "left-turn"}
 
     def test_it_falls_back_to_words_when_the_index_stack_is_missing(self, api, monkeypatch):
         import sys
@@ -594,7 +503,7 @@ class TestPractice:
 
     def test_the_list_is_mine(self, api, owner, stranger):
         routine = make_routine(stranger)
-        PracticeSession.objects.create(user=stranger, routine=routine, started_at=routine.created_at)
+        make_practice_session(stranger, routine)
         assert api.get("/api/practice/").json()["count"] == 0
 
 

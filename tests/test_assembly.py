@@ -22,8 +22,8 @@ from tests.media_factory import (
     beats_with_drift,
     decoded_colours,
     make_canonical_clip,
+    make_click_song,
     make_foreign_clip,
-    make_song,
     probe_streams,
     top_level_boxes,
 )
@@ -48,7 +48,7 @@ def media(tmp_path_factory):
         "blue_high": write_synthetic_clip(directory / "blue.mp4", frames=120, colour=BLUE, preset="superfast"),
         "intro": make_canonical_clip(directory / "intro.mp4", counts=2, colour=YELLOW),
         "foreign": make_foreign_clip(directory / "foreign.mp4"),
-        "song": make_song(directory, [beat for phrase in phrases for beat in phrase], song_end + 0.5),
+        "song": make_click_song(directory, [beat for phrase in phrases for beat in phrase], song_end + 0.5),
         "phrases": phrases,
         "ends": [phrase[0] for phrase in phrases[1:]] + [song_end],
     }
@@ -87,6 +87,7 @@ def _assert_valid_output(path, segments, report):
     return video
 
 
+@pytest.mark.slow
 def test_segments_land_on_their_downbeats_despite_tempo_drift(media, tmp_path):
     segments = _segments(media, ["red", "green", "red"])
     out = tmp_path / "routine.mp4"
@@ -120,6 +121,7 @@ def test_without_beat_times_the_clip_is_scaled_linearly(media, tmp_path):
     assert gaps <= {0.025, round(0.025 + TICK_S, 4), round(0.025 - TICK_S, 4)}
 
 
+@pytest.mark.slow
 def test_clips_with_different_parameter_sets_still_decode(media, tmp_path):
     segments = _segments(media, ["red", "blue_high", "green"])
     out = tmp_path / "mixed.mp4"
@@ -133,6 +135,7 @@ def test_clips_with_different_parameter_sets_still_decode(media, tmp_path):
         assert max(abs(a - b) for a, b in zip(colour, expected)) < 20
 
 
+@pytest.mark.slow
 def test_a_noncanonical_clip_takes_the_reencode_path(media, tmp_path):
     assert canonical_problems(media["foreign"])
     segments = _segments(media, ["red", "foreign", "green"])

@@ -27,12 +27,11 @@ from choreography import stages
 from choreography.models import Job, Routine, Song
 from choreography.services.files import media_path
 from tests.browser_support import chromium, chromium_available
-from tests.conftest import PASSWORD
-from tests.generation_support import demo_song_fixture, generation_assets_fixture  # noqa: F401
+from tests.factories import PASSWORD
+from tests.factories import ROUTINE_TEXT as TEXT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TEXT = "a romantic bachata with lots of turns for beginners"
 # Bounds on waits for the thread, generous for a slow shared machine: a failure, not a figure.
 WAIT_S = 120
 

@@ -13,13 +13,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.browser_support import (
-    MOVES,
-    PHRASE_S,
-    chromium_available,
-    logged_in_context,
-    make_ready_routine,
-)
+from tests.browser_support import chromium_available, logged_in_context
+from tests.factories import make_playable_routine
+from tests.media_factory import MOVES, PHRASE_S
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,7 +30,7 @@ WAIT_MS = 10_000
 
 @pytest.fixture
 def routine(owner, test_video):
-    return make_ready_routine(owner=owner, media_root=settings.MEDIA_ROOT, video_source=test_video)
+    return make_playable_routine(owner=owner, media_root=settings.MEDIA_ROOT, video_source=test_video)
 
 
 @pytest.fixture

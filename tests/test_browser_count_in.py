@@ -12,7 +12,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.browser_support import chromium_available, logged_in_context, make_ready_routine
+from tests.browser_support import chromium_available, logged_in_context
+from tests.factories import make_playable_routine
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,7 +42,7 @@ WATCH_OVERLAY = """() => {
 def routine(owner, test_video):
     from choreography.models import Song
 
-    routine = make_ready_routine(owner=owner, media_root=settings.MEDIA_ROOT, video_source=test_video)
+    routine = make_playable_routine(owner=owner, media_root=settings.MEDIA_ROOT, video_source=test_video)
     analysis = routine.song.analysis
     analysis["downbeats"] = [FIRST_DOWNBEAT_S + 4 * BEAT_S * i for i in range(3)]
     Song.objects.filter(pk=routine.song_id).update(analysis=analysis)
@@ -120,10 +121,10 @@ def test_play_from_the_middle_of_the_song_does_not_count_in(open_page, routine):
 def test_the_song_page_plays_the_song_and_the_chart_seeks(open_page, owner, tmp_path):
     from choreography.models import Song
     from choreography.services.files import media_path
-    from tests.media_factory import make_song
+    from tests.media_factory import make_click_song
 
     duration_s = 8.0
-    aac = make_song(tmp_path, [BEAT_S * i for i in range(16)], duration_s)
+    aac = make_click_song(tmp_path, [BEAT_S * i for i in range(16)], duration_s)
     name = "songs/aac/click.m4a"
     media_path(name).parent.mkdir(parents=True, exist_ok=True)
     media_path(name).write_bytes(open(aac, "rb").read())

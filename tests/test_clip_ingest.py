@@ -17,7 +17,7 @@ from django.urls import reverse
 from choreography import clipformat
 from choreography.models import Job, Move, MoveClip
 from choreography.services.files import media_path
-from tests.media_factory import make_foreign_clip, make_song, probe_streams
+from tests.media_factory import make_click_song, make_foreign_clip, probe_streams
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def bad_files(tmp_path_factory, videos) -> dict[str, bytes]:
     return {
         "text": NOT_A_VIDEO,
         "damaged": ten[: len(ten) // 2],
-        "audio": Path(make_song(folder, [0.5 * beat for beat in range(16)], 8.0)).read_bytes(),
+        "audio": Path(make_click_song(folder, [0.5 * beat for beat in range(16)], 8.0)).read_bytes(),
         "short": videos["short"].read_bytes(),
         "very-short": Path(make_foreign_clip(folder / "two.mp4", seconds=2)).read_bytes(),
     }

@@ -64,6 +64,7 @@ def move():
     )
 
 
+@pytest.mark.slow
 def test_an_empty_tempo_and_count1_are_found_in_the_music(tmp_path, move, jobs):
     data, synth = _clip_bytes(tmp_path, with_music=True)
     with jobs():
@@ -78,6 +79,7 @@ def test_an_empty_tempo_and_count1_are_found_in_the_music(tmp_path, move, jobs):
     assert clip.counts >= 8
 
 
+@pytest.mark.slow
 def test_staff_values_are_used_as_given(tmp_path, move, jobs):
     data, _ = _clip_bytes(tmp_path, with_music=True)
     with jobs():

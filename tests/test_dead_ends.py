@@ -11,7 +11,6 @@ from urllib.parse import unquote
 import pytest
 from django.urls import reverse
 from django.utils.http import parse_header_parameters
-from rest_framework.test import APIClient
 
 from bachata.queues import run_job
 from choreography.models import Job, PracticeSession, Routine, RoutineMove, Song
@@ -19,17 +18,9 @@ from choreography.ranged import attachment_disposition
 from choreography.services import routines as routine_services
 from choreography.services import song_delete
 from choreography.services.files import media_path
-from tests.generation_support import demo_song_fixture, generation_assets_fixture  # noqa: F401
-from tests.test_api import make_routine, make_song
+from tests.factories import make_practice_session, make_routine, make_song
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(owner) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
 
 
 def song_on_disk(owner, *, title: str = "Obsesión", status: str = "ready") -> Song:
@@ -92,7 +83,7 @@ class TestRoutineDeleteFromPages:
 
     def test_the_video_and_the_practice_log_go_with_it(self, owner_client, owner, django_capture_on_commit_callbacks):
         routine = make_routine(owner)
-        PracticeSession.objects.create(user=owner, routine=routine, started_at=routine.created_at, seconds_practised=60)
+        make_practice_session(owner, routine, seconds_practised=60)
         video = media_path(routine.video.name)
         assert video.exists()
         with django_capture_on_commit_callbacks(execute=True):

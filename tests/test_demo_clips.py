@@ -10,7 +10,7 @@ from choreography.models import MoveClip
 from choreography.services.catalog import demo_clips_ensure, get_ready_clip_name
 from choreography.services.files import media_path
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # each test renders demo clips
 
 
 def test_a_seeded_demo_clip_has_a_thumbnail_and_every_hold_a_count_in(move, staff_client):

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from choreography.models import Routine, Song
 from tests.browser_support import chromium_available, logged_in_context
-from tests.test_api import make_routine, make_song
+from tests.factories import make_routine, make_song
 
 pytestmark = [
     pytest.mark.browser,

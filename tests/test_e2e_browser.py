@@ -16,8 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.browser_support import chromium, chromium_available
-from tests.generation_support import demo_song_fixture, generation_assets_fixture  # noqa: F401
-from tests.test_generation import TEXT
+from tests.factories import ROUTINE_TEXT as TEXT
 
 pytestmark = [
     pytest.mark.browser,

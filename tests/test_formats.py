@@ -16,7 +16,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from choreography.models import Routine, Song
 from choreography.services.files import media_path
@@ -29,7 +28,6 @@ from tests.audio_formats import (
     reference_song,
     write_song,
 )
-from tests.generation_support import demo_song_fixture, generation_assets_fixture  # noqa: F401
 from tests.media_factory import probe_streams
 
 # Jobs commit for real (see tests/test_songs_flow.py): each test gets a fresh database.
@@ -71,13 +69,6 @@ def song_files(tmp_path_factory):
         return made[audio_format.key]
 
     return file_for
-
-
-@pytest.fixture
-def api(owner) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
 
 
 def _upload(audio_format: AudioFormat, path: Path) -> SimpleUploadedFile:

@@ -28,7 +28,7 @@ from choreography.services.catalog import CLIP_EXTENSIONS, check_clip_upload
 from choreography.services.files import media_path
 from choreography.services.practice import MAX_SECONDS_PER_BATCH
 from choreography.services.songs import SONG_EXTENSIONS
-from tests.test_api import make_move, make_routine
+from tests.factories import make_move, make_routine
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 
@@ -180,6 +180,7 @@ def _post_practice(practice: dict, body: bytes, which: int):
     return response
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(max_examples=120, deadline=None, suppress_health_check=FIXTURES)
 @given(payload=practice_payloads, which=st.sampled_from([0, 1]))
@@ -229,6 +230,7 @@ batches = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(max_examples=40, deadline=None, suppress_health_check=FIXTURES)
 @given(sent=st.lists(st.tuples(batches, st.sampled_from([0, 1])), min_size=1, max_size=4), resend=st.booleans())

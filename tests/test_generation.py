@@ -21,9 +21,9 @@ from choreography.errors import ChoreographyError
 from choreography.models import Job, Routine, RoutineMove, Song
 from choreography.services import routines as routine_services
 from choreography.services.files import media_path
-from tests.generation_support import DEMO_SONG_SLUG, demo_song_fixture, generation_assets_fixture  # noqa: F401
+from tests.factories import ROUTINE_TEXT as TEXT
+from tests.generation_support import DEMO_SONG_SLUG
 
-TEXT = "a romantic bachata with lots of turns for beginners"
 FRAME_S = 1 / 30
 requires_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: RQ is not configured")
 

@@ -135,9 +135,9 @@ class TestPickingTheIntro:
 @pytest.mark.django_db
 class TestThePlayerKnowsWhenToCountIn:
     def test_the_first_downbeat_and_tempo_reach_the_player(self, owner_client, owner, settings):
-        from tests.browser_support import make_ready_routine
+        from tests.factories import make_playable_routine
 
-        routine = make_ready_routine(owner=owner, media_root=settings.MEDIA_ROOT)
+        routine = make_playable_routine(owner=owner, media_root=settings.MEDIA_ROOT)
         analysis = dict(routine.song.analysis, downbeats=[0.3, 4.3, 8.3])
         type(routine.song).objects.filter(pk=routine.song_id).update(analysis=analysis, tempo_bpm=126.0)
         response = owner_client.get(reverse("routine_detail", args=[routine.pk]))
@@ -148,9 +148,9 @@ class TestThePlayerKnowsWhenToCountIn:
         assert '<input type="checkbox" id="count-in-start" checked> Count in before the music starts' in page
 
     def test_a_song_without_downbeats_gives_none(self, owner_client, owner, settings):
-        from tests.browser_support import make_ready_routine
+        from tests.factories import make_playable_routine
 
-        routine = make_ready_routine(owner=owner, media_root=settings.MEDIA_ROOT)
+        routine = make_playable_routine(owner=owner, media_root=settings.MEDIA_ROOT)
         type(routine.song).objects.filter(pk=routine.song_id).update(analysis={"beats": []})
         response = owner_client.get(reverse("routine_detail", args=[routine.pk]))
         assert response.context["player"]["firstDownbeatS"] is None

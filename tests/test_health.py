@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from choreography.catalog_index import catalog_snapshot, index_path
-from choreography.models import Move, MoveClip
+from tests.factories import make_clip
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ class TestReadyForWorkers:
         assert "nothing to index" in response.json()["checks"]["index"]["detail"]
 
     def test_it_fails_until_the_index_of_the_current_catalog_exists(self, client):
-        _ready_clip()
+        make_clip("basic-step")
         response = client.get("/health/ready?worker=1")
         assert response.status_code == 503
         assert response.json()["checks"]["index"]["ok"] is False
@@ -101,7 +101,7 @@ class TestReadyForWorkers:
         assert response.json()["checks"]["index"]["ok"] is True
 
     def test_the_web_check_leaves_the_index_out(self, client):
-        _ready_clip()
+        make_clip("basic-step")
         response = client.get("/health/ready")
         assert response.status_code == 200
         assert "index" not in response.json()["checks"]
@@ -112,18 +112,3 @@ def _unwritable(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     return blocker / "media"
-
-
-def _ready_clip() -> MoveClip:
-    move = Move.objects.create(
-        slug="basic-step",
-        name="Basic step",
-        description="Side to side.",
-        level="beginner",
-        counts=8,
-        start_position="closed",
-        end_position="closed",
-    )
-    return MoveClip.objects.create(
-        move=move, normalised="clips/demo/basic-step.mp4", counts=8, status="ready", recorded_bpm=120.0, count1_s=0.0
-    )

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from choreography.services.files import media_path
-from tests.test_api import make_clip, make_routine, make_song
+from tests.factories import make_clip, make_routine, make_song
 
 pytestmark = pytest.mark.django_db
 
@@ -115,12 +115,6 @@ PUBLIC_OR_STAFF = {
     "health_live",
     "health_ready",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Every row makes users; the default hasher would spend most of the run hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from bachata.queues import enqueue, redis_configured, run_job
 from choreography.models import Job
-from tests.conftest import work_off_rq
+from tests.job_support import work_off_rq
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,6 @@ path ids are replaced by those rows' ids so the fuzzing reaches past the 404s.
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -32,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from bachata.queues import run_job
 from choreography.models import Job, Routine
-from tests.test_api import make_routine, make_song
+from tests.factories import make_routine, make_song
 
 CHECKS = [
     not_a_server_error,
@@ -81,6 +80,7 @@ schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=Non
 APP = get_wsgi_application()
 
 
+@pytest.mark.slow  # 25 examples for each of ~20 operations
 @schema.parametrize()
 @schema.given(real_ids=st.booleans())
 @settings(
@@ -101,18 +101,16 @@ def test_the_api_answers_every_operation_as_documented(case, real_ids, rows):
     case.call_and_validate(headers={"Authorization": f"Token {rows['token']}"}, checks=CHECKS, app=APP)
 
 
-def test_a_routine_queued_through_the_api_runs_fast_in_the_test_setup(rows, settings):
-    """What the fuzzing queues is never run (the test transaction never commits); run one to see
-    that generation in this setup ends in seconds, failed with a message or ready, not in real work."""
+@pytest.mark.slow
+def test_a_routine_queued_through_the_api_is_built_ready(owner, demo_song):
+    """What the fuzzing queues is never run (the test transaction never commits); run one, on the
+    demo song with the real catalog (without the fuzzing's stand-in rows), to see it end READY."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {rows['token']}")
-    response = client.post("/api/routines/", {"text": "romantic, no dips", "song_id": rows["song_id"]}, format="json")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
+    response = client.post("/api/routines/", {"text": "romantic, no dips", "song_id": demo_song.pk}, format="json")
     assert response.status_code == 202
     job = Job.objects.get(subject=f"routine:{response.json()['id']}")
-    started = time.perf_counter()
     run_job(job.pk)
-    elapsed = time.perf_counter() - started
     routine = Routine.objects.get(pk=response.json()["id"])
-    assert routine.status in (Routine.Status.FAILED, Routine.Status.READY)
-    assert routine.status == Routine.Status.READY or routine.error
-    assert elapsed < 30, f"generation took {elapsed:.1f} s"
+    assert routine.status == Routine.Status.READY, routine.error
+    assert routine.video and routine.moves.exists()

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from bachata.middleware import SecurityHeadersMiddleware
 from bachata.security import _counters
-from tests.browser_support import chromium_available, make_ready_routine
-from tests.conftest import PASSWORD
+from tests.browser_support import chromium_available
+from tests.factories import PASSWORD, make_playable_routine
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"""<[a-z][^>]*\son[a-z]+\s*=\s*["']""", re.IGNORECASE)
@@ -81,7 +81,7 @@ class TestNoInlineScripts:
         client.force_login(staff)
         staff.is_superuser = True
         staff.save()
-        make_ready_routine(owner=owner, media_root=settings.MEDIA_ROOT)
+        make_playable_routine(owner=owner, media_root=settings.MEDIA_ROOT)
         for name in ("admin:index", "admin:choreography_routine_changelist", "admin:choreography_move_changelist"):
             response = client.get(reverse(name))
             assert response.status_code == 200, name
@@ -195,7 +195,7 @@ def _counts(message) -> bool:
 def test_no_page_breaks_the_policy_in_a_browser(browser, client, owner, live_server):
     from choreography.models import Routine, Song
 
-    ready = make_ready_routine(owner=owner, media_root=settings.MEDIA_ROOT)
+    ready = make_playable_routine(owner=owner, media_root=settings.MEDIA_ROOT)
     Song.objects.filter(pk=ready.song_id).update(
         analysis={**ready.song.analysis, "energy_curve": [[t, (t % 4) / 4] for t in range(13)]}
     )
