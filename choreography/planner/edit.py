@@ -26,7 +26,7 @@ from choreography.planner.scoring import (
     move_reason,
     set_targets,
 )
-from choreography.planner.search import (
+from choreography.planner.beam import (
     DEFAULT_BEAM_WIDTH,
     backward,
     best_tier,
