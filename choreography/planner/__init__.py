@@ -6,9 +6,9 @@ benchmarked on their own. See beam.py for how the routine is found.
 
 from __future__ import annotations
 
+from choreography.planner.beam import DEFAULT_BEAM_WIDTH, plan_routine
 from choreography.planner.blueprint import Blueprint, PlannedMove
 from choreography.planner.edit import alternatives, check_blueprint, regenerate, swap_move
-from choreography.planner.beam import DEFAULT_BEAM_WIDTH, plan_routine
 
 __all__ = [
     "DEFAULT_BEAM_WIDTH",

@@ -1,10 +1,12 @@
 """Beam search over phrases, pruned by backward reachability so that no partial routine dead-ends.
 
-States are (phrase index, position). A backward pass marks, for each state, whether the
-routine can still be finished from it (tiling the remaining phrases and ending on a
-finishing move), and how many phrases of each requested element it can still reach. The
-forward beam then only extends partial routines into states that can finish, ranking them
-by the soft score minus what the look-ahead says a requested element can no longer reach.
+Places are (phrase index, position). A backward pass (`best_ahead`) marks, for each place,
+whether the routine can still be finished from it (tiling the remaining phrases and ending on
+a finishing move), and how many phrases of each requested element it can still reach. The
+forward beam then only extends partial routines (`BeamState`) into places that can finish,
+scoring each step with the planner's one step score (`scoring.step_scorer`, which the move
+editor ranks swaps by too) and ranking them by that score minus what the look-ahead says a
+requested element can no longer reach.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,28 +28,21 @@ from choreography.planner.scoring import (
     END_ANY,
     END_CLOSED,
     END_FINISHER,
-    MAX_USES,
     NOISE_SCALE,
-    W_BASIC_OVERDUE,
-    W_BASIC_RETURN,
-    W_ELEMENT_EXTRA,
-    W_ELEMENT_GOAL,
-    W_NEW_MOVE,
-    W_OVERUSE,
-    W_REPEAT_ADJACENT,
-    W_REPEAT_NEAR,
     W_SHORTFALL,
     PlanContext,
+    Prior,
     build_context,
     coverage_choices,
     move_reason,
     plural_label,
     position_label,
     set_targets,
+    step_scorer,
 )
 
 DEFAULT_BEAM_WIDTH = 24
-NEG = float("-inf")
+DEAD_END = float("-inf")  # no finishable routine from this state
 TIERS = (END_FINISHER, END_CLOSED, END_ANY)
 
 
@@ -86,25 +82,25 @@ def build_grid(context: PlanContext, n: int, locks: Mapping[int, int]) -> Grid:
     return Grid(n=n, locks=dict(locks), options=options)
 
 
-def backward(context: PlanContext, grid: Grid, tier: int, values: Sequence[float] | None = None) -> list[list[float]]:
+def best_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[float] | None = None) -> list[list[float]]:
     """best[phrase][position]: the most `values` a finishable routine can still collect from there.
 
-    NEG where the routine cannot be finished from that state. With no values, plain reachability (0 or NEG).
+    DEAD_END where the routine cannot be finished from that state. With no values, plain reachability (0 or DEAD_END).
     """
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     positions = len(context.positions)
-    best = [[NEG] * positions for _ in range(n + 1)]
+    best = [[DEAD_END] * positions for _ in range(n + 1)]
     for phrase in range(n - 1, -1, -1):
         row = best[phrase]
         for position in range(positions):
-            top = NEG
+            top = DEAD_END
             for move in grid.options[phrase][position]:
                 after = phrase + lengths[move]
                 if after == n:
-                    ahead = 0.0 if tiers[move] <= tier else NEG
+                    ahead = 0.0 if tiers[move] <= tier else DEAD_END
                 else:
                     ahead = best[after][end_pos[move]]
-                if ahead == NEG:
+                if ahead == DEAD_END:
                     continue
                 total = ahead + (values[move] if values is not None else 0.0)
                 if total > top:
@@ -118,12 +114,12 @@ def start_positions(context: PlanContext) -> list[int]:
 
 
 def startable(context: PlanContext, reach: list[list[float]]) -> bool:
-    return any(reach[0][p] > NEG for p in start_positions(context))
+    return any(reach[0][p] > DEAD_END for p in start_positions(context))
 
 
 def best_tier(context: PlanContext, grid: Grid) -> tuple[int, list[list[float]]] | None:
     for tier in TIERS:
-        reach = backward(context, grid, tier)
+        reach = best_ahead(context, grid, tier)
         if startable(context, reach):
             return tier, reach
     return None
@@ -199,23 +195,35 @@ def _noise(seed: int, shape: tuple[int, int]) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0.0, NOISE_SCALE, size=shape)
 
 
-def beam_search(
-    context: PlanContext, settled: Settled, base: list[list[float]], beam_width: int
+# A routine's moves, last first, as a linked list: (last move, the link before it); states that
+# extend one routine share its links instead of copying a list each.
+MoveLink = tuple[int, "MoveLink | None"]
+
+
+class BeamState(NamedTuple):
+    """A partial routine the beam keeps: its score, where it ends, what the next step's score depends on."""
+
+    score: float
+    position: int  # where the last move ends (an index into PlanContext.positions)
+    prior: Prior
+    moves: MoveLink | None  # None before the first move
+
+
+def best_routine(
+    context: PlanContext, settled: Settled, fit: list[list[float]], beam_width: int
 ) -> tuple[list[int], float, list[int]]:
     """The best routine found: its moves in order, its score, and the phrases each requested element got."""
     grid, tier, reach = settled.grid, settled.tier, settled.reach
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     goals = context.goals
-    carries = [goal.carries for goal in goals]
-    targets = [goal.target for goal in goals]
     futures = [
-        backward(context, grid, tier, [float(length) if c else 0.0 for length, c in zip(lengths, carry)])
-        for carry in carries
+        best_ahead(context, grid, tier, [float(length) if c else 0.0 for length, c in zip(lengths, goal.carries)])
+        for goal in goals
     ]
     # Where the catalog cannot reach a target at all, aim for the most it can.
     reachable = [max((future[0][p] for p in start_positions(context)), default=0.0) for future in futures]
-    aims = [min(target, best) for target, best in zip(targets, reachable)]
-    beginner, basics, midway_penalty = context.beginner, context.basics, context.midway_penalty
+    aims = [min(goal.target, best) for goal, best in zip(goals, reachable)]
+    score_step = step_scorer(context, aims)
     goal_range = range(len(goals))
 
     # Feasible moves per state, filtered once: only those that keep the routine finishable.
@@ -228,92 +236,69 @@ def beam_search(
             found = []
             for move in grid.options[phrase][position]:
                 after = phrase + lengths[move]
-                ok = tiers[move] <= tier if after == n else reach[after][end_pos[move]] > NEG
+                ok = tiers[move] <= tier if after == n else reach[after][end_pos[move]] > DEAD_END
                 if ok:
                     found.append((move, after, end_pos[move]))
             feasible_cache[key] = found
         return found
 
-    # A state: (score, position, last move, uses per move, element phrases, moves since a basic, path).
-    zero_counts = tuple(0 for _ in goals)
-    beams: list[list[tuple]] = [[] for _ in range(n + 1)]
-    beams[0] = [(0.0, p, -1, {}, zero_counts, 0, None) for p in start_positions(context) if reach[0][p] > NEG]
+    opening = Prior.opening(len(goals))
+    beams: list[list[BeamState]] = [[] for _ in range(n + 1)]
+    beams[0] = [BeamState(0.0, p, opening, None) for p in start_positions(context) if reach[0][p] > DEAD_END]
+    # Extensions waiting at the phrase where they end, as plain tuples (tens of thousands per plan):
+    # (-rank, sequence, score, parent state, move, element counts after it). Ordered as they are,
+    # best first; the sequence number breaks ties, so the routine is the same on every run.
     pending: list[list[tuple]] = [[] for _ in range(n + 1)]
     sequence = 0
     for phrase in range(n):
         if phrase > 0:
-            beams[phrase] = _prune(pending[phrase], beam_width, end_pos, basics)
+            beams[phrase] = _prune(pending[phrase], beam_width, end_pos, context.basics)
             pending[phrase] = []
-        base_row = base[phrase]
+        fit_row = fit[phrase]
         for state in beams[phrase]:
-            score, position, last, uses, counts, since_basic, link = state
-            before_last = link[1][0] if link is not None and link[1] is not None else -1
+            so_far, position, prior, _ = state
+            last, before_last, uses, counts_before, since_basic = prior
             for move, after, end in feasible(phrase, position):
-                gained = score + base_row[move]
-                if after < n:
-                    gained -= midway_penalty[move]
-                if move == last:
-                    gained -= W_REPEAT_ADJACENT
-                elif move == before_last:
-                    gained -= W_REPEAT_NEAR
-                used = uses.get(move, 0)
-                if used == 0:
-                    gained += W_NEW_MOVE
-                elif used >= MAX_USES and not any(carries[k][move] and counts[k] < aims[k] for k in goal_range):
-                    # Where few moves carry a requested element, repeating them is what the dancer asked for.
-                    gained -= W_OVERUSE * (used - MAX_USES + 1)
-                if beginner:
-                    if basics[move]:
-                        if since_basic >= BASIC_EVERY:
-                            gained += W_BASIC_RETURN
-                    elif since_basic > BASIC_EVERY:
-                        # Growing, so that even a requested element cannot keep a learner from the basic for long.
-                        gained -= W_BASIC_OVERDUE * (since_basic - BASIC_EVERY)
-                rank = gained
-                new_counts = counts
+                points, counts = score_step(
+                    move, fit_row[move], after == n, last, before_last, uses, counts_before, since_basic
+                )
+                score = so_far + points
+                rank = score
                 if goals:
-                    length = lengths[move]
-                    updated = list(counts)
+                    # Rank by what the look-ahead says each requested element can no longer reach.
                     shortfall = 0.0
                     for k in goal_range:
-                        count = counts[k]
-                        if carries[k][move]:
-                            gain = min(length, max(0, targets[k] - count))
-                            gained += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (length - gain)
-                            count += length
-                            updated[k] = count
-                        missing = aims[k] - count - (futures[k][after][end] if after < n else 0.0)
+                        missing = aims[k] - counts[k] - (futures[k][after][end] if after < n else 0.0)
                         if missing > 0.0:
                             shortfall += missing
-                    rank = gained - W_SHORTFALL * shortfall
-                    new_counts = tuple(updated)
+                    rank = score - W_SHORTFALL * shortfall
                 sequence += 1
-                pending[after].append((rank, sequence, gained, state, move, new_counts))
+                pending[after].append((-rank, sequence, score, state, move, counts))
     finals = pending[n]
     if not finals:
-        raise PlanningError("The search found no routine, though one should exist; please report this request.")
-    best = max(finals, key=lambda item: (item[0], -item[1]))
-    _, _, score, parent, move, counts = best
-    path = [move]
-    link = parent[6]
+        raise PlanningError("The beam found no routine, though one should exist; please report this request.")
+    _, _, score, parent, move, counts = min(finals)
+    moves = [move]
+    link = parent.moves
     while link is not None:
-        path.append(link[0])
+        moves.append(link[0])
         link = link[1]
-    path.reverse()
-    return path, score, list(counts)
+    moves.reverse()
+    return moves, score, list(counts)
 
 
-def _prune(candidates: list[tuple], beam_width: int, end_pos: list[int], basics: list[bool]) -> list[tuple]:
+def _prune(candidates: list[tuple], beam_width: int, end_pos: list[int], basics: list[bool]) -> list[BeamState]:
     """The best partial routines ending at one phrase, made into states (copies made only for these)."""
-    # The sequence number breaks ties, so the order (and the routine) is the same on every run.
-    best = heapq.nsmallest(beam_width, candidates, key=lambda item: (-item[0], item[1]))
-    states = []
-    for _, _, gained, parent, move, counts in best:
-        uses = dict(parent[3])
-        uses[move] = uses.get(move, 0) + 1
-        since_basic = 0 if basics[move] else parent[5] + 1
-        states.append((gained, end_pos[move], move, uses, counts, since_basic, (move, parent[6])))
-    return states
+    best = heapq.nsmallest(beam_width, candidates)
+    return [
+        BeamState(
+            score=score,
+            position=end_pos[move],
+            prior=parent.prior.followed_by(move, counts=counts, basic=basics[move]),
+            moves=(move, parent.moves),
+        )
+        for _, _, score, parent, move, counts in best
+    ]
 
 
 def plan_routine(
@@ -340,8 +325,8 @@ def plan_routine(
     settled = settle(context, phrases, target_s, locked)
     n = settled.grid.n
     set_targets(context.goals, n)
-    base = context.base_matrix(_noise(seed, (len(phrases), len(context.moves))))
-    path, score, counts = beam_search(context, settled, base, max(1, beam_width))
+    fit = context.fit_matrix(_noise(seed, (len(phrases), len(context.moves))))
+    path, score, counts = best_routine(context, settled, fit, max(1, beam_width))
     entries = build_entries(context, path, set(settled.grid.locks))
     notes = context.notes + settled.notes + _outcome_notes(context, settled, entries, counts)
     return Blueprint(entries=entries, notes=notes, score=round(score / n, 4))

@@ -8,32 +8,29 @@ from choreography import vocab
 from choreography.catalog.spec import MoveSpec
 from choreography.domain import Phrase, RoutineRequest
 from choreography.errors import PlanningError
-from choreography.planner.blueprint import Blueprint
+from choreography.planner.beam import (
+    DEFAULT_BEAM_WIDTH,
+    best_ahead,
+    best_tier,
+    build_grid,
+    plan_routine,
+    planned_move,
+    startable,
+)
+from choreography.planner.blueprint import Blueprint, PlannedMove
 from choreography.planner.scoring import (
     END_ANY,
-    MAX_USES,
-    W_ELEMENT_EXTRA,
-    W_ELEMENT_GOAL,
-    W_NEW_MOVE,
-    W_OVERUSE,
-    W_REPEAT_ADJACENT,
-    W_REPEAT_NEAR,
+    W_SHORTFALL,
     PlanContext,
+    Prior,
     build_context,
     covered_phrase_count,
     effective_level,
     end_tier,
     move_reason,
     set_targets,
-)
-from choreography.planner.beam import (
-    DEFAULT_BEAM_WIDTH,
-    backward,
-    best_tier,
-    build_grid,
-    plan_routine,
-    planned_move,
-    startable,
+    step_scorer,
+    unmet,
 )
 
 TIME_TOLERANCE_S = 1e-3
@@ -87,28 +84,47 @@ def fit_problems(
     return problems
 
 
-def _local_score(context: PlanContext, blueprint: Blueprint, entry_index: int, move: int) -> float:
-    """How well a move would do in this slot: the planner's soft score, seen from its neighbours."""
-    entries = blueprint.entries
-    current = entries[entry_index]
-    spec = context.moves[move]
-    score = context.span_score(current.first_phrase, move)
-    neighbours = [entries[i].slug for i in (entry_index - 1, entry_index + 1) if 0 <= i < len(entries)]
-    if spec.slug in neighbours:
-        score -= W_REPEAT_ADJACENT
-    elif spec.slug in [entries[i].slug for i in (entry_index - 2, entry_index + 2) if 0 <= i < len(entries)]:
-        score -= W_REPEAT_NEAR
-    uses = sum(1 for i, entry in enumerate(entries) if i != entry_index and entry.slug == spec.slug)
-    score += W_NEW_MOVE if uses == 0 else -W_OVERUSE * max(0, uses + 1 - MAX_USES)
-    for goal in context.goals:
-        if goal.element not in spec.elements:
-            continue
-        others = sum(
-            entry.phrase_count for i, entry in enumerate(entries) if i != entry_index and goal.element in entry.elements
-        )
-        gain = min(current.phrase_count, max(0, goal.target - others))
-        score += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (current.phrase_count - gain)
-    return score
+def _edited_scores(
+    context: PlanContext, entries: Sequence[PlannedMove], entry_index: int, options: list[int]
+) -> list[float]:
+    """Per option, the soft score of the whole routine with that move at entry_index: the beam's own sum.
+
+    The same step score the beam adds up (without the seed's noise), over the edited routine, so
+    a swap is ranked by what it does to the moves after it too (a repeat, a basic put off, an
+    element's target). The moves before entry_index score the same for every option: they are
+    folded once.
+    """
+    fit = context.fit_matrix(None)
+    goals = context.goals
+    aims = [float(goal.target) for goal in goals]
+    score_step = step_scorer(context, aims)
+    indexes = [context.slug_index.get(entry.slug, -1) for entry in entries]
+    last = len(entries) - 1
+
+    def step(prior: Prior, order: int, move: int) -> tuple[float, Prior]:
+        entry = entries[order]
+        if move < 0:
+            # A move this request no longer allows (the level went down since): it scores nothing,
+            # but its elements still count, and it is no basic.
+            counts = tuple(
+                count + (entry.phrase_count if goal.element in entry.elements else 0)
+                for goal, count in zip(goals, prior.counts)
+            )
+            return 0.0, prior.followed_by(-1, counts=counts, basic=False)
+        points, counts = score_step(move, fit[entry.first_phrase][move], order == last, *prior)
+        return points, prior.followed_by(move, counts=counts, basic=context.basics[move])
+
+    before = Prior.opening(len(goals))
+    for order in range(entry_index):
+        _, before = step(before, order, indexes[order])
+    scores = []
+    for option in options:
+        total, prior = step(before, entry_index, option)
+        for order in range(entry_index + 1, len(entries)):
+            points, prior = step(prior, order, indexes[order])
+            total += points
+        scores.append(total - W_SHORTFALL * unmet(aims, prior.counts))
+    return scores
 
 
 def alternatives(
@@ -136,7 +152,8 @@ def alternatives(
         if spec.slug != current.slug
         and not fit_problems(blueprint, entry_index, spec, moves=moves, level=context.level, excluded=context.excluded)
     ]
-    fitting.sort(key=lambda index: (-_local_score(context, blueprint, entry_index, index), context.moves[index].slug))
+    scores = dict(zip(fitting, _edited_scores(context, blueprint.entries, entry_index, fitting)))
+    fitting.sort(key=lambda index: (-scores[index], context.moves[index].slug))
     last = len(blueprint.entries) - 1
     return [
         (
@@ -307,7 +324,7 @@ def _ending_problems(
         }
         grid = build_grid(context, covered, locks)
         for better in range(tier):
-            if startable(context, backward(context, grid, better)):
+            if startable(context, best_ahead(context, grid, better)):
                 wanted_end = "a finishing move" if better == 0 else "a move that ends in closed position"
                 problems.append(f"The routine ends on {blueprint.entries[-1].slug}, though {wanted_end} fits there.")
                 break

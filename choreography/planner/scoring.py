@@ -1,7 +1,9 @@
 """What the planner weighs: the allowed moves, per-phrase soft scores, requested elements, reasons.
 
-Everything the search needs is precomputed here once per plan, as plain lists and numpy
-arrays indexed by (phrase, move), so that the search's inner loop only adds numbers.
+Everything the beam needs is precomputed here once per plan, as plain lists and numpy
+arrays indexed by (phrase, move), so that the beam's inner loop only adds numbers. The score
+of one step, `step_scorer`, lives here too: the beam maximises it and the move editor ranks
+alternatives by it, so both agree on what a good next move is.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -140,13 +143,12 @@ class PlanContext:
     def beginner(self) -> bool:
         return self.level == vocab.LEVELS[0]
 
-    def span_score(self, first_phrase: int, move: int) -> float:
-        """The soft score of a move on the phrases it covers from first_phrase (no noise)."""
-        last = first_phrase + self.lengths[move]
-        return float(self.cumulative[last, move] - self.cumulative[first_phrase, move])
+    def fit_matrix(self, noise: np.ndarray | None) -> list[list[float]]:
+        """(start phrase, move) -> how well the whole move suits its phrases there, opener bonus on phrase 0.
 
-    def base_matrix(self, noise: np.ndarray | None) -> list[list[float]]:
-        """(start phrase, move) -> soft score of the whole move there, opener bonus on phrase 0."""
+        -inf where the move runs past the song. The part of a step's score that depends on the
+        music only; `step_scorer` adds the part that depends on the routine so far.
+        """
         count = len(self.phrases)
         base = np.full((count, len(self.moves)), -np.inf)
         lengths = np.asarray(self.lengths)
@@ -301,6 +303,120 @@ def set_targets(goals: list[Goal], phrase_count: int) -> None:
     for goal in goals:
         # "lots": at least a quarter of the phrases; "some": at least one.
         goal.target = max(1, math.ceil(phrase_count / 4)) if goal.amount == "lots" else 1
+
+
+class Prior(NamedTuple):
+    """The routine so far, as much of it as the next move's score depends on."""
+
+    last: int  # the last move (an index into PlanContext.moves), -1 before the first or where unknown
+    before_last: int  # the move before that, likewise
+    uses: dict[int, int]  # move -> times used so far (never mutated: followed_by copies it)
+    counts: tuple[int, ...]  # per goal (PlanContext.goals), the phrases so far that carry its element
+    since_basic: int  # moves since the last basic
+
+    @classmethod
+    def opening(cls, goal_count: int) -> Prior:
+        return cls(last=-1, before_last=-1, uses={}, counts=(0,) * goal_count, since_basic=0)
+
+    def followed_by(self, move: int, *, counts: tuple[int, ...], basic: bool) -> Prior:
+        """The routine with one more move; counts as the step score returned them, move -1 where unknown."""
+        uses = self.uses
+        if move >= 0:
+            uses = dict(uses)
+            uses[move] = uses.get(move, 0) + 1
+        return Prior(
+            last=move,
+            before_last=self.last,
+            uses=uses,
+            counts=counts,
+            since_basic=0 if basic else self.since_basic + 1,
+        )
+
+
+class StepScore(Protocol):
+    """score_step(move, fit, is_last, *prior) -> (points, counts after the move).
+
+    The prior comes as its fields, in Prior's order: the beam unpacks each state once and then
+    weighs every move from it, so the fields are passed as they are instead of re-read per move.
+    """
+
+    def __call__(
+        self,
+        move: int,
+        fit: float,
+        is_last: bool,
+        last: int,
+        before_last: int,
+        uses: dict[int, int],
+        counts: tuple[int, ...],
+        since_basic: int,
+    ) -> tuple[float, tuple[int, ...]]: ...
+
+
+def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
+    """The soft score one move adds to a routine after the routine so far, and the element counts after it.
+
+    The one transition score of the planner: the beam adds it up move by move, and the editor
+    ranks a swap by the same sum over the edited routine. `fit` is the move's entry in
+    `context.fit_matrix` (with or without the seed's noise); `is_last` says whether it ends the
+    routine. `aims` (per goal) is how many phrases of the element are still worth repeating a
+    move for: the target, or less where no routine can reach it. Call set_targets first.
+    """
+    # Bound to locals once: the beam calls this for every (state, move) pair, tens of thousands per plan.
+    lengths, basics, midway_penalty = context.lengths, context.basics, context.midway_penalty
+    beginner = context.beginner
+    carries = [goal.carries for goal in context.goals]
+    targets = [goal.target for goal in context.goals]
+    aims = list(aims)
+    goal_range = range(len(carries))
+
+    def score_step(
+        move: int,
+        fit: float,
+        is_last: bool,
+        last: int,
+        before_last: int,
+        uses: dict[int, int],
+        counts: tuple[int, ...],
+        since_basic: int,
+    ) -> tuple[float, tuple[int, ...]]:
+        points = fit
+        if not is_last:
+            points -= midway_penalty[move]
+        if move == last:
+            points -= W_REPEAT_ADJACENT
+        elif move == before_last:
+            points -= W_REPEAT_NEAR
+        used = uses.get(move, 0)
+        if used == 0:
+            points += W_NEW_MOVE
+        elif used >= MAX_USES and not any(carries[k][move] and counts[k] < aims[k] for k in goal_range):
+            # Where few moves carry a requested element, repeating them is what the dancer asked for.
+            points -= W_OVERUSE * (used - MAX_USES + 1)
+        if beginner:
+            if basics[move]:
+                if since_basic >= BASIC_EVERY:
+                    points += W_BASIC_RETURN
+            elif since_basic > BASIC_EVERY:
+                # Growing, so that even a requested element cannot keep a learner from the basic for long.
+                points -= W_BASIC_OVERDUE * (since_basic - BASIC_EVERY)
+        if not carries:
+            return points, counts
+        length = lengths[move]
+        updated = list(counts)
+        for k in goal_range:
+            if carries[k][move]:
+                gain = min(length, max(0, targets[k] - counts[k]))
+                points += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (length - gain)
+                updated[k] += length
+        return points, tuple(updated)
+
+    return score_step
+
+
+def unmet(aims: Sequence[float], counts: Sequence[int]) -> float:
+    """Phrases of requested elements a finished routine still owes (weighed by W_SHORTFALL)."""
+    return sum(max(0.0, aim - count) for aim, count in zip(aims, counts))
 
 
 def move_reason(
