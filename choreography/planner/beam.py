@@ -226,41 +226,46 @@ def best_routine(
     score_step = step_scorer(context, aims)
     goal_range = range(len(goals))
 
-    # Feasible moves per state, filtered once: only those that keep the routine finishable.
-    feasible_cache: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    # Feasible moves per place, filtered once: only those that keep the routine finishable, each with
+    # whether it ends the routine and, per goal, the phrases of its element still reachable after it.
+    feasible_cache: dict[tuple[int, int], list[tuple[int, int, bool, list[float]]]] = {}
 
-    def feasible(phrase: int, position: int) -> list[tuple[int, int, int]]:
+    def feasible(phrase: int, position: int) -> list[tuple[int, int, bool, list[float]]]:
         key = (phrase, position)
         found = feasible_cache.get(key)
         if found is None:
             found = []
             for move in grid.options[phrase][position]:
-                after = phrase + lengths[move]
-                ok = tiers[move] <= tier if after == n else reach[after][end_pos[move]] > DEAD_END
-                if ok:
-                    found.append((move, after, end_pos[move]))
+                after, end = phrase + lengths[move], end_pos[move]
+                if after == n:
+                    if tiers[move] <= tier:
+                        found.append((move, after, True, [0.0] * len(goals)))
+                elif reach[after][end] > DEAD_END:
+                    found.append((move, after, False, [future[after][end] for future in futures]))
             feasible_cache[key] = found
         return found
 
     opening = Prior.opening(len(goals))
     beams: list[list[BeamState]] = [[] for _ in range(n + 1)]
     beams[0] = [BeamState(0.0, p, opening, None) for p in start_positions(context) if reach[0][p] > DEAD_END]
-    # Extensions waiting at the phrase where they end, as plain tuples (tens of thousands per plan):
-    # (-rank, sequence, score, parent state, move, element counts after it). Ordered as they are,
-    # best first; the sequence number breaks ties, so the routine is the same on every run.
-    pending: list[list[tuple]] = [[] for _ in range(n + 1)]
+    # Per phrase, the best extensions found so far that end there: at most beam_width, in a heap
+    # with the worst on top, so that most extensions are turned away without being stored. Plain
+    # tuples (tens of thousands are weighed per plan): (rank, -sequence, score, parent state, move,
+    # element counts after it). The sequence breaks ties (the earlier wins), so the routine is the
+    # same on every run.
+    frontier: list[list[tuple]] = [[] for _ in range(n + 1)]
     sequence = 0
     for phrase in range(n):
         if phrase > 0:
-            beams[phrase] = _prune(pending[phrase], beam_width, end_pos, context.basics)
-            pending[phrase] = []
+            beams[phrase] = _states(frontier[phrase], end_pos, context.basics)
+            frontier[phrase] = []
         fit_row = fit[phrase]
         for state in beams[phrase]:
             so_far, position, prior, _ = state
             last, before_last, uses, counts_before, since_basic = prior
-            for move, after, end in feasible(phrase, position):
+            for move, after, is_last, ahead in feasible(phrase, position):
                 points, counts = score_step(
-                    move, fit_row[move], after == n, last, before_last, uses, counts_before, since_basic
+                    move, fit_row[move], is_last, last, before_last, uses, counts_before, since_basic
                 )
                 score = so_far + points
                 rank = score
@@ -268,16 +273,19 @@ def best_routine(
                     # Rank by what the look-ahead says each requested element can no longer reach.
                     shortfall = 0.0
                     for k in goal_range:
-                        missing = aims[k] - counts[k] - (futures[k][after][end] if after < n else 0.0)
+                        missing = aims[k] - counts[k] - ahead[k]
                         if missing > 0.0:
                             shortfall += missing
                     rank = score - W_SHORTFALL * shortfall
                 sequence += 1
-                pending[after].append((-rank, sequence, score, state, move, counts))
-    finals = pending[n]
-    if not finals:
+                kept = frontier[after]
+                if len(kept) < beam_width:
+                    heapq.heappush(kept, (rank, -sequence, score, state, move, counts))
+                elif rank > kept[0][0]:
+                    heapq.heapreplace(kept, (rank, -sequence, score, state, move, counts))
+    if not frontier[n]:
         raise PlanningError("The beam found no routine, though one should exist; please report this request.")
-    _, _, score, parent, move, counts = min(finals)
+    _, _, score, parent, move, counts = max(frontier[n])
     moves = [move]
     link = parent.moves
     while link is not None:
@@ -287,9 +295,8 @@ def best_routine(
     return moves, score, list(counts)
 
 
-def _prune(candidates: list[tuple], beam_width: int, end_pos: list[int], basics: list[bool]) -> list[BeamState]:
-    """The best partial routines ending at one phrase, made into states (copies made only for these)."""
-    best = heapq.nsmallest(beam_width, candidates)
+def _states(kept: list[tuple], end_pos: list[int], basics: list[bool]) -> list[BeamState]:
+    """The partial routines kept at one phrase, best first, made into states (copies made only for these)."""
     return [
         BeamState(
             score=score,
@@ -297,7 +304,7 @@ def _prune(candidates: list[tuple], beam_width: int, end_pos: list[int], basics:
             prior=parent.prior.followed_by(move, counts=counts, basic=basics[move]),
             moves=(move, parent.moves),
         )
-        for _, _, score, parent, move, counts in best
+        for _, _, score, parent, move, counts in sorted(kept, reverse=True)
     ]
 
 

@@ -365,10 +365,11 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
     # Bound to locals once: the beam calls this for every (state, move) pair, tens of thousands per plan.
     lengths, basics, midway_penalty = context.lengths, context.basics, context.midway_penalty
     beginner = context.beginner
-    carries = [goal.carries for goal in context.goals]
-    targets = [goal.target for goal in context.goals]
+    goals = context.goals
+    targets = [goal.target for goal in goals]
     aims = list(aims)
-    goal_range = range(len(carries))
+    # Per move, the goals whose element it carries: most carry none, and then the counts stay as they are.
+    carried = [[k for k, goal in enumerate(goals) if goal.carries[move]] for move in range(len(context.moves))]
 
     def score_step(
         move: int,
@@ -390,7 +391,7 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
         used = uses.get(move, 0)
         if used == 0:
             points += W_NEW_MOVE
-        elif used >= MAX_USES and not any(carries[k][move] and counts[k] < aims[k] for k in goal_range):
+        elif used >= MAX_USES and not any(counts[k] < aims[k] for k in carried[move]):
             # Where few moves carry a requested element, repeating them is what the dancer asked for.
             points -= W_OVERUSE * (used - MAX_USES + 1)
         if beginner:
@@ -400,15 +401,15 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
             elif since_basic > BASIC_EVERY:
                 # Growing, so that even a requested element cannot keep a learner from the basic for long.
                 points -= W_BASIC_OVERDUE * (since_basic - BASIC_EVERY)
-        if not carries:
+        goals_served = carried[move]
+        if not goals_served:
             return points, counts
         length = lengths[move]
         updated = list(counts)
-        for k in goal_range:
-            if carries[k][move]:
-                gain = min(length, max(0, targets[k] - counts[k]))
-                points += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (length - gain)
-                updated[k] += length
+        for k in goals_served:
+            gain = min(length, max(0, targets[k] - counts[k]))
+            points += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (length - gain)
+            updated[k] += length
         return points, tuple(updated)
 
     return score_step
