@@ -84,6 +84,23 @@ def fit_problems(
     return problems
 
 
+class _Tally:
+    """The routine so far while the editor scores it move by move: a Prior updated in place.
+
+    One per option instead of a new Prior (and a copy of its uses) per move: the routine page
+    asks for alternatives to every move, and each asks for the rest of the routine per option.
+    """
+
+    __slots__ = ("last", "before_last", "uses", "counts", "since_basic")
+
+    def __init__(self, prior: Prior) -> None:
+        self.last, self.before_last, uses, self.counts, self.since_basic = prior
+        self.uses = dict(uses)
+
+    def frozen(self) -> Prior:
+        return Prior(self.last, self.before_last, self.uses, self.counts, self.since_basic)
+
+
 def _edited_scores(
     context: PlanContext, entries: Sequence[PlannedMove], entry_index: int, options: list[int]
 ) -> list[float]:
@@ -95,35 +112,50 @@ def _edited_scores(
     folded once.
     """
     fit = context.fit_matrix(None)
-    goals = context.goals
+    goals, basics = context.goals, context.basics
     aims = [float(goal.target) for goal in goals]
     score_step = step_scorer(context, aims)
     indexes = [context.slug_index.get(entry.slug, -1) for entry in entries]
     last = len(entries) - 1
 
-    def step(prior: Prior, order: int, move: int) -> tuple[float, Prior]:
+    def add(tally: _Tally, order: int, move: int) -> float:
         entry = entries[order]
         if move < 0:
             # A move this request no longer allows (the level went down since): it scores nothing,
             # but its elements still count, and it is no basic.
-            counts = tuple(
+            points, basic = 0.0, False
+            tally.counts = tuple(
                 count + (entry.phrase_count if goal.element in entry.elements else 0)
-                for goal, count in zip(goals, prior.counts)
+                for goal, count in zip(goals, tally.counts)
             )
-            return 0.0, prior.followed_by(-1, counts=counts, basic=False)
-        points, counts = score_step(move, fit[entry.first_phrase][move], order == last, *prior)
-        return points, prior.followed_by(move, counts=counts, basic=context.basics[move])
+        else:
+            points, tally.counts = score_step(
+                move,
+                fit[entry.first_phrase][move],
+                order == last,
+                tally.last,
+                tally.before_last,
+                tally.uses,
+                tally.counts,
+                tally.since_basic,
+            )
+            tally.uses[move] = tally.uses.get(move, 0) + 1
+            basic = basics[move]
+        tally.before_last, tally.last = tally.last, move
+        tally.since_basic = 0 if basic else tally.since_basic + 1
+        return points
 
-    before = Prior.opening(len(goals))
+    opening = _Tally(Prior.opening(len(goals)))
     for order in range(entry_index):
-        _, before = step(before, order, indexes[order])
+        add(opening, order, indexes[order])
+    before = opening.frozen()
     scores = []
     for option in options:
-        total, prior = step(before, entry_index, option)
+        tally = _Tally(before)
+        total = add(tally, entry_index, option)
         for order in range(entry_index + 1, len(entries)):
-            points, prior = step(prior, order, indexes[order])
-            total += points
-        scores.append(total - W_SHORTFALL * unmet(aims, prior.counts))
+            total += add(tally, order, indexes[order])
+        scores.append(total - W_SHORTFALL * unmet(aims, tally.counts))
     return scores
 
 
