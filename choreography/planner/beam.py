@@ -31,7 +31,6 @@ from choreography.planner.scoring import (
     NOISE_SCALE,
     W_SHORTFALL,
     PlanContext,
-    Prior,
     build_context,
     coverage_choices,
     move_reason,
@@ -201,11 +200,18 @@ MoveLink = tuple[int, "MoveLink | None"]
 
 
 class BeamState(NamedTuple):
-    """A partial routine the beam keeps: its score, where it ends, what the next step's score depends on."""
+    """A partial routine the beam keeps: its score, where it ends, and what the next step's score depends on.
+
+    last .. since_basic are the routine so far as `scoring.step_scorer` reads it, in its order.
+    """
 
     score: float
     position: int  # where the last move ends (an index into PlanContext.positions)
-    prior: Prior
+    last: int  # the last move (an index into PlanContext.moves), -1 before the first
+    before_last: int  # the move before that, likewise
+    uses: dict[int, int]  # move -> times used (each state has its own copy)
+    counts: tuple[int, ...]  # per goal (PlanContext.goals), the phrases that carry its element
+    since_basic: int  # moves since the last basic
     moves: MoveLink | None  # None before the first move
 
 
@@ -227,10 +233,11 @@ def best_routine(
     goal_range = range(len(goals))
 
     # Feasible moves per place, filtered once: only those that keep the routine finishable, each with
-    # whether it ends the routine and, per goal, the phrases of its element still reachable after it.
-    feasible_cache: dict[tuple[int, int], list[tuple[int, int, bool, list[float]]]] = {}
+    # the phrases of each goal's element still reachable after it.
+    feasible_cache: dict[tuple[int, int], list[tuple[int, int, list[float]]]] = {}
+    nothing_ahead = [0.0] * len(goals)
 
-    def feasible(phrase: int, position: int) -> list[tuple[int, int, bool, list[float]]]:
+    def feasible(phrase: int, position: int) -> list[tuple[int, int, list[float]]]:
         key = (phrase, position)
         found = feasible_cache.get(key)
         if found is None:
@@ -239,34 +246,35 @@ def best_routine(
                 after, end = phrase + lengths[move], end_pos[move]
                 if after == n:
                     if tiers[move] <= tier:
-                        found.append((move, after, True, [0.0] * len(goals)))
+                        found.append((move, after, nothing_ahead))
                 elif reach[after][end] > DEAD_END:
-                    found.append((move, after, False, [future[after][end] for future in futures]))
+                    found.append((move, after, [future[after][end] for future in futures]))
             feasible_cache[key] = found
         return found
 
-    opening = Prior.opening(len(goals))
     beams: list[list[BeamState]] = [[] for _ in range(n + 1)]
-    beams[0] = [BeamState(0.0, p, opening, None) for p in start_positions(context) if reach[0][p] > DEAD_END]
+    beams[0] = [
+        BeamState(0.0, p, -1, -1, {}, (0,) * len(goals), 0, None)
+        for p in start_positions(context)
+        if reach[0][p] > DEAD_END
+    ]
     # Per phrase, the best extensions found so far that end there: at most beam_width, in a heap
-    # with the worst on top, so that most extensions are turned away without being stored. Plain
-    # tuples (tens of thousands are weighed per plan): (rank, -sequence, score, parent state, move,
-    # element counts after it). The sequence breaks ties (the earlier wins), so the routine is the
-    # same on every run.
+    # with the worst on top, and the rank to beat once it is full, so that most of the tens of
+    # thousands weighed per plan are turned away without being stored. Plain tuples: (rank,
+    # tiebreak, score, parent state, move, element counts after it). The tiebreak counts down,
+    # so the earlier of two equal ranks wins and the routine is the same on every run.
     frontier: list[list[tuple]] = [[] for _ in range(n + 1)]
-    sequence = 0
+    to_beat = [DEAD_END] * (n + 1)
+    tiebreak = 0
     for phrase in range(n):
         if phrase > 0:
             beams[phrase] = _states(frontier[phrase], end_pos, context.basics)
             frontier[phrase] = []
         fit_row = fit[phrase]
         for state in beams[phrase]:
-            so_far, position, prior, _ = state
-            last, before_last, uses, counts_before, since_basic = prior
-            for move, after, is_last, ahead in feasible(phrase, position):
-                points, counts = score_step(
-                    move, fit_row[move], is_last, last, before_last, uses, counts_before, since_basic
-                )
+            so_far, position, last, before_last, uses, counts_before, since_basic, _ = state
+            for move, after, ahead in feasible(phrase, position):
+                points, counts = score_step(move, fit_row[move], last, before_last, uses, counts_before, since_basic)
                 score = so_far + points
                 rank = score
                 if goals:
@@ -277,12 +285,15 @@ def best_routine(
                         if missing > 0.0:
                             shortfall += missing
                     rank = score - W_SHORTFALL * shortfall
-                sequence += 1
-                kept = frontier[after]
-                if len(kept) < beam_width:
-                    heapq.heappush(kept, (rank, -sequence, score, state, move, counts))
-                elif rank > kept[0][0]:
-                    heapq.heapreplace(kept, (rank, -sequence, score, state, move, counts))
+                if rank > to_beat[after]:
+                    tiebreak -= 1
+                    kept = frontier[after]
+                    if len(kept) < beam_width:
+                        heapq.heappush(kept, (rank, tiebreak, score, state, move, counts))
+                    else:
+                        heapq.heapreplace(kept, (rank, tiebreak, score, state, move, counts))
+                    if len(kept) == beam_width:
+                        to_beat[after] = kept[0][0]
     if not frontier[n]:
         raise PlanningError("The beam found no routine, though one should exist; please report this request.")
     _, _, score, parent, move, counts = max(frontier[n])
@@ -297,15 +308,16 @@ def best_routine(
 
 def _states(kept: list[tuple], end_pos: list[int], basics: list[bool]) -> list[BeamState]:
     """The partial routines kept at one phrase, best first, made into states (copies made only for these)."""
-    return [
-        BeamState(
-            score=score,
-            position=end_pos[move],
-            prior=parent.prior.followed_by(move, counts=counts, basic=basics[move]),
-            moves=(move, parent.moves),
+    states = []
+    for _, _, score, parent, move, counts in sorted(kept, reverse=True):
+        uses = dict(parent.uses)
+        uses[move] = uses.get(move, 0) + 1
+        since_basic = 0 if basics[move] else parent.since_basic + 1
+        # Positional: a keyword call costs half again as much, once per kept state.
+        states.append(
+            BeamState(score, end_pos[move], move, parent.last, uses, counts, since_basic, (move, parent.moves))
         )
-        for _, _, score, parent, move, counts in sorted(kept, reverse=True)
-    ]
+    return states
 
 
 def plan_routine(
@@ -332,7 +344,7 @@ def plan_routine(
     settled = settle(context, phrases, target_s, locked)
     n = settled.grid.n
     set_targets(context.goals, n)
-    fit = context.fit_matrix(_noise(seed, (len(phrases), len(context.moves))))
+    fit = context.fit_matrix(_noise(seed, (len(phrases), len(context.moves))), covered=n)
     path, score, counts = best_routine(context, settled, fit, max(1, beam_width))
     entries = build_entries(context, path, set(settled.grid.locks))
     notes = context.notes + settled.notes + _outcome_notes(context, settled, entries, counts)

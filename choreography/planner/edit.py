@@ -22,7 +22,6 @@ from choreography.planner.scoring import (
     END_ANY,
     W_SHORTFALL,
     PlanContext,
-    Prior,
     build_context,
     covered_phrase_count,
     effective_level,
@@ -85,20 +84,30 @@ def fit_problems(
 
 
 class _Tally:
-    """The routine so far while the editor scores it move by move: a Prior updated in place.
+    """The routine so far, as the step score reads it, while the editor adds up a routine move by move.
 
-    One per option instead of a new Prior (and a copy of its uses) per move: the routine page
-    asks for alternatives to every move, and each asks for the rest of the routine per option.
+    Updated in place, one per option: the routine page asks for alternatives to every move,
+    and each asks for the rest of the routine per option.
     """
 
     __slots__ = ("last", "before_last", "uses", "counts", "since_basic")
 
-    def __init__(self, prior: Prior) -> None:
-        self.last, self.before_last, uses, self.counts, self.since_basic = prior
-        self.uses = dict(uses)
+    def __init__(self, goal_count: int) -> None:
+        self.last = self.before_last = -1
+        self.uses: dict[int, int] = {}
+        self.counts = (0,) * goal_count
+        self.since_basic = 0
 
-    def frozen(self) -> Prior:
-        return Prior(self.last, self.before_last, self.uses, self.counts, self.since_basic)
+    def copy(self) -> _Tally:
+        twin = _Tally(0)
+        twin.last, twin.before_last, twin.counts, twin.since_basic = (
+            self.last,
+            self.before_last,
+            self.counts,
+            self.since_basic,
+        )
+        twin.uses = dict(self.uses)
+        return twin
 
 
 def _edited_scores(
@@ -111,12 +120,11 @@ def _edited_scores(
     element's target). The moves before entry_index score the same for every option: they are
     folded once.
     """
-    fit = context.fit_matrix(None)
+    fit = context.fit_matrix(None, covered=entries[-1].first_phrase + entries[-1].phrase_count)
     goals, basics = context.goals, context.basics
     aims = [float(goal.target) for goal in goals]
     score_step = step_scorer(context, aims)
     indexes = [context.slug_index.get(entry.slug, -1) for entry in entries]
-    last = len(entries) - 1
 
     def add(tally: _Tally, order: int, move: int) -> float:
         entry = entries[order]
@@ -132,7 +140,6 @@ def _edited_scores(
             points, tally.counts = score_step(
                 move,
                 fit[entry.first_phrase][move],
-                order == last,
                 tally.last,
                 tally.before_last,
                 tally.uses,
@@ -145,13 +152,12 @@ def _edited_scores(
         tally.since_basic = 0 if basic else tally.since_basic + 1
         return points
 
-    opening = _Tally(Prior.opening(len(goals)))
+    before = _Tally(len(goals))
     for order in range(entry_index):
-        add(opening, order, indexes[order])
-    before = opening.frozen()
+        add(before, order, indexes[order])
     scores = []
     for option in options:
-        tally = _Tally(before)
+        tally = before.copy()
         total = add(tally, entry_index, option)
         for order in range(entry_index + 1, len(entries)):
             total += add(tally, order, indexes[order])

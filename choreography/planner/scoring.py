@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -132,7 +132,7 @@ class PlanContext:
     lengths: list[int]  # phrases per move
     tiers: list[int]
     basics: list[bool]
-    midway_penalty: list[float]  # what a move costs anywhere but last (an unrequested dip)
+    midway_penalty: list[float]  # what a move costs anywhere but last (an unrequested dip); see fit_matrix
     by_start: list[list[int]]  # position -> moves that start there
     goals: list[Goal]
     per_phrase: np.ndarray  # (phrase, move): the move's soft score on that phrase, without noise
@@ -143,11 +143,13 @@ class PlanContext:
     def beginner(self) -> bool:
         return self.level == vocab.LEVELS[0]
 
-    def fit_matrix(self, noise: np.ndarray | None) -> list[list[float]]:
-        """(start phrase, move) -> how well the whole move suits its phrases there, opener bonus on phrase 0.
+    def fit_matrix(self, noise: np.ndarray | None, *, covered: int) -> list[list[float]]:
+        """(start phrase, move) -> how well the whole move suits that place in a routine of `covered` phrases.
 
-        -inf where the move runs past the song. The part of a step's score that depends on the
-        music only; `step_scorer` adds the part that depends on the routine so far.
+        Its fit to the music, the opener bonus on phrase 0, and the midway penalty everywhere but
+        where the move would end the routine; -inf where it runs past the song. The part of a
+        step's score that depends on the place only; `step_scorer` adds the part that depends on
+        the routine so far.
         """
         count = len(self.phrases)
         base = np.full((count, len(self.moves)), -np.inf)
@@ -160,6 +162,11 @@ class PlanContext:
         base[0] += W_OPENER * np.asarray([move.opener for move in self.moves], dtype=float)
         if noise is not None:
             base += noise
+        midway = np.tile(np.asarray(self.midway_penalty, dtype=float), (count, 1))
+        last_start = covered - lengths
+        ends = (last_start >= 0) & (last_start < count)
+        midway[last_start[ends], np.flatnonzero(ends)] = 0.0
+        base -= midway
         return base.tolist()
 
 
@@ -305,46 +312,19 @@ def set_targets(goals: list[Goal], phrase_count: int) -> None:
         goal.target = max(1, math.ceil(phrase_count / 4)) if goal.amount == "lots" else 1
 
 
-class Prior(NamedTuple):
-    """The routine so far, as much of it as the next move's score depends on."""
-
-    last: int  # the last move (an index into PlanContext.moves), -1 before the first or where unknown
-    before_last: int  # the move before that, likewise
-    uses: dict[int, int]  # move -> times used so far (never mutated: followed_by copies it)
-    counts: tuple[int, ...]  # per goal (PlanContext.goals), the phrases so far that carry its element
-    since_basic: int  # moves since the last basic
-
-    @classmethod
-    def opening(cls, goal_count: int) -> Prior:
-        return cls(last=-1, before_last=-1, uses={}, counts=(0,) * goal_count, since_basic=0)
-
-    def followed_by(self, move: int, *, counts: tuple[int, ...], basic: bool) -> Prior:
-        """The routine with one more move; counts as the step score returned them, move -1 where unknown."""
-        uses = self.uses
-        if move >= 0:
-            uses = dict(uses)
-            uses[move] = uses.get(move, 0) + 1
-        return Prior(
-            last=move,
-            before_last=self.last,
-            uses=uses,
-            counts=counts,
-            since_basic=0 if basic else self.since_basic + 1,
-        )
-
-
 class StepScore(Protocol):
-    """score_step(move, fit, is_last, *prior) -> (points, counts after the move).
+    """score_step(move, fit, last, before_last, uses, counts, since_basic) -> (points, counts after).
 
-    The prior comes as its fields, in Prior's order: the beam unpacks each state once and then
-    weighs every move from it, so the fields are passed as they are instead of re-read per move.
+    After `fit` comes the routine so far: its last move and the one before (indexes
+    into PlanContext.moves, -1 where there is none), the uses per move, the phrases per goal that
+    carry its element, and the moves since the last basic. As plain arguments: the beam unpacks a
+    state once and then weighs every move from it.
     """
 
     def __call__(
         self,
         move: int,
         fit: float,
-        is_last: bool,
         last: int,
         before_last: int,
         uses: dict[int, int],
@@ -358,13 +338,12 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
 
     The one transition score of the planner: the beam adds it up move by move, and the editor
     ranks a swap by the same sum over the edited routine. `fit` is the move's entry in
-    `context.fit_matrix` (with or without the seed's noise); `is_last` says whether it ends the
-    routine. `aims` (per goal) is how many phrases of the element are still worth repeating a
-    move for: the target, or less where no routine can reach it. Call set_targets first.
+    `context.fit_matrix` (with or without the seed's noise). `aims` (per goal) is how many phrases
+    of the element are still worth repeating a move for: the target, or less where no routine can
+    reach it. Call set_targets first.
     """
     # Bound to locals once: the beam calls this for every (state, move) pair, tens of thousands per plan.
-    lengths, basics, midway_penalty = context.lengths, context.basics, context.midway_penalty
-    beginner = context.beginner
+    lengths, basics, beginner = context.lengths, context.basics, context.beginner
     goals = context.goals
     targets = [goal.target for goal in goals]
     aims = list(aims)
@@ -374,7 +353,6 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
     def score_step(
         move: int,
         fit: float,
-        is_last: bool,
         last: int,
         before_last: int,
         uses: dict[int, int],
@@ -382,8 +360,6 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
         since_basic: int,
     ) -> tuple[float, tuple[int, ...]]:
         points = fit
-        if not is_last:
-            points -= midway_penalty[move]
         if move == last:
             points -= W_REPEAT_ADJACENT
         elif move == before_last:
