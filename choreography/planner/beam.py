@@ -41,13 +41,13 @@ from choreography.planner.scoring import (
 )
 
 DEFAULT_BEAM_WIDTH = 24
-DEAD_END = float("-inf")  # no finishable routine from this state
+DEAD_END = float("-inf")  # no finishable routine from this place
 TIERS = (END_FINISHER, END_CLOSED, END_ANY)
 
 
 @dataclass
 class Grid:
-    """The phrases to tile and the locked moves in them, with the moves that may start at each state."""
+    """The phrases to tile and the locked moves in them, with the moves that may start at each place."""
 
     n: int  # phrases covered, from phrase 0
     locks: dict[int, int]  # first phrase -> allowed move index
@@ -84,7 +84,7 @@ def build_grid(context: PlanContext, n: int, locks: Mapping[int, int]) -> Grid:
 def best_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[float] | None = None) -> list[list[float]]:
     """best[phrase][position]: the most `values` a finishable routine can still collect from there.
 
-    DEAD_END where the routine cannot be finished from that state. With no values, plain reachability (0 or DEAD_END).
+    DEAD_END where the routine cannot be finished from that place. With no values, plain reachability (0 or DEAD_END).
     """
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     positions = len(context.positions)
@@ -160,16 +160,18 @@ def resolve_locks(context: PlanContext, locked: Mapping[int, str] | None, n: int
 
 
 @dataclass
-class Settled:
+class Frame:
+    """What the beam plans within: the phrases and locks (grid), the cleanest end it can reach, and why."""
+
     grid: Grid
-    tier: int
-    reach: list[list[float]]
-    notes: list[str]
+    tier: int  # the best end tier some routine reaches (END_FINISHER where one can)
+    reach: list[list[float]]  # best_ahead(grid, tier): 0 where the routine can still finish, else DEAD_END
+    notes: list[str]  # what differs from the request (duration, dropped locks)
 
 
-def settle(
+def frame_routine(
     context: PlanContext, phrases: Sequence[Phrase], target_s: float | None, locked: Mapping[int, str] | None
-) -> Settled:
+) -> Frame:
     """The coverage, locks and end tier to plan with: the nearest duration that can be tiled at all."""
     wanted = coverage_choices(phrases, target_s)[0]
     for n in coverage_choices(phrases, target_s):
@@ -186,7 +188,7 @@ def settle(
                 f"No moves tile the phrases up to {phrases[wanted - 1].end_s:.1f} s; "
                 f"the routine ends at {phrases[n - 1].end_s:.1f} s instead."
             )
-        return Settled(grid=grid, tier=found[0], reach=found[1], notes=notes)
+        return Frame(grid=grid, tier=found[0], reach=found[1], notes=notes)
     raise PlanningError("No sequence of the allowed moves can fill the song's phrases from one position to the next.")
 
 
@@ -216,10 +218,10 @@ class BeamState(NamedTuple):
 
 
 def best_routine(
-    context: PlanContext, settled: Settled, fit: list[list[float]], beam_width: int
+    context: PlanContext, frame: Frame, fit: list[list[float]], beam_width: int
 ) -> tuple[list[int], float, list[int]]:
     """The best routine found: its moves in order, its score, and the phrases each requested element got."""
-    grid, tier, reach = settled.grid, settled.tier, settled.reach
+    grid, tier, reach = frame.grid, frame.tier, frame.reach
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     goals = context.goals
     futures = [
@@ -341,13 +343,13 @@ def plan_routine(
     if not context.moves:
         raise PlanningError(f"No move in the catalog is allowed at the {context.level} level with these exclusions.")
     target_s = duration_s if duration_s is not None else request.duration_s
-    settled = settle(context, phrases, target_s, locked)
-    n = settled.grid.n
+    frame = frame_routine(context, phrases, target_s, locked)
+    n = frame.grid.n
     set_targets(context.goals, n)
     fit = context.fit_matrix(_noise(seed, (len(phrases), len(context.moves))), covered=n)
-    path, score, counts = best_routine(context, settled, fit, max(1, beam_width))
-    entries = build_entries(context, path, set(settled.grid.locks))
-    notes = context.notes + settled.notes + _outcome_notes(context, settled, entries, counts)
+    path, score, counts = best_routine(context, frame, fit, max(1, beam_width))
+    entries = build_entries(context, path, set(frame.grid.locks))
+    notes = context.notes + frame.notes + _outcome_notes(context, frame, entries, counts)
     return Blueprint(entries=entries, notes=notes, score=round(score / n, 4))
 
 
@@ -394,18 +396,18 @@ def planned_move(spec: MoveSpec, first: int, phrases: Sequence[Phrase], reason: 
     )
 
 
-def _outcome_notes(context: PlanContext, settled: Settled, entries: list[PlannedMove], counts: list[int]) -> list[str]:
+def _outcome_notes(context: PlanContext, frame: Frame, entries: list[PlannedMove], counts: list[int]) -> list[str]:
     notes: list[str] = []
     for goal, count in zip(context.goals, counts):
         if count < goal.target:
             asked = "lots of" if goal.amount == "lots" else "some"
             notes.append(
-                f"You asked for {asked} {plural_label(goal.element)}: only {count} of {settled.grid.n} phrases "
+                f"You asked for {asked} {plural_label(goal.element)}: only {count} of {frame.grid.n} phrases "
                 f"could carry them (aim: {goal.target}), because the moves with them do not connect more often "
                 "at your level."
             )
     last = entries[-1]
-    if settled.tier != END_FINISHER:
+    if frame.tier != END_FINISHER:
         finishers = [move for move in context.moves if move.finisher]
         why = (
             "no finishing move is allowed at your level with your exclusions"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from choreography import vocab
 from choreography.catalog.spec import MoveSpec
@@ -40,7 +41,7 @@ def _excluded(request: RoutineRequest) -> frozenset[str]:
     return frozenset(element for element in request.exclude if element in vocab.ELEMENTS)
 
 
-def fit_problems(
+def swap_problems(
     blueprint: Blueprint,
     entry_index: int,
     spec: MoveSpec,
@@ -83,6 +84,7 @@ def fit_problems(
     return problems
 
 
+@dataclass(slots=True)
 class _Tally:
     """The routine so far, as the step score reads it, while the editor adds up a routine move by move.
 
@@ -90,24 +92,14 @@ class _Tally:
     and each asks for the rest of the routine per option.
     """
 
-    __slots__ = ("last", "before_last", "uses", "counts", "since_basic")
-
-    def __init__(self, goal_count: int) -> None:
-        self.last = self.before_last = -1
-        self.uses: dict[int, int] = {}
-        self.counts = (0,) * goal_count
-        self.since_basic = 0
+    counts: tuple[int, ...]  # per goal, the phrases that carry its element
+    last: int = -1
+    before_last: int = -1
+    uses: dict[int, int] = field(default_factory=dict)
+    since_basic: int = 0
 
     def copy(self) -> _Tally:
-        twin = _Tally(0)
-        twin.last, twin.before_last, twin.counts, twin.since_basic = (
-            self.last,
-            self.before_last,
-            self.counts,
-            self.since_basic,
-        )
-        twin.uses = dict(self.uses)
-        return twin
+        return replace(self, uses=dict(self.uses))
 
 
 def _edited_scores(
@@ -152,7 +144,7 @@ def _edited_scores(
         tally.since_basic = 0 if basic else tally.since_basic + 1
         return points
 
-    before = _Tally(len(goals))
+    before = _Tally(counts=(0,) * len(goals))
     for order in range(entry_index):
         add(before, order, indexes[order])
     scores = []
@@ -188,7 +180,7 @@ def alternatives(
         index
         for index, spec in enumerate(context.moves)
         if spec.slug != current.slug
-        and not fit_problems(blueprint, entry_index, spec, moves=moves, level=context.level, excluded=context.excluded)
+        and not swap_problems(blueprint, entry_index, spec, moves=moves, level=context.level, excluded=context.excluded)
     ]
     scores = dict(zip(fitting, _edited_scores(context, blueprint.entries, entry_index, fitting)))
     fitting.sort(key=lambda index: (-scores[index], context.moves[index].slug))
@@ -230,7 +222,7 @@ def swap_move(
     if spec is None:
         raise PlanningError(f"There is no move {slug!r} in the catalog.")
     level = effective_level(dancer_level, request)
-    problems = fit_problems(blueprint, entry_index, spec, moves=moves, level=level, excluded=_excluded(request))
+    problems = swap_problems(blueprint, entry_index, spec, moves=moves, level=level, excluded=_excluded(request))
     if problems:
         raise PlanningError(f"{spec.name} does not fit here: " + "; ".join(problems) + ".")
     current = blueprint.entries[entry_index]
