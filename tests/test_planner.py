@@ -453,6 +453,20 @@ class TestEditing:
                 assert_hard_rules(swapped, moves=REAL, phrases=phrases, level="intermediate", request=request)
         assert offered >= len(blueprint.entries)
 
+    @needs_real
+    @pytest.mark.parametrize("level", ["beginner", "intermediate"])
+    def test_the_editor_weighs_a_move_as_the_beam_does(self, level):
+        # The beam keeps a dip nobody asked for for the finish; so does the editor's first alternative.
+        request = RoutineRequest(include={"turns": "lots"}, mood="romantic")
+        phrases = song(24)
+        kwargs = {"moves": REAL, "request": request, "dancer_level": level, "phrases": phrases}
+        for seed in range(3):
+            blueprint = plan(request, phrases, level, moves=REAL, seed=seed)
+            for index in range(len(blueprint.entries) - 1):
+                options = [slug for slug, _ in alternatives(blueprint, index, **kwargs)]
+                if any("dips" not in REAL[slug].elements for slug in options):
+                    assert "dips" not in REAL[options[0]].elements, f"seed {seed}, move {index + 1}: {options}"
+
     def test_regenerate_without_locks_replans_everything(self):
         request = RoutineRequest()
         phrases = song(12)

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
-from choreography.planner.blueprint import Blueprint
+from choreography.planner.beam import (
+    DEFAULT_BEAM_WIDTH,
+    best_ahead,
+    best_tier,
+    build_grid,
+    plan_routine,
+    planned_move,
+    startable,
+)
+from choreography.planner.blueprint import Blueprint, PlannedMove
 from choreography.planner.scoring import (
     END_ANY,
-    MAX_USES,
-    W_ELEMENT_EXTRA,
-    W_ELEMENT_GOAL,
-    W_NEW_MOVE,
-    W_OVERUSE,
-    W_REPEAT_ADJACENT,
-    W_REPEAT_NEAR,
+    W_SHORTFALL,
     PlanContext,
     build_context,
     covered_phrase_count,
@@ -24,15 +28,8 @@ from choreography.planner.scoring import (
     end_tier,
     move_reason,
     set_targets,
-)
-from choreography.planner.search import (
-    DEFAULT_BEAM_WIDTH,
-    backward,
-    best_tier,
-    build_grid,
-    plan_routine,
-    planned_move,
-    startable,
+    step_scorer,
+    unmet,
 )
 
 TIME_TOLERANCE_S = 1e-3
@@ -43,7 +40,7 @@ def _excluded(request: RoutineRequest) -> frozenset[str]:
     return frozenset(element for element in request.exclude if element in vocab.ELEMENTS)
 
 
-def fit_problems(
+def swap_problems(
     blueprint: Blueprint,
     entry_index: int,
     spec: MoveSpec,
@@ -86,28 +83,77 @@ def fit_problems(
     return problems
 
 
-def _local_score(context: PlanContext, blueprint: Blueprint, entry_index: int, move: int) -> float:
-    """How well a move would do in this slot: the planner's soft score, seen from its neighbours."""
-    entries = blueprint.entries
-    current = entries[entry_index]
-    spec = context.moves[move]
-    score = context.span_score(current.first_phrase, move)
-    neighbours = [entries[i].slug for i in (entry_index - 1, entry_index + 1) if 0 <= i < len(entries)]
-    if spec.slug in neighbours:
-        score -= W_REPEAT_ADJACENT
-    elif spec.slug in [entries[i].slug for i in (entry_index - 2, entry_index + 2) if 0 <= i < len(entries)]:
-        score -= W_REPEAT_NEAR
-    uses = sum(1 for i, entry in enumerate(entries) if i != entry_index and entry.slug == spec.slug)
-    score += W_NEW_MOVE if uses == 0 else -W_OVERUSE * max(0, uses + 1 - MAX_USES)
-    for goal in context.goals:
-        if goal.element not in spec.elements:
-            continue
-        others = sum(
-            entry.phrase_count for i, entry in enumerate(entries) if i != entry_index and goal.element in entry.elements
-        )
-        gain = min(current.phrase_count, max(0, goal.target - others))
-        score += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (current.phrase_count - gain)
-    return score
+@dataclass(slots=True)
+class _Tally:
+    """The routine so far, as the step score reads it, while the editor adds up a routine move by move.
+
+    Updated in place, one per option: the routine page asks for alternatives to every move,
+    and each asks for the rest of the routine per option.
+    """
+
+    counts: tuple[int, ...]  # per goal, the phrases that carry its element
+    last: int = -1
+    before_last: int = -1
+    uses: dict[int, int] = field(default_factory=dict)
+    since_basic: int = 0
+
+    def copy(self) -> _Tally:
+        return replace(self, uses=dict(self.uses))
+
+
+def _edited_scores(
+    context: PlanContext, entries: Sequence[PlannedMove], entry_index: int, options: list[int]
+) -> list[float]:
+    """Per option, the soft score of the whole routine with that move at entry_index: the beam's own sum.
+
+    The same step score the beam adds up (without the seed's noise), over the edited routine, so
+    a swap is ranked by what it does to the moves after it too (a repeat, a basic put off, an
+    element's target). The moves before entry_index score the same for every option: they are
+    folded once.
+    """
+    fit = context.fit_matrix(None, covered=entries[-1].first_phrase + entries[-1].phrase_count)
+    goals, basics = context.goals, context.basics
+    aims = [float(goal.target) for goal in goals]
+    score_step = step_scorer(context, aims)
+    indexes = [context.slug_index.get(entry.slug, -1) for entry in entries]
+
+    def add(tally: _Tally, order: int, move: int) -> float:
+        entry = entries[order]
+        if move < 0:
+            # A move this request no longer allows (the level went down since): it scores nothing,
+            # but its elements still count, and it is no basic.
+            points, basic = 0.0, False
+            tally.counts = tuple(
+                count + (entry.phrase_count if goal.element in entry.elements else 0)
+                for goal, count in zip(goals, tally.counts)
+            )
+        else:
+            points, tally.counts = score_step(
+                move,
+                fit[entry.first_phrase][move],
+                tally.last,
+                tally.before_last,
+                tally.uses,
+                tally.counts,
+                tally.since_basic,
+            )
+            tally.uses[move] = tally.uses.get(move, 0) + 1
+            basic = basics[move]
+        tally.before_last, tally.last = tally.last, move
+        tally.since_basic = 0 if basic else tally.since_basic + 1
+        return points
+
+    before = _Tally(counts=(0,) * len(goals))
+    for order in range(entry_index):
+        add(before, order, indexes[order])
+    scores = []
+    for option in options:
+        tally = before.copy()
+        total = add(tally, entry_index, option)
+        for order in range(entry_index + 1, len(entries)):
+            total += add(tally, order, indexes[order])
+        scores.append(total - W_SHORTFALL * unmet(aims, tally.counts))
+    return scores
 
 
 def alternatives(
@@ -133,9 +179,10 @@ def alternatives(
         index
         for index, spec in enumerate(context.moves)
         if spec.slug != current.slug
-        and not fit_problems(blueprint, entry_index, spec, moves=moves, level=context.level, excluded=context.excluded)
+        and not swap_problems(blueprint, entry_index, spec, moves=moves, level=context.level, excluded=context.excluded)
     ]
-    fitting.sort(key=lambda index: (-_local_score(context, blueprint, entry_index, index), context.moves[index].slug))
+    scores = dict(zip(fitting, _edited_scores(context, blueprint.entries, entry_index, fitting)))
+    fitting.sort(key=lambda index: (-scores[index], context.moves[index].slug))
     last = len(blueprint.entries) - 1
     return [
         (
@@ -174,7 +221,7 @@ def swap_move(
     if spec is None:
         raise PlanningError(f"There is no move {slug!r} in the catalog.")
     level = effective_level(dancer_level, request)
-    problems = fit_problems(blueprint, entry_index, spec, moves=moves, level=level, excluded=_excluded(request))
+    problems = swap_problems(blueprint, entry_index, spec, moves=moves, level=level, excluded=_excluded(request))
     if problems:
         raise PlanningError(f"{spec.name} does not fit here: " + "; ".join(problems) + ".")
     current = blueprint.entries[entry_index]
@@ -306,7 +353,7 @@ def _ending_problems(
         }
         grid = build_grid(context, covered, locks)
         for better in range(tier):
-            if startable(context, backward(context, grid, better)):
+            if startable(context, best_ahead(context, grid, better)):
                 wanted_end = "a finishing move" if better == 0 else "a move that ends in closed position"
                 problems.append(f"The routine ends on {blueprint.entries[-1].slug}, though {wanted_end} fits there.")
                 break

@@ -1,7 +1,9 @@
 """What the planner weighs: the allowed moves, per-phrase soft scores, requested elements, reasons.
 
-Everything the search needs is precomputed here once per plan, as plain lists and numpy
-arrays indexed by (phrase, move), so that the search's inner loop only adds numbers.
+Everything the beam needs is precomputed here once per plan, as plain lists and numpy
+arrays indexed by (phrase, move), so that the beam's inner loop only adds numbers. The score
+of one step, `step_scorer`, lives here too: the beam maximises it and the move editor ranks
+alternatives by it, so both agree on what a good next move is.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -128,7 +131,7 @@ class PlanContext:
     lengths: list[int]  # phrases per move
     tiers: list[int]
     basics: list[bool]
-    midway_penalty: list[float]  # what a move costs anywhere but last (an unrequested dip)
+    midway_penalty: list[float]  # what a move costs anywhere but last (an unrequested dip); see fit_matrix
     by_start: list[list[int]]  # position -> moves that start there
     goals: list[Goal]
     per_phrase: np.ndarray  # (phrase, move): the move's soft score on that phrase, without noise
@@ -139,13 +142,14 @@ class PlanContext:
     def beginner(self) -> bool:
         return self.level == vocab.LEVELS[0]
 
-    def span_score(self, first_phrase: int, move: int) -> float:
-        """The soft score of a move on the phrases it covers from first_phrase (no noise)."""
-        last = first_phrase + self.lengths[move]
-        return float(self.cumulative[last, move] - self.cumulative[first_phrase, move])
+    def fit_matrix(self, noise: np.ndarray | None, *, covered: int) -> list[list[float]]:
+        """(start phrase, move) -> how well the whole move suits that place in a routine of `covered` phrases.
 
-    def base_matrix(self, noise: np.ndarray | None) -> list[list[float]]:
-        """(start phrase, move) -> soft score of the whole move there, opener bonus on phrase 0."""
+        Its fit to the music, the opener bonus on phrase 0, and the midway penalty everywhere but
+        where the move would end the routine; -inf where it runs past the song. The part of a
+        step's score that depends on the place only; `step_scorer` adds the part that depends on
+        the routine so far.
+        """
         count = len(self.phrases)
         base = np.full((count, len(self.moves)), -np.inf)
         lengths = np.asarray(self.lengths)
@@ -157,6 +161,11 @@ class PlanContext:
         base[0] += W_OPENER * np.asarray([move.opener for move in self.moves], dtype=float)
         if noise is not None:
             base += noise
+        midway = np.tile(np.asarray(self.midway_penalty, dtype=float), (count, 1))
+        last_start = covered - lengths
+        ends = (last_start >= 0) & (last_start < count)
+        midway[last_start[ends], np.flatnonzero(ends)] = 0.0
+        base -= midway
         return base.tolist()
 
 
@@ -300,6 +309,90 @@ def set_targets(goals: list[Goal], phrase_count: int) -> None:
     for goal in goals:
         # "lots": at least a quarter of the phrases; "some": at least one.
         goal.target = max(1, math.ceil(phrase_count / 4)) if goal.amount == "lots" else 1
+
+
+class StepScore(Protocol):
+    """score_step(move, fit, last, before_last, uses, counts, since_basic) -> (points, counts after).
+
+    After `fit` comes the routine so far: its last move and the one before (indexes
+    into PlanContext.moves, -1 where there is none), the uses per move, the phrases per goal that
+    carry its element, and the moves since the last basic. As plain arguments: the beam unpacks a
+    state once and then weighs every move from it.
+    """
+
+    def __call__(
+        self,
+        move: int,
+        fit: float,
+        last: int,
+        before_last: int,
+        uses: dict[int, int],
+        counts: tuple[int, ...],
+        since_basic: int,
+    ) -> tuple[float, tuple[int, ...]]: ...
+
+
+def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
+    """The soft score one move adds to a routine after the routine so far, and the element counts after it.
+
+    The one transition score of the planner: the beam adds it up move by move, and the editor
+    ranks a swap by the same sum over the edited routine. `fit` is the move's entry in
+    `context.fit_matrix` (with or without the seed's noise). `aims` (per goal) is how many phrases
+    of the element are still worth repeating a move for: the target, or less where no routine can
+    reach it. Call set_targets first.
+    """
+    # Bound to locals once: the beam calls this for every (state, move) pair, tens of thousands per plan.
+    lengths, basics, beginner = context.lengths, context.basics, context.beginner
+    goals = context.goals
+    targets = [goal.target for goal in goals]
+    aims = list(aims)
+    # Per move, the goals whose element it carries: most carry none, and then the counts stay as they are.
+    carried = [[k for k, goal in enumerate(goals) if goal.carries[move]] for move in range(len(context.moves))]
+
+    def score_step(
+        move: int,
+        fit: float,
+        last: int,
+        before_last: int,
+        uses: dict[int, int],
+        counts: tuple[int, ...],
+        since_basic: int,
+    ) -> tuple[float, tuple[int, ...]]:
+        points = fit
+        if move == last:
+            points -= W_REPEAT_ADJACENT
+        elif move == before_last:
+            points -= W_REPEAT_NEAR
+        used = uses.get(move, 0)
+        if used == 0:
+            points += W_NEW_MOVE
+        elif used >= MAX_USES and not any(counts[k] < aims[k] for k in carried[move]):
+            # Where few moves carry a requested element, repeating them is what the dancer asked for.
+            points -= W_OVERUSE * (used - MAX_USES + 1)
+        if beginner:
+            if basics[move]:
+                if since_basic >= BASIC_EVERY:
+                    points += W_BASIC_RETURN
+            elif since_basic > BASIC_EVERY:
+                # Growing, so that even a requested element cannot keep a learner from the basic for long.
+                points -= W_BASIC_OVERDUE * (since_basic - BASIC_EVERY)
+        goals_served = carried[move]
+        if not goals_served:
+            return points, counts
+        length = lengths[move]
+        updated = list(counts)
+        for k in goals_served:
+            gain = min(length, max(0, targets[k] - counts[k]))
+            points += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (length - gain)
+            updated[k] += length
+        return points, tuple(updated)
+
+    return score_step
+
+
+def unmet(aims: Sequence[float], counts: Sequence[int]) -> float:
+    """Phrases of requested elements a finished routine still owes (weighed by W_SHORTFALL)."""
+    return sum(max(0.0, aim - count) for aim, count in zip(aims, counts))
 
 
 def move_reason(

@@ -1,10 +1,12 @@
 """Beam search over phrases, pruned by backward reachability so that no partial routine dead-ends.
 
-States are (phrase index, position). A backward pass marks, for each state, whether the
-routine can still be finished from it (tiling the remaining phrases and ending on a
-finishing move), and how many phrases of each requested element it can still reach. The
-forward beam then only extends partial routines into states that can finish, ranking them
-by the soft score minus what the look-ahead says a requested element can no longer reach.
+Places are (phrase index, position). A backward pass (`best_ahead`) marks, for each place,
+whether the routine can still be finished from it (tiling the remaining phrases and ending on
+a finishing move), and how many phrases of each requested element it can still reach. The
+forward beam then only extends partial routines (`BeamState`) into places that can finish,
+scoring each step with the planner's one step score (`scoring.step_scorer`, which the move
+editor ranks swaps by too) and ranking them by that score minus what the look-ahead says a
+requested element can no longer reach.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,16 +27,7 @@ from choreography.planner.scoring import (
     END_ANY,
     END_CLOSED,
     END_FINISHER,
-    MAX_USES,
     NOISE_SCALE,
-    W_BASIC_OVERDUE,
-    W_BASIC_RETURN,
-    W_ELEMENT_EXTRA,
-    W_ELEMENT_GOAL,
-    W_NEW_MOVE,
-    W_OVERUSE,
-    W_REPEAT_ADJACENT,
-    W_REPEAT_NEAR,
     W_SHORTFALL,
     PlanContext,
     build_context,
@@ -42,16 +36,17 @@ from choreography.planner.scoring import (
     plural_label,
     position_label,
     set_targets,
+    step_scorer,
 )
 
 DEFAULT_BEAM_WIDTH = 24
-NEG = float("-inf")
+DEAD_END = float("-inf")  # no finishable routine from this place
 TIERS = (END_FINISHER, END_CLOSED, END_ANY)
 
 
 @dataclass
 class Grid:
-    """The phrases to tile and the locked moves in them, with the moves that may start at each state."""
+    """The phrases to tile and the locked moves in them, with the moves that may start at each place."""
 
     n: int  # phrases covered, from phrase 0
     locks: dict[int, int]  # first phrase -> allowed move index
@@ -85,25 +80,25 @@ def build_grid(context: PlanContext, n: int, locks: Mapping[int, int]) -> Grid:
     return Grid(n=n, locks=dict(locks), options=options)
 
 
-def backward(context: PlanContext, grid: Grid, tier: int, values: Sequence[float] | None = None) -> list[list[float]]:
+def best_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[float] | None = None) -> list[list[float]]:
     """best[phrase][position]: the most `values` a finishable routine can still collect from there.
 
-    NEG where the routine cannot be finished from that state. With no values, plain reachability (0 or NEG).
+    DEAD_END where the routine cannot be finished from that place. With no values, plain reachability (0 or DEAD_END).
     """
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     positions = len(context.positions)
-    best = [[NEG] * positions for _ in range(n + 1)]
+    best = [[DEAD_END] * positions for _ in range(n + 1)]
     for phrase in range(n - 1, -1, -1):
         row = best[phrase]
         for position in range(positions):
-            top = NEG
+            top = DEAD_END
             for move in grid.options[phrase][position]:
                 after = phrase + lengths[move]
                 if after == n:
-                    ahead = 0.0 if tiers[move] <= tier else NEG
+                    ahead = 0.0 if tiers[move] <= tier else DEAD_END
                 else:
                     ahead = best[after][end_pos[move]]
-                if ahead == NEG:
+                if ahead == DEAD_END:
                     continue
                 total = ahead + (values[move] if values is not None else 0.0)
                 if total > top:
@@ -117,12 +112,12 @@ def start_positions(context: PlanContext) -> list[int]:
 
 
 def startable(context: PlanContext, reach: list[list[float]]) -> bool:
-    return any(reach[0][p] > NEG for p in start_positions(context))
+    return any(reach[0][p] > DEAD_END for p in start_positions(context))
 
 
 def best_tier(context: PlanContext, grid: Grid) -> tuple[int, list[list[float]]] | None:
     for tier in TIERS:
-        reach = backward(context, grid, tier)
+        reach = best_ahead(context, grid, tier)
         if startable(context, reach):
             return tier, reach
     return None
@@ -164,16 +159,18 @@ def resolve_locks(context: PlanContext, locked: Mapping[int, str] | None, n: int
 
 
 @dataclass
-class Settled:
+class Frame:
+    """What the beam plans within: the phrases and locks (grid), the cleanest end it can reach, and why."""
+
     grid: Grid
-    tier: int
-    reach: list[list[float]]
-    notes: list[str]
+    tier: int  # the best end tier some routine reaches (END_FINISHER where one can)
+    reach: list[list[float]]  # best_ahead(grid, tier): 0 where the routine can still finish, else DEAD_END
+    notes: list[str]  # what differs from the request (duration, dropped locks)
 
 
-def settle(
+def frame_routine(
     context: PlanContext, phrases: Sequence[Phrase], target_s: float | None, locked: Mapping[int, str] | None
-) -> Settled:
+) -> Frame:
     """The coverage, locks and end tier to plan with: the nearest duration that can be tiled at all."""
     wanted = coverage_choices(phrases, target_s)[0]
     for n in coverage_choices(phrases, target_s):
@@ -190,7 +187,7 @@ def settle(
                 f"No moves tile the phrases up to {phrases[wanted - 1].end_s:.1f} s; "
                 f"the routine ends at {phrases[n - 1].end_s:.1f} s instead."
             )
-        return Settled(grid=grid, tier=found[0], reach=found[1], notes=notes)
+        return Frame(grid=grid, tier=found[0], reach=found[1], notes=notes)
     raise PlanningError("No sequence of the allowed moves can fill the song's phrases from one position to the next.")
 
 
@@ -198,120 +195,129 @@ def _noise(seed: int, shape: tuple[int, int]) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0.0, NOISE_SCALE, size=shape)
 
 
-def beam_search(
-    context: PlanContext, settled: Settled, base: list[list[float]], beam_width: int
+# A routine's moves, last first, as a linked list: (last move, the link before it); states that
+# extend one routine share its links instead of copying a list each.
+MoveLink = tuple[int, "MoveLink | None"]
+
+
+class BeamState(NamedTuple):
+    """A partial routine the beam keeps: its score, where it ends, and what the next step's score depends on.
+
+    last .. since_basic are the routine so far as `scoring.step_scorer` reads it, in its order.
+    """
+
+    score: float
+    position: int  # where the last move ends (an index into PlanContext.positions)
+    last: int  # the last move (an index into PlanContext.moves), -1 before the first
+    before_last: int  # the move before that, likewise
+    uses: dict[int, int]  # move -> times used (each state has its own copy)
+    counts: tuple[int, ...]  # per goal (PlanContext.goals), the phrases that carry its element
+    since_basic: int  # moves since the last basic
+    moves: MoveLink | None  # None before the first move
+
+
+def best_routine(
+    context: PlanContext, frame: Frame, fit: list[list[float]], beam_width: int
 ) -> tuple[list[int], float, list[int]]:
     """The best routine found: its moves in order, its score, and the phrases each requested element got."""
-    grid, tier, reach = settled.grid, settled.tier, settled.reach
+    grid, tier, reach = frame.grid, frame.tier, frame.reach
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     goals = context.goals
-    carries = [goal.carries for goal in goals]
-    targets = [goal.target for goal in goals]
     futures = [
-        backward(context, grid, tier, [float(length) if c else 0.0 for length, c in zip(lengths, carry)])
-        for carry in carries
+        best_ahead(context, grid, tier, [float(length) if c else 0.0 for length, c in zip(lengths, goal.carries)])
+        for goal in goals
     ]
     # Where the catalog cannot reach a target at all, aim for the most it can.
     reachable = [max((future[0][p] for p in start_positions(context)), default=0.0) for future in futures]
-    aims = [min(target, best) for target, best in zip(targets, reachable)]
-    beginner, basics, midway_penalty = context.beginner, context.basics, context.midway_penalty
+    aims = [min(goal.target, best) for goal, best in zip(goals, reachable)]
+    score_step = step_scorer(context, aims)
     goal_range = range(len(goals))
 
-    # Feasible moves per state, filtered once: only those that keep the routine finishable.
-    feasible_cache: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    # Feasible moves per place, filtered once: only those that keep the routine finishable, each with
+    # the phrases of each goal's element still reachable after it.
+    feasible_cache: dict[tuple[int, int], list[tuple[int, int, list[float]]]] = {}
+    nothing_ahead = [0.0] * len(goals)
 
-    def feasible(phrase: int, position: int) -> list[tuple[int, int, int]]:
+    def feasible(phrase: int, position: int) -> list[tuple[int, int, list[float]]]:
         key = (phrase, position)
         found = feasible_cache.get(key)
         if found is None:
             found = []
             for move in grid.options[phrase][position]:
-                after = phrase + lengths[move]
-                ok = tiers[move] <= tier if after == n else reach[after][end_pos[move]] > NEG
-                if ok:
-                    found.append((move, after, end_pos[move]))
+                after, end = phrase + lengths[move], end_pos[move]
+                if after == n:
+                    if tiers[move] <= tier:
+                        found.append((move, after, nothing_ahead))
+                elif reach[after][end] > DEAD_END:
+                    found.append((move, after, [future[after][end] for future in futures]))
             feasible_cache[key] = found
         return found
 
-    # A state: (score, position, last move, uses per move, element phrases, moves since a basic, path).
-    zero_counts = tuple(0 for _ in goals)
-    beams: list[list[tuple]] = [[] for _ in range(n + 1)]
-    beams[0] = [(0.0, p, -1, {}, zero_counts, 0, None) for p in start_positions(context) if reach[0][p] > NEG]
-    pending: list[list[tuple]] = [[] for _ in range(n + 1)]
-    sequence = 0
+    beams: list[list[BeamState]] = [[] for _ in range(n + 1)]
+    beams[0] = [
+        BeamState(0.0, p, -1, -1, {}, (0,) * len(goals), 0, None)
+        for p in start_positions(context)
+        if reach[0][p] > DEAD_END
+    ]
+    # Per phrase, the best extensions found so far that end there: at most beam_width, in a heap
+    # with the worst on top, and the rank to beat once it is full, so that most of the tens of
+    # thousands weighed per plan are turned away without being stored. Plain tuples: (rank,
+    # tiebreak, score, parent state, move, element counts after it). The tiebreak counts down,
+    # so the earlier of two equal ranks wins and the routine is the same on every run.
+    frontier: list[list[tuple]] = [[] for _ in range(n + 1)]
+    to_beat = [DEAD_END] * (n + 1)
+    tiebreak = 0
     for phrase in range(n):
         if phrase > 0:
-            beams[phrase] = _prune(pending[phrase], beam_width, end_pos, basics)
-            pending[phrase] = []
-        base_row = base[phrase]
+            beams[phrase] = _states(frontier[phrase], end_pos, context.basics)
+            frontier[phrase] = []
+        fit_row = fit[phrase]
         for state in beams[phrase]:
-            score, position, last, uses, counts, since_basic, link = state
-            before_last = link[1][0] if link is not None and link[1] is not None else -1
-            for move, after, end in feasible(phrase, position):
-                gained = score + base_row[move]
-                if after < n:
-                    gained -= midway_penalty[move]
-                if move == last:
-                    gained -= W_REPEAT_ADJACENT
-                elif move == before_last:
-                    gained -= W_REPEAT_NEAR
-                used = uses.get(move, 0)
-                if used == 0:
-                    gained += W_NEW_MOVE
-                elif used >= MAX_USES and not any(carries[k][move] and counts[k] < aims[k] for k in goal_range):
-                    # Where few moves carry a requested element, repeating them is what the dancer asked for.
-                    gained -= W_OVERUSE * (used - MAX_USES + 1)
-                if beginner:
-                    if basics[move]:
-                        if since_basic >= BASIC_EVERY:
-                            gained += W_BASIC_RETURN
-                    elif since_basic > BASIC_EVERY:
-                        # Growing, so that even a requested element cannot keep a learner from the basic for long.
-                        gained -= W_BASIC_OVERDUE * (since_basic - BASIC_EVERY)
-                rank = gained
-                new_counts = counts
+            so_far, position, last, before_last, uses, counts_before, since_basic, _ = state
+            for move, after, ahead in feasible(phrase, position):
+                points, counts = score_step(move, fit_row[move], last, before_last, uses, counts_before, since_basic)
+                score = so_far + points
+                rank = score
                 if goals:
-                    length = lengths[move]
-                    updated = list(counts)
+                    # Rank by what the look-ahead says each requested element can no longer reach.
                     shortfall = 0.0
                     for k in goal_range:
-                        count = counts[k]
-                        if carries[k][move]:
-                            gain = min(length, max(0, targets[k] - count))
-                            gained += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (length - gain)
-                            count += length
-                            updated[k] = count
-                        missing = aims[k] - count - (futures[k][after][end] if after < n else 0.0)
+                        missing = aims[k] - counts[k] - ahead[k]
                         if missing > 0.0:
                             shortfall += missing
-                    rank = gained - W_SHORTFALL * shortfall
-                    new_counts = tuple(updated)
-                sequence += 1
-                pending[after].append((rank, sequence, gained, state, move, new_counts))
-    finals = pending[n]
-    if not finals:
-        raise PlanningError("The search found no routine, though one should exist; please report this request.")
-    best = max(finals, key=lambda item: (item[0], -item[1]))
-    _, _, score, parent, move, counts = best
-    path = [move]
-    link = parent[6]
+                    rank = score - W_SHORTFALL * shortfall
+                if rank > to_beat[after]:
+                    tiebreak -= 1
+                    kept = frontier[after]
+                    if len(kept) < beam_width:
+                        heapq.heappush(kept, (rank, tiebreak, score, state, move, counts))
+                    else:
+                        heapq.heapreplace(kept, (rank, tiebreak, score, state, move, counts))
+                    if len(kept) == beam_width:
+                        to_beat[after] = kept[0][0]
+    if not frontier[n]:
+        raise PlanningError("The beam found no routine, though one should exist; please report this request.")
+    _, _, score, parent, move, counts = max(frontier[n])
+    moves = [move]
+    link = parent.moves
     while link is not None:
-        path.append(link[0])
+        moves.append(link[0])
         link = link[1]
-    path.reverse()
-    return path, score, list(counts)
+    moves.reverse()
+    return moves, score, list(counts)
 
 
-def _prune(candidates: list[tuple], beam_width: int, end_pos: list[int], basics: list[bool]) -> list[tuple]:
-    """The best partial routines ending at one phrase, made into states (copies made only for these)."""
-    # The sequence number breaks ties, so the order (and the routine) is the same on every run.
-    best = heapq.nsmallest(beam_width, candidates, key=lambda item: (-item[0], item[1]))
+def _states(kept: list[tuple], end_pos: list[int], basics: list[bool]) -> list[BeamState]:
+    """The partial routines kept at one phrase, best first, made into states (copies made only for these)."""
     states = []
-    for _, _, gained, parent, move, counts in best:
-        uses = dict(parent[3])
+    for _, _, score, parent, move, counts in sorted(kept, reverse=True):
+        uses = dict(parent.uses)
         uses[move] = uses.get(move, 0) + 1
-        since_basic = 0 if basics[move] else parent[5] + 1
-        states.append((gained, end_pos[move], move, uses, counts, since_basic, (move, parent[6])))
+        since_basic = 0 if basics[move] else parent.since_basic + 1
+        # Positional: a keyword call costs half again as much, once per kept state.
+        states.append(
+            BeamState(score, end_pos[move], move, parent.last, uses, counts, since_basic, (move, parent.moves))
+        )
     return states
 
 
@@ -336,13 +342,13 @@ def plan_routine(
     if not context.moves:
         raise PlanningError(f"No move in the catalog is allowed at the {context.level} level with these exclusions.")
     target_s = duration_s if duration_s is not None else request.duration_s
-    settled = settle(context, phrases, target_s, locked)
-    n = settled.grid.n
+    frame = frame_routine(context, phrases, target_s, locked)
+    n = frame.grid.n
     set_targets(context.goals, n)
-    base = context.base_matrix(_noise(seed, (len(phrases), len(context.moves))))
-    path, score, counts = beam_search(context, settled, base, max(1, beam_width))
-    entries = build_entries(context, path, set(settled.grid.locks))
-    notes = context.notes + settled.notes + _outcome_notes(context, settled, entries, counts)
+    fit = context.fit_matrix(_noise(seed, (len(phrases), len(context.moves))), covered=n)
+    path, score, counts = best_routine(context, frame, fit, max(1, beam_width))
+    entries = build_entries(context, path, set(frame.grid.locks))
+    notes = context.notes + frame.notes + _outcome_notes(context, frame, entries, counts)
     return Blueprint(entries=entries, notes=notes, score=round(score / n, 4))
 
 
@@ -389,18 +395,18 @@ def planned_move(spec: MoveSpec, first: int, phrases: Sequence[Phrase], reason: 
     )
 
 
-def _outcome_notes(context: PlanContext, settled: Settled, entries: list[PlannedMove], counts: list[int]) -> list[str]:
+def _outcome_notes(context: PlanContext, frame: Frame, entries: list[PlannedMove], counts: list[int]) -> list[str]:
     notes: list[str] = []
     for goal, count in zip(context.goals, counts):
         if count < goal.target:
             asked = "lots of" if goal.amount == "lots" else "some"
             notes.append(
-                f"You asked for {asked} {plural_label(goal.element)}: only {count} of {settled.grid.n} phrases "
+                f"You asked for {asked} {plural_label(goal.element)}: only {count} of {frame.grid.n} phrases "
                 f"could carry them (aim: {goal.target}), because the moves with them do not connect more often "
                 "at your level."
             )
     last = entries[-1]
-    if settled.tier != END_FINISHER:
+    if frame.tier != END_FINISHER:
         finishers = [move for move in context.moves if move.finisher]
         why = (
             "no finishing move is allowed at your level with your exclusions"
