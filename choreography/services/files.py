@@ -57,13 +57,10 @@ def scratch_dir(folder: str = "") -> Path:
 
 
 def local_cache_dir(folder: str) -> Path:
-    """Where a per-machine cache derived from media lives: beside the media where the storage is the
-    local folder (as it always was), in the scratch folder where it is a bucket."""
-    if storage_is_local():
-        path = Path(settings.MEDIA_ROOT) / folder
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return scratch_dir(folder)
+    """Where a per-machine cache derived from media lives (not created here): beside the media where the
+    storage is the local folder (as it always was), in the scratch folder where it is a bucket."""
+    root = Path(settings.MEDIA_ROOT) if storage_is_local() else Path(settings.MEDIA_SCRATCH_DIR)
+    return root / folder
 
 
 def new_media_name(folder: str, suffix: str) -> str:
