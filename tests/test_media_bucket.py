@@ -1,0 +1,90 @@
+"""Media in an S3-compatible bucket (moto's server on loopback, started by .ci/run or by the s3_endpoint
+fixture): every file the journey makes lives in the bucket, none under MEDIA_ROOT, and videos still
+answer HTTP Range requests behind the ownership check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from choreography.models import Routine, Song
+from choreography.services.files import media_storage, storage_is_local
+from tests.audio_formats import BY_KEY, write_song
+from tests.generation_support import generation_assets_fixture, install_generation_assets  # noqa: F401
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+TEXT = "a romantic bachata with lots of turns for beginners"
+
+
+def _files_under(root: Path) -> list[Path]:
+    return sorted(path for path in Path(root).rglob("*") if path.is_file())
+
+
+def _stored_bytes(name: str) -> bytes:
+    with media_storage().open(name, "rb") as handle:
+        return handle.read()
+
+
+def test_the_storage_is_the_bucket(media_bucket):
+    assert not storage_is_local()
+    name = media_storage().save("probe/hello.txt", SimpleUploadedFile("hello.txt", b"hello"))
+    assert _stored_bytes(name) == b"hello"
+    media_storage().delete(name)
+    assert not media_storage().exists(name)
+
+
+def test_the_whole_journey_writes_no_media_file_under_media_root(
+    owner, stranger, jobs, media_bucket, bucket_keys, generation_assets, settings, tmp_path
+):
+    install_generation_assets(generation_assets)
+    mp3 = write_song(BY_KEY["mp3-cbr"], tmp_path)
+    client = Client()
+    client.force_login(owner)
+
+    # Upload an MP3; its analysis stores the AAC copy in the bucket.
+    with jobs():
+        response = client.post(
+            reverse("song_list"), {"title": "", "file": SimpleUploadedFile("holiday.mp3", mp3.read_bytes())}
+        )
+    assert response.status_code == 302
+    song = Song.objects.get(owner=owner)
+    assert song.status == Song.Status.READY, song.error
+    assert {song.upload.name, song.audio_aac.name} <= set(bucket_keys())
+    audio = client.get(reverse("song_audio", args=[song.pk]), HTTP_RANGE="bytes=10-19")
+    assert audio.status_code == 206
+    assert b"".join(audio.streaming_content) == _stored_bytes(song.audio_aac.name)[10:20]
+
+    # A routine on it: built from clips read from the bucket, its video stored there.
+    with jobs():
+        response = client.post(reverse("describe"), {"text": TEXT, "song": song.pk})
+    routine = Routine.objects.get(owner=owner)
+    assert routine.status == Routine.Status.READY, routine.error
+    assert routine.video.name in bucket_keys()
+    stored = _stored_bytes(routine.video.name)
+    video = client.get(reverse("routine_video", args=[routine.pk]), HTTP_RANGE="bytes=100-1099")
+    assert video.status_code == 206
+    assert video["Content-Range"] == f"bytes 100-1099/{len(stored)}"
+    assert b"".join(video.streaming_content) == stored[100:1100]
+    assert "inline" in video["Content-Disposition"] and routine.video.name not in video["Content-Disposition"]
+    whole = client.get(reverse("routine_video", args=[routine.pk]))
+    assert whole.status_code == 200 and b"".join(whole.streaming_content) == stored
+
+    # Another dancer gets nothing, whatever the storage.
+    other = Client()
+    other.force_login(stranger)
+    assert other.get(reverse("routine_video", args=[routine.pk]), HTTP_RANGE="bytes=0-99").status_code == 404
+
+    # Deleting the song with its routine takes their files out of the bucket.
+    names = {song.upload.name, song.audio_aac.name, routine.video.name}
+    with jobs():
+        response = client.post(reverse("song_delete", args=[song.pk]), {"with_routines": "1"})
+    assert response.status_code == 302
+    assert not Song.objects.filter(pk=song.pk).exists()
+    assert names.isdisjoint(bucket_keys())
+
+    assert _files_under(settings.MEDIA_ROOT) == []
