@@ -198,8 +198,12 @@ def s3_endpoint() -> str:
         return
     import socket
 
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    # moto's server logs every request it answers; the tests' output needs none of them.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
