@@ -17,8 +17,9 @@ export SECURE_SSL_REDIRECT=0 API_THROTTLE_ROUTINE_CREATE=1000/hour API_THROTTLE_
 # Plain-HTTP on loopback: the secure-cookie settings of production would drop the session.
 export LOAD_INSECURE_COOKIES=1
 PY=.venv/bin/python
-psql -h 127.0.0.1 -U postgres -d test -tc "SELECT 1 FROM pg_database WHERE datname='bachata_load'" | grep -q 1 \
-  || psql -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE bachata_load" >/dev/null
+db=${DATABASE_URL##*/}
+psql -h 127.0.0.1 -U postgres -d test -tc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
+  || psql -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE \"$db\"" >/dev/null
 pids=()
 stop_all() { if [ ${#pids[@]} -gt 0 ]; then kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; fi; pids=(); }
 trap stop_all EXIT

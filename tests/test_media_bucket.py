@@ -88,3 +88,30 @@ def test_the_whole_journey_writes_no_media_file_under_media_root(
     assert names.isdisjoint(bucket_keys())
 
     assert _files_under(settings.MEDIA_ROOT) == []
+
+
+def test_seeding_puts_the_demo_clips_and_songs_in_the_bucket(move, media_bucket, bucket_keys, settings, monkeypatch):
+    from choreography import demo_songs, vocab
+    from choreography.models import MoveClip
+    from choreography.services.catalog import demo_clips_ensure, get_ready_clip_name
+    from choreography.services.songs import demo_songs_ensure
+
+    short = demo_songs.DemoSong(
+        "test-short", "Short Test Song", 126.0, 32.0, 7, 55.0, ((0, "min"), (5, "min"), (7, "7"), (0, "min"))
+    )
+    monkeypatch.setattr(demo_songs, "DEMO_SONGS", (short,))
+
+    assert demo_clips_ensure(workers=1) == 1
+    assert demo_songs_ensure() == 1
+    clip = MoveClip.objects.get(move=move, is_demo=True)
+    song = Song.objects.get(demo_slug="test-short")
+    assert song.status == Song.Status.READY, song.error
+    keys = set(bucket_keys())
+    assert {clip.normalised.name, clip.thumbnail.name, song.upload.name, song.audio_aac.name} <= keys
+    assert {get_ready_clip_name(position) for position in vocab.POSITIONS} <= keys
+
+    # A second seed renders and makes nothing: the bucket already holds it all.
+    assert demo_clips_ensure(workers=1) == 0
+    assert demo_songs_ensure() == 0
+    assert set(bucket_keys()) == keys
+    assert _files_under(settings.MEDIA_ROOT) == []
