@@ -38,6 +38,32 @@ def test_the_storage_is_the_bucket(media_bucket):
     assert not media_storage().exists(name)
 
 
+def test_copies_for_pyav_are_cached_per_machine_and_fetched_again_when_the_file_changes(
+    media_bucket, settings, monkeypatch
+):
+    from django.core.files.base import ContentFile
+
+    from choreography.services import files
+
+    storage = media_storage()
+    storage.save("clips/demo/a.mp4", ContentFile(b"a" * 1000))
+    first = files.cached_media_on_disk("clips/demo/a.mp4")
+    assert first.read_bytes() == b"a" * 1000
+    assert Path(settings.MEDIA_SCRATCH_DIR) in first.parents
+    assert files.cached_media_on_disk("clips/demo/a.mp4") == first
+    # Re-rendered under the same name: the next reader gets the new bytes.
+    storage.save("clips/demo/a.mp4", ContentFile(b"b" * 2000))
+    assert files.cached_media_on_disk("clips/demo/a.mp4").read_bytes() == b"b" * 2000
+
+    # Past the size limit the least recently used copies go, never the one just asked for.
+    monkeypatch.setattr(files, "CACHE_KEEP_RECENT_S", -60.0)
+    settings.MEDIA_SCRATCH_CACHE_BYTES = 2500
+    storage.save("clips/demo/c.mp4", ContentFile(b"c" * 1500))
+    newest = files.cached_media_on_disk("clips/demo/c.mp4")
+    assert newest.exists() and not first.exists()
+    assert _files_under(settings.MEDIA_ROOT) == []
+
+
 def test_the_whole_journey_writes_no_media_file_under_media_root(
     owner, stranger, jobs, media_bucket, bucket_keys, generation_assets, settings, tmp_path
 ):
