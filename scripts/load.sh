@@ -21,7 +21,20 @@ db=${DATABASE_URL##*/}
 psql -h 127.0.0.1 -U postgres -d test -tc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE \"$db\"" >/dev/null
 pids=()
-stop_all() { if [ ${#pids[@]} -gt 0 ]; then kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; fi; pids=(); }
+stop_all() {  # TERM, then KILL what is still running after 20 s (a worker's scheduler can linger)
+  [ ${#pids[@]} -gt 0 ] || return 0
+  kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 20); do
+    local alive=0 pid
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 1 ] || break
+    sleep 1
+  done
+  pkill -KILL -P "$(IFS=,; echo "${pids[*]}")" 2>/dev/null || true
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  pids=()
+}
 trap stop_all EXIT
 
 serve() {  # a web process and two workers; each may get its own MEDIA_ROOT and scratch folder (arg: a folder)
