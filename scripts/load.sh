@@ -59,13 +59,17 @@ serve() {  # a web process and two workers; each may get its own MEDIA_ROOT and 
   sleep 10  # the workers warm MiniLM, librosa and the index before the first job
 }
 
-echo "== 1. ${LOAD_DANCERS:-30} dancers, media in a local folder" >&2
+parts=" ${LOAD_PARTS:-1 2} "  # LOAD_PARTS=2 runs the simulation alone
 redis-cli -n "${REDIS_URL##*/}" flushdb >/dev/null
 $PY manage.py migrate --noinput -v0
-$PY manage.py seed_demo --no-users
-serve
-$PY scripts/load.py --base "http://127.0.0.1:$PORT" --dancers "${LOAD_DANCERS:-30}" --seconds "${LOAD_SECONDS:-240}"
-stop_all
+if [[ $parts == *" 1 "* ]]; then
+  echo "== 1. ${LOAD_DANCERS:-30} dancers, media in a local folder" >&2
+  $PY manage.py seed_demo --no-users
+  serve
+  $PY scripts/load.py --base "http://127.0.0.1:$PORT" --dancers "${LOAD_DANCERS:-30}" --seconds "${LOAD_SECONDS:-240}"
+  stop_all
+fi
+[[ $parts == *" 2 "* ]] || exit 0
 
 echo "== 2. many machines: web + two workers sharing only PostgreSQL, Redis and a bucket" >&2
 .venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 & pids+=($!)
