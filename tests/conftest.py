@@ -196,9 +196,8 @@ def s3_endpoint() -> str:
     if url:
         yield url
         return
-    import socket
-
     import logging
+    import socket
 
     from moto.server import ThreadedMotoServer
 
