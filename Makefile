@@ -57,7 +57,8 @@ bench: venv
 bench-journey: venv
 	$(PY) manage.py bench_journey --json
 
-# A load benchmark on loopback only: gunicorn + PostgreSQL + Redis + two RQ workers, 30 dancers.
+# A load benchmark on loopback only: gunicorn + PostgreSQL + Redis + two RQ workers, 30 dancers; then
+# the many-machines simulation (media in a bucket on moto's S3 server, 20 routines from uploaded songs).
 load: venv
 	bash scripts/load.sh
 

@@ -56,6 +56,12 @@ def check_redis() -> str:
 
 
 def check_media() -> str:
+    from choreography.services.files import media_storage, storage_is_local
+
+    if not storage_is_local():
+        # A bucket: one cheap request shows whether it answers (credentials, endpoint, bucket name).
+        media_storage().exists(".health")
+        return "bucket answers"
     root = Path(settings.MEDIA_ROOT)
     root.mkdir(parents=True, exist_ok=True)
     # Write and remove a tiny file: a read-only mount or a full disk shows here, not in an upload.

@@ -15,8 +15,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
-
 from choreography.domain import MoveSpec
 
 logger = logging.getLogger(__name__)
@@ -25,7 +23,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ClipRef:
     clip_id: int
-    path: Path
+    name: str  # in the media storage
     bpm: float
     counts: int
 
@@ -56,9 +54,7 @@ def catalog_snapshot() -> CatalogSnapshot:
         if move.slug in clips or clip.counts != move.counts:
             continue
         moves[move.slug] = move.to_spec()
-        clips[move.slug] = ClipRef(
-            clip.pk, Path(settings.MEDIA_ROOT) / clip.normalised.name, clip.recorded_bpm, clip.counts
-        )
+        clips[move.slug] = ClipRef(clip.pk, clip.normalised.name, clip.recorded_bpm, clip.counts)
         motion[move.slug] = list(clip.motion_features or [])
     digest = hashlib.sha256()
     for slug in sorted(moves):
@@ -67,7 +63,10 @@ def catalog_snapshot() -> CatalogSnapshot:
 
 
 def index_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "index"
+    """This machine's copy of the index (rebuilt from the database where missing), never in a bucket."""
+    from choreography.services.files import local_cache_dir
+
+    return local_cache_dir("index")
 
 
 def index_path(version: str) -> Path:

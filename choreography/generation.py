@@ -123,6 +123,7 @@ def generate_blueprint(
 def segments_for(result: GenerationResult) -> list:
     """One assembly segment per planned move: its clip and the song interval (with beats) it fills."""
     from choreography.media.assemble import Segment
+    from choreography.services.files import cached_media_on_disk
 
     segments = []
     for entry in result.blueprint.entries:
@@ -131,7 +132,7 @@ def segments_for(result: GenerationResult) -> list:
         beats = tuple(beat for phrase in covered for beat in phrase.beats)
         segments.append(
             Segment(
-                clip_path=str(clip.path),
+                clip_path=str(cached_media_on_disk(clip.name)),
                 clip_bpm=clip.bpm,
                 clip_counts=clip.counts,
                 start_s=entry.start_s,
@@ -153,9 +154,8 @@ def intro_clip_for(blueprint: Any) -> Path | None:
 
 def render_blueprint(result: GenerationResult, *, song_audio: Path, out_path: Path) -> dict[str, float]:
     """Assemble the routine's video (remux of canonical clips onto the song's beats)."""
-    from django.conf import settings
-
     from choreography.media.assemble import assemble_routine_video
+    from choreography.services.files import local_cache_dir
 
     started = time.perf_counter()
     assemble_routine_video(
@@ -163,7 +163,7 @@ def render_blueprint(result: GenerationResult, *, song_audio: Path, out_path: Pa
         song_audio,
         out_path,
         intro_clip=intro_clip_for(result.blueprint),
-        cache_dir=str(Path(settings.MEDIA_ROOT) / "clips" / "canonical-cache"),
+        cache_dir=str(local_cache_dir("clips/canonical-cache")),
     )
     return {"assemble": _ms(started)}
 

@@ -10,45 +10,36 @@ import mimetypes
 import os
 import re
 import unicodedata
-from pathlib import Path
 from urllib.parse import quote
 
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-CHUNK = 256 * 1024
 
 
-def _file_chunks(path: Path, start: int, length: int):
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        remaining = length
-        while remaining > 0:
-            data = handle.read(min(CHUNK, remaining))
-            if not data:
-                break
-            remaining -= len(data)
-            yield data
-
-
-def ranged_file_response(
+def ranged_media_response(
     request,
-    path: Path,
+    name: str,
     *,
     content_type: str | None = None,
     download_name: str | None = None,
     inline_name: str | None = None,
 ):
-    """Serve `path` honouring a single `Range: bytes=a-b` header; 416 for an unsatisfiable range.
+    """Serve the stored file `name` (local folder or bucket) honouring a single `Range: bytes=a-b`
+    header; 416 for an unsatisfiable range.
 
+    The bytes stream through this response from the storage, a bucket being asked for the range alone,
+    so the ownership check the view made holds for every range a player asks for.
     `download_name` makes it a download under that name; `inline_name` is the name a browser offers when
     the dancer saves what it plays (never the storage name)."""
-    size = os.path.getsize(path)
-    content_type = content_type or mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+    from choreography.services.files import media_storage, read_media_range
+
+    size = media_storage().size(name)
+    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     header = request.headers.get("Range", "").strip()
     match = _RANGE.match(header) if header else None
     if not match or (not match.group(1) and not match.group(2)):
-        response = FileResponse(open(path, "rb"), content_type=content_type)
+        response = StreamingHttpResponse(read_media_range(name, 0, size), content_type=content_type)
         response["Accept-Ranges"] = "bytes"
         response["Content-Length"] = str(size)
         _disposition(response, download_name, inline_name)
@@ -66,7 +57,7 @@ def ranged_file_response(
         response["Content-Range"] = f"bytes */{size}"
         return response
     length = end - start + 1
-    response = StreamingHttpResponse(_file_chunks(path, start, length), status=206, content_type=content_type)
+    response = StreamingHttpResponse(read_media_range(name, start, length), status=206, content_type=content_type)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
@@ -113,13 +104,14 @@ def _ascii_fallback(text: str) -> str:
 def routine_video_response(request, routine):
     """A ready routine's MP4, with Range support (`?download=1` for an attachment). 404 until it exists."""
     from choreography.models import Routine
-    from choreography.services.files import media_path
+    from choreography.services.files import media_exists
 
     if routine.status != Routine.Status.READY or not routine.video:
         raise Http404("This routine has no video yet.")
-    path = media_path(routine.video.name)
-    if not path.exists():
+    if not media_exists(routine.video.name):
         raise Http404("The video file is missing.")
     name = f"{(routine.title or 'routine')[:60]}.mp4"
     download = name if request.GET.get("download") else None
-    return ranged_file_response(request, path, content_type="video/mp4", download_name=download, inline_name=name)
+    return ranged_media_response(
+        request, routine.video.name, content_type="video/mp4", download_name=download, inline_name=name
+    )

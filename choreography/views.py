@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -19,10 +20,10 @@ from choreography import selectors, services, stages
 from choreography.errors import ChoreographyError, SongInUseError
 from choreography.forms import EXAMPLES, DescribeForm, RenameForm, SongUploadForm
 from choreography.models import Move, MoveClip, Routine, Song
-from choreography.ranged import ranged_file_response, routine_video_response
+from choreography.ranged import ranged_media_response, routine_video_response
 from choreography.services import practice as practice_services
 from choreography.services import routines as routine_services
-from choreography.services.files import media_path
+from choreography.services.files import media_exists
 
 
 def _get_routine_for_user(request, routine_id: int) -> Routine:
@@ -340,9 +341,9 @@ def song_detail(request, song_id: int):
 def song_audio(request, song_id: int):
     """The song as the routines play it (the AAC copy made at analysis), for the song page's player."""
     song = get_object_or_404(selectors.songs_for_user(request.user), pk=song_id)
-    if not song.audio_aac or not media_path(song.audio_aac.name).exists():
+    if not song.audio_aac or not media_exists(song.audio_aac.name):
         return _not_found("This song's audio is not ready yet: it is made while the song is analysed.")
-    return ranged_file_response(request, media_path(song.audio_aac.name), content_type="audio/mp4")
+    return ranged_media_response(request, song.audio_aac.name, content_type="audio/mp4")
 
 
 @login_required
@@ -397,9 +398,9 @@ def progress(request):
 def clip_preview(request, clip_id: int):
     clip = get_object_or_404(MoveClip, pk=clip_id)
     name = clip.normalised.name or clip.original.name
-    if not name or not media_path(name).exists():
+    if not media_exists(name):
         raise Http404("No file for this clip.")
-    return ranged_file_response(request, media_path(name), content_type="video/mp4")
+    return ranged_media_response(request, name, content_type="video/mp4")
 
 
 # Types of the clip files staff upload; the standard library does not know every one of them.
@@ -416,11 +417,10 @@ CLIP_CONTENT_TYPES = {
 def _clip_file_response(request, clip_id: int, field: str, *, missing: str, content_type: str | None = None):
     clip = get_object_or_404(MoveClip, pk=clip_id)
     name = getattr(clip, field).name
-    if not name or not media_path(name).exists():
+    if not media_exists(name):
         return _not_found(missing)
-    path = media_path(name)
-    content_type = content_type or CLIP_CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
-    return ranged_file_response(request, path, content_type=content_type)
+    content_type = content_type or CLIP_CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+    return ranged_media_response(request, name, content_type=content_type)
 
 
 @staff_member_required

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
@@ -207,4 +206,88 @@ def demo_song(db, settings, generation_assets):
     """A catalog ready to generate from and the ready demo song "Fuego Lento" (90 s at 142 BPM)."""
     from tests.generation_support import install_generation_assets
 
-    return install_generation_assets(generation_assets, Path(settings.MEDIA_ROOT))
+    return install_generation_assets(generation_assets)
+
+
+# --- media in an S3-compatible bucket -------------------------------------------------------------------------
+# .ci/run starts moto's server on loopback and names it in MEDIA_S3_TEST_ENDPOINT_URL; without it (a
+# developer's machine) the first test that needs a bucket starts moto's threaded server in this process.
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> str:
+    url = os.environ.get("MEDIA_S3_TEST_ENDPOINT_URL", "")
+    if url:
+        yield url
+        return
+    import logging
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    # moto's server logs every request it answers; the tests' output needs none of them.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def bucket_storage_settings(bucket: str, endpoint: str) -> dict:
+    """settings.STORAGES with media in `bucket` of the S3-compatible server at `endpoint`."""
+    from django.conf import settings
+
+    return {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": endpoint,
+                "region_name": "us-east-1",
+                "default_acl": None,
+            },
+        },
+    }
+
+
+@pytest.fixture
+def media_bucket(settings, s3_endpoint, monkeypatch, tmp_path):
+    """Media in a fresh bucket on the loopback S3 server, and a scratch folder of this test's own. Returns
+    the bucket's name."""
+    import uuid
+
+    import boto3
+
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
+        monkeypatch.setenv(name, value)
+    bucket = f"media-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    settings.MEDIA_BUCKET = bucket
+    settings.MEDIA_S3_ENDPOINT_URL = s3_endpoint
+    settings.STORAGES = bucket_storage_settings(bucket, s3_endpoint)
+    settings.MEDIA_SCRATCH_DIR = tmp_path / "scratch"
+    return bucket
+
+
+@pytest.fixture
+def bucket_keys(media_bucket, s3_endpoint):
+    """`bucket_keys()`: the names stored in this test's bucket, sorted."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+
+    def keys() -> list[str]:
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=media_bucket)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    return keys

@@ -128,8 +128,18 @@ def link_into(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def install_generation_assets(assets: GenerationAssets, media_root: Path):
-    """In the current database and MEDIA_ROOT: the seeded catalog with a ready demo clip per move, and
+def store(source: Path, name: str) -> None:
+    """Put `source` in the media storage as `name`: linked into a local MEDIA_ROOT, uploaded to a bucket."""
+    from choreography.services.files import media_path, save_media, storage_is_local
+
+    if storage_is_local():
+        link_into(source, media_path(name))
+    else:
+        save_media(name, source)
+
+
+def install_generation_assets(assets: GenerationAssets):
+    """In the current database and media storage: the seeded catalog with a ready demo clip per move, and
     the ready demo song. Returns the Song row."""
     from choreography import clipformat
     from choreography.models import Move, MoveClip, Song
@@ -137,11 +147,10 @@ def install_generation_assets(assets: GenerationAssets, media_root: Path):
     from choreography.services.songs import DEMO_SONG_FOLDER
 
     catalog_seed()
-    media_root = Path(media_root)
     clips = []
     for number, move in enumerate(Move.objects.order_by("slug")):
         relative = f"{DEMO_CLIP_FOLDER}/{move.slug}.mp4"
-        link_into(assets.clips_dir / f"{move.slug}.mp4", media_root / relative)
+        store(assets.clips_dir / f"{move.slug}.mp4", relative)
         clips.append(
             MoveClip(
                 pk=CLIP_ID_BASE + number,
@@ -157,12 +166,12 @@ def install_generation_assets(assets: GenerationAssets, media_root: Path):
             )
         )
     MoveClip.objects.bulk_create(clips)
-    link_into(assets.get_ready, media_root / GET_READY_CLIP)
+    store(assets.get_ready, GET_READY_CLIP)
 
     upload = f"{DEMO_SONG_FOLDER}/{DEMO_SONG_SLUG}.wav"
     aac = f"songs/aac/{DEMO_SONG_SLUG}.m4a"
-    link_into(assets.song_wav, media_root / upload)
-    link_into(assets.song_aac, media_root / aac)
+    store(assets.song_wav, upload)
+    store(assets.song_aac, aac)
     analysis = assets.song_analysis
     return Song.objects.create(
         owner=None,
@@ -174,7 +183,7 @@ def install_generation_assets(assets: GenerationAssets, media_root: Path):
         tempo_bpm=analysis["tempo_bpm"],
         duration_s=analysis["duration_s"],
         confidence=analysis.get("confidence", ""),
-        size_bytes=(media_root / upload).stat().st_size,
+        size_bytes=assets.song_wav.stat().st_size,
         status=Song.Status.READY,
     )
 

@@ -408,7 +408,7 @@ from django.contrib.auth import get_user_model
 from choreography.models import Job, Routine
 from tests.generation_support import build_generation_assets, install_generation_assets
 from django.conf import settings
-song = install_generation_assets(build_generation_assets(), settings.MEDIA_ROOT)
+song = install_generation_assets(build_generation_assets())
 user = get_user_model().objects.create_user("left", password="left-behind-password")
 routine = Routine.objects.create(owner=user, text="smooth routine with body waves", song=song, level="beginner")
 Job.objects.create(func="choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}",

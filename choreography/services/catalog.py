@@ -15,7 +15,18 @@ from django.db import transaction
 from bachata.queues import enqueue
 from choreography.errors import ChoreographyError, MediaError
 from choreography.models import Job, Move, MoveClip
-from choreography.services.files import media_path, new_media_name, remove_media, uploaded_file_on_disk
+from choreography.services.files import (
+    cached_media_on_disk,
+    media_exists,
+    media_on_disk,
+    media_output,
+    media_storage,
+    remove_media,
+    save_media,
+    scratch_dir,
+    storage_is_local,
+    uploaded_file_on_disk,
+)
 
 if TYPE_CHECKING:
     from choreography.media.probe import VideoInfo
@@ -98,16 +109,22 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
     from choreography.catalog.render import render_catalog
     from choreography.media.features import motion_features
 
-    out_dir = media_path(DEMO_CLIP_FOLDER)
+    # Rendered on this machine (in place with a local storage, else in its scratch folder), then stored.
+    out_dir = _local_render_dir(DEMO_CLIP_FOLDER)
     moves = {move.slug: move for move in Move.objects.all()}
     before = {p.name for p in out_dir.glob("*.mp4")} if out_dir.exists() else set()
     paths = render_catalog([move.to_spec() for move in moves.values()], out_dir, workers=workers)
-    rendered = sum(1 for path in paths.values() if Path(path).name not in before)
+    fresh = {slug for slug, path in paths.items() if Path(path).name not in before}
+    rendered = len(fresh)
+    for slug, path in paths.items():
+        name = f"{DEMO_CLIP_FOLDER}/{Path(path).name}"
+        if slug in fresh or not media_exists(name):
+            save_media(name, Path(path))
     get_ready_clips_ensure()
     ready = {clip.move_id: clip for clip in MoveClip.objects.filter(is_demo=True)}
     for slug, path in paths.items():
         move = moves[slug]
-        relative = str(Path(path).relative_to(settings.MEDIA_ROOT))
+        relative = f"{DEMO_CLIP_FOLDER}/{Path(path).name}"
         thumbnail = demo_thumbnail_ensure(slug=slug, clip_path=Path(path))
         clip = ready.get(move.pk)
         if (
@@ -143,11 +160,27 @@ def demo_thumbnail_ensure(*, slug: str, clip_path: Path) -> str:
     from choreography.media.normalise import make_thumbnail
 
     name = f"{DEMO_CLIP_FOLDER}/thumbnails/{slug}.jpg"
-    path = media_path(name)
-    if not path.exists() or path.stat().st_mtime < clip_path.stat().st_mtime:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        make_thumbnail(clip_path, path)
+    # A bucket keeps whole seconds: a thumbnail stored within the second after its clip was rendered is new.
+    made_after = clip_path.stat().st_mtime - (0 if storage_is_local() else 1)
+    if media_exists(name) and media_storage().get_modified_time(name).timestamp() >= made_after:
+        return name
+    local = scratch_dir("tmp") / f"thumbnail-{slug}.jpg"
+    try:
+        make_thumbnail(clip_path, local)
+        save_media(name, local)
+    finally:
+        local.unlink(missing_ok=True)
     return name
+
+
+def _local_render_dir(folder: str) -> Path:
+    """Where this machine renders the clips of `folder`: in place with a local storage; in a bucket's
+    case, the scratch folder, which keeps them so that a second seed renders nothing."""
+    if storage_is_local():
+        path = Path(media_storage().path(folder))
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return scratch_dir(folder)
 
 
 def get_ready_clip_name(position: str) -> str:
@@ -165,23 +198,24 @@ def get_ready_clips_ensure(*, force: bool = False) -> int:
 
     rendered = 0
     for position in vocab.POSITIONS:
-        path = media_path(get_ready_clip_name(position))
-        if force or not path.exists():
-            render_get_ready_clip(path, position=position)
+        name = get_ready_clip_name(position)
+        if force or not media_exists(name):
+            local = _local_render_dir(GET_READY_FOLDER) / Path(name).name
+            render_get_ready_clip(local, position=position)
+            save_media(name, local)
             rendered += 1
     return rendered
 
 
 def get_ready_clip_for(position: str | None) -> Path | None:
-    """The count-in clip to play before a routine whose first move starts in `position`.
+    """The count-in clip to play before a routine whose first move starts in `position`, on this machine.
 
     Falls back to the closed-hold clip where that hold's clip was never rendered, and to none at all
     (the first clip then starts the video) where no count-in clip exists.
     """
     for name in (get_ready_clip_name(position or "closed"), GET_READY_CLIP):
-        path = media_path(name)
-        if path.exists():
-            return path
+        if media_exists(name):
+            return cached_media_on_disk(name)
     return None
 
 
@@ -258,7 +292,8 @@ def clip_timing(clip: MoveClip) -> tuple[float, float, str]:
     from choreography import music
 
     try:
-        analysis = music.analyze_file(media_path(clip.original.name), max_duration_s=settings.CLIP_MAX_DURATION_S)
+        with media_on_disk(clip.original.name) as original:
+            analysis = music.analyze_file(original, max_duration_s=settings.CLIP_MAX_DURATION_S)
     except ChoreographyError as exc:
         raise MediaError(
             f"No tempo or count 1 was given, and none could be found in the clip's music ({exc}). "
@@ -290,21 +325,23 @@ def clip_normalise(*, clip_id: int) -> MoveClip:
     except ChoreographyError as exc:
         MoveClip.objects.filter(pk=clip_id).update(status=MoveClip.Status.FAILED, error=str(exc))
         raise
-    video_name = new_media_name("clips/normalised", ".mp4")
-    thumb_name = new_media_name("clips/thumbnails", ".jpg")
+    video_name = thumb_name = ""
     try:
-        result = normalise_clip(
-            media_path(clip.original.name),
-            media_path(video_name),
-            bpm=bpm,
-            count1_s=count1_s,
-            max_duration_s=settings.CLIP_MAX_DURATION_S,
-            max_bytes=settings.CLIP_MAX_BYTES,
-        )
-        make_thumbnail(media_path(video_name), media_path(thumb_name))
-        features = motion_features(media_path(video_name), bpm=bpm, counts=result.counts)
+        with media_on_disk(clip.original.name) as original, media_output("clips/normalised", ".mp4") as video:
+            result = normalise_clip(
+                original,
+                video.path,
+                bpm=bpm,
+                count1_s=count1_s,
+                max_duration_s=settings.CLIP_MAX_DURATION_S,
+                max_bytes=settings.CLIP_MAX_BYTES,
+            )
+            with media_output("clips/thumbnails", ".jpg") as thumbnail:
+                make_thumbnail(video.path, thumbnail.path)
+            thumb_name = thumbnail.name
+            features = motion_features(video.path, bpm=bpm, counts=result.counts)
+        video_name = video.name
     except Exception as exc:
-        remove_media(video_name)
         remove_media(thumb_name)
         message = (
             str(exc) if isinstance(exc, ChoreographyError) else f"Normalisation failed ({exc.__class__.__name__})."

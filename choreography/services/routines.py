@@ -13,7 +13,7 @@ from accounts.models import profile_for
 from bachata.queues import enqueue
 from choreography.errors import ChoreographyError, SongNotReadyYet
 from choreography.models import Routine, RoutineMove, Song
-from choreography.services.files import media_path, new_media_name, remove_media
+from choreography.services.files import cached_media_on_disk, media_output, remove_media
 
 logger = logging.getLogger(__name__)
 
@@ -143,11 +143,13 @@ def _generate(routine: Routine, *, keep: str) -> None:
         on_stage=report_stage,
     )
     report_stage(stages.ASSEMBLING)
-    video_name = new_media_name("routines", ".mp4")
-    try:
+    # Written in this machine's scratch folder (or in place, with a local storage), then stored.
+    with media_output("routines", ".mp4") as video:
         render_timings = render_blueprint(
-            result, song_audio=media_path(song.audio_aac.name), out_path=media_path(video_name)
+            result, song_audio=cached_media_on_disk(song.audio_aac.name), out_path=video.path
         )
+    video_name = video.name
+    try:
         timings = {**result.timings_ms, **render_timings}
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)
         _store_result(routine, result, video_name, timings, previous=previous)

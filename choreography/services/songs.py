@@ -14,7 +14,16 @@ from django.utils import timezone
 from bachata.queues import enqueue
 from choreography.errors import AudioError, ChoreographyError, SongInUseError
 from choreography.models import Song
-from choreography.services.files import media_path, new_media_name, remove_media, uploaded_file_on_disk
+from choreography.services.files import (
+    media_exists,
+    media_on_disk,
+    media_output,
+    media_storage,
+    remove_media,
+    save_media,
+    scratch_dir,
+    uploaded_file_on_disk,
+)
 from choreography.services.routines import routine_delete
 
 logger = logging.getLogger(__name__)
@@ -89,14 +98,15 @@ def song_analyze(*, song_id: int) -> Song | None:
         return None
     aac_name = ""
     try:
-        source = media_path(song.upload.name)
         started = time.perf_counter()
         # Messages name the song as the dancer knows it, never the file's storage name.
         name = f"“{song.title}”"
-        analysis = music.analyze_file(source, max_duration_s=settings.SONG_MAX_DURATION_S, name=name)
-        aac_name = new_media_name("songs/aac", ".m4a")
-        report_stage(stages.CONVERTING)
-        encode_song_audio(source, media_path(aac_name), name=name)
+        with media_on_disk(song.upload.name) as source:
+            analysis = music.analyze_file(source, max_duration_s=settings.SONG_MAX_DURATION_S, name=name)
+            report_stage(stages.CONVERTING)
+            with media_output("songs/aac", ".m4a") as aac:
+                encode_song_audio(source, aac.path, name=name)
+        aac_name = aac.name
         logger.info("song %s analysed in %.0f ms", song_id, (time.perf_counter() - started) * 1000)
     except ChoreographyError as exc:
         remove_media(aac_name)
@@ -164,15 +174,17 @@ def demo_songs_ensure() -> int:
     for demo in DEMO_SONGS:
         relative = f"{DEMO_SONG_FOLDER}/{demo.slug}.wav"
         song = Song.objects.filter(owner__isnull=True, demo_slug=demo.slug).first()
-        if song and song.status == Song.Status.READY and media_path(relative).exists():
+        if song and song.status == Song.Status.READY and media_exists(relative):
             continue
-        path = media_path(relative)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_demo_song(demo, path)
+        if not media_exists(relative):
+            # Synthesised in the scratch folder, then stored (in the bucket, where there is one).
+            local = write_demo_song(demo, scratch_dir("demo-songs") / f"{demo.slug}.wav")
+            save_media(relative, local)
+            local.unlink(missing_ok=True)
+        size = media_storage().size(relative)
         if song is None:
             song = Song.objects.create(
-                owner=None, demo_slug=demo.slug, title=demo.title, upload=relative, size_bytes=path.stat().st_size
+                owner=None, demo_slug=demo.slug, title=demo.title, upload=relative, size_bytes=size
             )
         else:
             Song.objects.filter(pk=song.pk).update(status=Song.Status.QUEUED, upload=relative)

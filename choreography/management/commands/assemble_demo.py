@@ -22,6 +22,7 @@ class Command(BaseCommand):
         from choreography.management.commands.choreograph import ensure_catalog, resolve_song
         from choreography.media.assemble import Segment, assemble_routine_video
         from choreography.services.catalog import get_ready_clip_for
+        from choreography.services.files import cached_media_on_disk
 
         try:
             ensure_catalog(self.stderr)
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                 covered = phrases[phrase : phrase + span]
                 segments.append(
                     Segment(
-                        clip_path=str(clip.path),
+                        clip_path=str(cached_media_on_disk(clip.name)),
                         clip_bpm=clip.bpm,
                         clip_counts=clip.counts,
                         start_s=covered[0].start_s,

@@ -54,7 +54,7 @@ class Command(BaseCommand):
         from choreography.generation import choreograph
         from choreography.management.commands.choreograph import ensure_catalog
         from choreography.models import Song
-        from choreography.services.files import media_path
+        from choreography.services.files import cached_media_on_disk
         from choreography.services.songs import demo_songs_ensure
         from choreography.warmup import warm_up
 
@@ -77,7 +77,7 @@ class Command(BaseCommand):
                             output = choreograph(
                                 text=text,
                                 song_analysis=song.analysis,
-                                song_audio=media_path(song.audio_aac.name),
+                                song_audio=cached_media_on_disk(song.audio_aac.name),
                                 out_path=out,
                                 level=level,
                                 seed=seed,

@@ -14,7 +14,7 @@ from choreography.errors import ChoreographyError
 def resolve_song(name_or_path: str, workdir: Path) -> tuple[dict, Path]:
     """A demo song's slug (or title) or an audio file: (analysis dict, AAC audio path)."""
     from choreography.models import Song
-    from choreography.services.files import media_path
+    from choreography.services.files import cached_media_on_disk
     from choreography.services.songs import demo_songs_ensure
 
     path = Path(name_or_path)
@@ -36,7 +36,7 @@ def resolve_song(name_or_path: str, workdir: Path) -> tuple[dict, Path]:
         raise CommandError(f"No file and no demo song called {name_or_path!r}. Demo songs: {known}.")
     if song.status != Song.Status.READY:
         raise CommandError(f"Demo song {song.demo_slug} is not analysed: {song.error or song.status}")
-    return song.analysis, media_path(song.audio_aac.name)
+    return song.analysis, cached_media_on_disk(song.audio_aac.name)
 
 
 def ensure_catalog(stderr) -> None:
@@ -65,9 +65,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from choreography.generation import choreograph
-        from choreography.services.files import media_path, new_media_name
+        from choreography.services.files import local_cache_dir, new_media_name
 
-        out = options["out"] or media_path(new_media_name("routines", ".mp4"))
+        # A file on this machine (under MEDIA_ROOT with a local storage, else in the scratch folder).
+        out = options["out"] or local_cache_dir("routines") / Path(new_media_name("routines", ".mp4")).name
         out.parent.mkdir(parents=True, exist_ok=True)
         try:
             ensure_catalog(self.stderr)
