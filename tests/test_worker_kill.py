@@ -1,7 +1,7 @@
 """A worker killed (SIGKILL) in the middle of a job loses nothing (issue 9).
 
 Real `manage.py rqworker` processes run a job that blocks; the test kills the worker's process group
-and checks that the Job row and the row it works on ("song:<id>") stay honestly "running" until the
+and checks that the Job row and the row it works on (its subject, a Song) stay honestly "running" until the
 sweep (bachata.runner.sweep_stale_jobs: `manage.py sweep_jobs` every few minutes, and every
 WarmWorker start) requeues the job or, after it died MAX_WORKER_LOSSES times, fails it with a reason;
 that no half-written file ever appears under its final name; and that RQ's own clean-up of the
