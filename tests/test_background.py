@@ -151,9 +151,12 @@ class TestTheWorkerThread:
         assert job.transient_retries == 2
         assert [call["thread"] for call in CALLS] == [worker.name] * 3
 
-    def test_a_failing_job_is_recorded_and_the_thread_goes_on(self, thread_mode):
+    def test_a_failing_job_is_recorded_and_the_thread_goes_on(self, held_worker):
+        # Queued while the thread is held: the second row is not written while the first job is recorded
+        # (the in-memory test database refuses a second writer at once: "database table is locked").
         failing = enqueue(fail_call, x=1)
         after = enqueue(record_call, n=3)
+        held_worker.set()
         worker.join()
         failing.refresh_from_db()
         after.refresh_from_db()
