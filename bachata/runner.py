@@ -10,7 +10,8 @@ choreography.models.JobSubject). This module, and only this module, moves the tw
 with the error and the timings (started_at, finished_at) on both rows. Every move is a claim, a
 conditional update that only the caller that made it sees succeed (`claim`): a job runs once however
 many workers pick it up, and two clicks on "Try again" queue one job. The services do the work and
-raise domain errors (choreography.errors); they never set a status.
+raise domain errors (choreography.errors); they never set a status. A subject deleted before or while
+its job runs ends the job quietly (ready, nothing stored).
 
 - `enqueue(func, subject=row, ...)` records a job for a row that is queued already (just created);
   `requeue(func, subject=row, from_statuses=...)` first claims a ready or failed row back to queued.
