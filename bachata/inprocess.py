@@ -1,7 +1,7 @@
 """The embedded mode's job runner: a background thread of the web process (no Redis configured).
 
 `bachata.queues.dispatch` hands it a committed Job row's id; the thread runs it through the same
-`run_job` as an RQ worker does (claim once, record how it ended, retry after a transient error), so
+`bachata.runner.run_job` as an RQ worker does (claim once, record how it ended, retry after a transient error), so
 the request that queued the job returns at once and its page polls the row.
 
 One thread runs every queue's jobs, first in first out: a routine described on a song that was just
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 RESUME = None
 # Pauses before trying a job again when the database itself failed around it (not the job's own work).
 DATABASE_RETRY_PAUSES_S = (1.0, 5.0)
-# A job cut off by a crash stays "running" until a sweep finds it stale (bachata.queues.STALE_AFTER_S):
+# A job cut off by a crash stays "running" until a sweep finds it stale (bachata.runner.STALE_AFTER_S):
 # the serving process's thread looks when it has been idle this long, as well as at start.
 SWEEP_EVERY_S = 5 * 60
 
@@ -115,7 +115,8 @@ class InProcessWorker:
 
     @staticmethod
     def _run(job_id: int) -> None:
-        from bachata.queues import TRANSIENT, run_in_process
+        from bachata.queues import run_in_process
+        from bachata.runner import TRANSIENT
 
         # run_job records a job's own errors; what reaches here is the database failing while it claims
         # or records the job (SQLite busy past its timeout): try again rather than leave the row queued.
@@ -132,14 +133,14 @@ class InProcessWorker:
 
     @staticmethod
     def _sweep() -> None:
-        from bachata.queues import sweep_stale_jobs
+        from bachata.runner import sweep_stale_jobs
 
         report = sweep_stale_jobs()
         if any(report.values()):
             logger.info("in-process sweep: %s", report)
 
     def _resume(self) -> None:
-        from bachata.queues import sweep_stale_jobs
+        from bachata.runner import sweep_stale_jobs
         from choreography.models import Job
 
         # Requeued "running" rows are dispatched (to this queue) by the sweep itself.

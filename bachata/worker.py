@@ -5,7 +5,7 @@ MiniLM and the index for every job) and pays the start-up costs once: what routi
 first job, librosa's JIT (for song analysis) in a background thread while jobs already run:
 `manage.py rqworker gpu default --worker-class bachata.worker.WarmWorker`.
 
-Before any work it sweeps the jobs a killed worker left behind (bachata.queues.sweep_stale_jobs).
+Before any work it sweeps the jobs a killed worker left behind (bachata.runner.sweep_stale_jobs).
 BACHATA_SKIP_WARMUP=1 keeps the sweep but skips loading the models: for a worker that only serves
 the "default" queue, and for tests that start real workers.
 """
@@ -27,7 +27,7 @@ def warmup_skipped() -> bool:
 
 class WarmWorker(SimpleWorker):
     def work(self, *args, **kwargs):
-        from bachata.queues import sweep_stale_jobs
+        from bachata.runner import sweep_stale_jobs
 
         try:
             # Work a killed worker left behind is picked up (or failed with a reason) before new work.

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminFileWidget
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from choreography import vocab
@@ -214,12 +214,16 @@ class MoveClipAdmin(admin.ModelAdmin):
     actions = ["normalise_again"]
 
     def save_model(self, request, obj: MoveClip, form, change: bool) -> None:
-        reprocess = not change or {"original", "recorded_bpm", "count1_s"} & set(form.changed_data)
-        if reprocess:
-            obj.status = MoveClip.Status.QUEUED
-            obj.error = ""
+        reprocess = {"original", "recorded_bpm", "count1_s"} & set(form.changed_data)
         super().save_model(request, obj, form, change)
-        job = catalog_services.clip_queue_normalise(clip=obj) if reprocess else None
+        if not change:
+            job = catalog_services.clip_queue_normalise(clip=obj)
+        elif reprocess:
+            job = catalog_services.clip_normalise_again(clip=obj)
+            if job is None and obj.status == MoveClip.Status.RUNNING:
+                messages.warning(request, "The clip is being normalised with its old values; normalise it again after.")
+        else:
+            job = None
         # Said only when a job was recorded: it runs once this request's transaction commits.
         if job is not None:
             messages.info(request, "The clip is being normalised; it is used once it is ready.")
@@ -246,13 +250,19 @@ class MoveClipAdmin(admin.ModelAdmin):
         queued = 0
         # Demo clips are rendered, not uploaded: they have no original to normalise.
         for clip in queryset.exclude(is_demo=True).exclude(original=""):
-            MoveClip.objects.filter(pk=clip.pk).update(status=MoveClip.Status.QUEUED, error="")
-            catalog_services.clip_queue_normalise(clip=clip)
-            queued += 1
+            if catalog_services.clip_normalise_again(clip=clip) is not None:
+                queued += 1
         if queued:
             messages.info(request, f"{queued} clip{'s' if queued != 1 else ''} queued to be normalised again.")
         else:
-            messages.warning(request, "Nothing queued: only uploaded clips can be normalised again, not demo clips.")
+            messages.warning(
+                request,
+                "Nothing queued: only uploaded clips that are ready or failed can be normalised again, not demo clips.",
+            )
+
+
+# A row's job fields are bachata.runner's to set: staff read them here.
+JOB_SUBJECT_FIELDS = ("status", "error", "started_at", "finished_at")
 
 
 @admin.register(Song)
@@ -260,7 +270,7 @@ class SongAdmin(admin.ModelAdmin):
     list_display = ("title", "owner", "tempo_bpm", "duration_s", "status", "created_at")
     list_filter = ("status",)
     search_fields = ("title", "owner__username")
-    readonly_fields = ("analysis",)
+    readonly_fields = ("analysis", *JOB_SUBJECT_FIELDS)
 
 
 class RoutineMoveInline(admin.TabularInline):
@@ -275,6 +285,7 @@ class RoutineAdmin(admin.ModelAdmin):
     list_display = ("__str__", "owner", "song", "level", "status", "created_at")
     list_filter = ("status", "level")
     search_fields = ("title", "text", "owner__username")
+    readonly_fields = JOB_SUBJECT_FIELDS
     inlines = [RoutineMoveInline]
 
 
@@ -285,6 +296,26 @@ class PracticeSessionAdmin(admin.ModelAdmin):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("func", "queue", "subject", "status", "created_at", "started_at", "finished_at")
-    list_filter = ("status", "queue", "func")
-    search_fields = ("subject", "error")
+    """Read-only: a job's row is bachata.runner's record of it."""
+
+    list_display = ("func", "queue", "subject_link", "status", "stage", "created_at", "started_at", "finished_at")
+    list_filter = ("status", "queue", "func", "subject_type")
+    search_fields = ("func", "error", "=subject_id")
+    list_select_related = ("subject_type",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Subject")
+    def subject_link(self, job: Job):
+        if job.subject_type_id is None:
+            return "—"
+        label = f"{job.subject_type.model} {job.subject_id}"
+        try:
+            url = reverse(f"admin:{job.subject_type.app_label}_{job.subject_type.model}_change", args=[job.subject_id])
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)

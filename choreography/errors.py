@@ -16,7 +16,7 @@ class SongInUseError(ChoreographyError):
 
 
 class SongNotReadyYet(ChoreographyError):
-    """A routine whose song is still being analysed: its job waits and runs again (bachata.queues)."""
+    """A routine whose song is still being analysed: its job waits and runs again (bachata.runner)."""
 
     # Not bad input: the same job succeeds once the song's own job has run.
     retry_later = True

@@ -1,4 +1,4 @@
-"""Domain rows. Every row a background job fills carries status, error and timestamps."""
+"""Domain rows. Every row a background job fills carries status, error and timestamps (JobSubject)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from choreography import vocab
@@ -38,31 +40,69 @@ def song_upload_to(instance, filename: str) -> str:
     return _generated_name("songs/originals", filename)
 
 
+class JobSubject(models.Model):
+    """A row that a background job fills (a routine, a song, a clip). Only bachata.runner writes these
+    fields: it moves the row through queued -> running -> ready / failed together with its Job row."""
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    # What a person reads when it failed: a domain error's own message, or the job's plain-words summary.
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class JobQuerySet(models.QuerySet):
+    def for_subject(self, subject: models.Model) -> JobQuerySet:
+        """The jobs that work on this row, newest first."""
+        return self.filter(subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk)
+
+
 class Job(models.Model):
-    """Mirror of one background job (bachata.queues): created before it is queued."""
+    """Mirror of one background job: created before it is queued, moved through its life by bachata.runner."""
 
     Status = Status
 
+    # Dotted path of the entry point (choreography.jobs), as enqueue was given it as a function.
     func = models.CharField(max_length=200)
     queue = models.CharField(max_length=32, default="default")
-    subject = models.CharField(max_length=100, blank=True, db_index=True)
+    # The row the job fills, or none. A generic relation: a new kind of work needs no new column, and with
+    # no database constraint the job's record outlives a subject deleted while it was queued or running.
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name="subject type"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
     kwargs = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
     rq_job_id = models.CharField(max_length=100, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    # Where a running job is (choreography.stages), set by the service as it goes; the last one stays.
+    transient_retries = models.PositiveIntegerField(
+        default=0, help_text="Times it was queued again after a transient error (bachata.runner.MAX_TRANSIENT_RETRIES)."
+    )
+    worker_losses = models.PositiveIntegerField(
+        default=0,
+        help_text="Times its worker stopped while running it and the sweep queued it again "
+        "(bachata.runner.MAX_WORKER_LOSSES).",
+    )
+    # Where a running job is (choreography.stages), reported by the service as it goes; the last one stays.
     stage = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = JobQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="job_subject_idx")]
 
     def __str__(self) -> str:
-        return f"{self.func} [{self.status}] {self.subject}"
+        subject = f" {self.subject_type.model}:{self.subject_id}" if self.subject_type_id else ""
+        return f"{self.func} [{self.status}]{subject}"
 
 
 class Move(models.Model):
@@ -109,7 +149,7 @@ class Move(models.Model):
         )
 
 
-class MoveClip(models.Model):
+class MoveClip(JobSubject):
     Status = Status
 
     move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="clips")
@@ -126,8 +166,6 @@ class MoveClip(models.Model):
     frames = models.PositiveIntegerField(default=0)
     motion_features = models.JSONField(default=list, blank=True)
     is_demo = models.BooleanField(default=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -138,7 +176,7 @@ class MoveClip(models.Model):
         return f"clip of {self.move.slug} [{self.status}]"
 
 
-class Song(models.Model):
+class Song(JobSubject):
     Status = Status
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
@@ -151,10 +189,7 @@ class Song(models.Model):
     duration_s = models.FloatField(null=True, blank=True)
     confidence = models.CharField(max_length=8, blank=True)
     size_bytes = models.BigIntegerField(default=0)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    analyzed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -171,7 +206,7 @@ def _share_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Routine(models.Model):
+class Routine(JobSubject):
     Status = Status
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="routines")
@@ -182,8 +217,6 @@ class Routine(models.Model):
     level = models.CharField(max_length=16, choices=LEVEL_CHOICES)
     duration_s = models.FloatField(null=True, blank=True)
     seed = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    error = models.TextField(blank=True)
     notes = models.JSONField(default=list, blank=True)
     timings_ms = models.JSONField(default=dict, blank=True)
     video = models.FileField(blank=True, max_length=255)
@@ -191,13 +224,17 @@ class Routine(models.Model):
     share_token = models.CharField(max_length=32, default=_share_token, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    ready_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.title or f"Routine {self.pk}"
+
+    @property
+    def ready_at(self):
+        """When its video was last made, while it is ready (the API's name for it)."""
+        return self.finished_at if self.status == Status.READY else None
 
 
 class RoutineMove(models.Model):

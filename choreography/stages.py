@@ -1,6 +1,6 @@
 """What a routine or a song is doing while it is built, from its job's own record, in a dancer's words.
 
-The services report a stage as they reach it (`bachata.queues.report_stage`, kept on the Job row);
+The services report a stage as they reach it (`bachata.runner.report_stage`, kept on the Job row);
 the status views, the API and the pages that poll them read it here. A queued routine whose song is
 still being analysed is "analysing": it runs once the song is ready (the embedded mode runs jobs in
 order; see bachata/inprocess.py).
@@ -40,11 +40,12 @@ MAX_WAIT_S = 20
 RECHECK_S = 1.0
 
 
-def _job_stage(subject: str) -> str:
+def _job_stage(subject) -> str:
     from choreography.models import Job
 
     return (
-        Job.objects.filter(subject=subject, status=Job.Status.RUNNING)
+        Job.objects.for_subject(subject)
+        .filter(status=Job.Status.RUNNING)
         .order_by("-created_at", "-pk")
         .values_list("stage", flat=True)
         .first()
@@ -57,7 +58,7 @@ def song_stage(song) -> str:
     if song.status == song.Status.QUEUED:
         return WAITING
     if song.status == song.Status.RUNNING:
-        stage = _job_stage(f"song:{song.pk}")
+        stage = _job_stage(song)
         return stage if stage in SONG_LABELS else SONG_FIRST
     return ""
 
@@ -68,7 +69,7 @@ def routine_stage(routine) -> str:
         song = routine.song
         return ANALYSING if song.status in (song.Status.QUEUED, song.Status.RUNNING) else WAITING
     if routine.status == routine.Status.RUNNING:
-        stage = _job_stage(f"routine:{routine.pk}")
+        stage = _job_stage(routine)
         return stage if stage in ROUTINE_LABELS else ROUTINE_FIRST
     return ""
 

@@ -204,7 +204,7 @@ class TestSongs:
         assert song.title == "Propuesta indecente"
         assert response["Location"].endswith(f"/api/songs/{song.pk}/")
         assert response.json() == {"id": song.pk, "status": "queued", "error": "", "url": f"/api/songs/{song.pk}/"}
-        assert Job.objects.filter(func="choreography.jobs.song_analyze", subject=f"song:{song.pk}").exists()
+        assert Job.objects.for_subject(song).filter(func="choreography.jobs.song_analyze").exists()
 
     def test_upload_refuses_a_file_that_is_not_audio(self, api, owner):
         upload = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
@@ -255,7 +255,7 @@ class TestRoutineCreate:
         assert routine.level == "beginner"
         assert response["Location"].endswith(f"/api/routines/{routine.pk}/")
         assert response.json()["status"] == "queued"
-        assert Job.objects.filter(func="choreography.jobs.routine_generate", subject=f"routine:{routine.pk}").exists()
+        assert Job.objects.for_subject(routine).filter(func="choreography.jobs.routine_generate").exists()
 
     def test_a_demo_song_and_a_length_are_fine(self, api, owner):
         demo = make_song(None, title="Demo")
@@ -277,7 +277,7 @@ class TestRoutineCreate:
         assert routine.status == "failed"
         assert response.json()["status"] == "failed"
         assert "still being analysed" in response.json()["error"]
-        assert Job.objects.get(subject=f"routine:{routine.pk}").status == "failed"
+        assert Job.objects.for_subject(routine).get().status == "failed"
 
     @pytest.mark.parametrize(
         ("payload", "reason"),
@@ -416,7 +416,7 @@ class TestRoutineEditing:
         assert response.json()["status"] == "queued"
         swapped = routine.moves.get(order=1)
         assert (swapped.move.slug, swapped.locked) == ("box-step", True)
-        assert Job.objects.filter(subject=f"routine:{routine.pk}", kwargs__keep="all").exists()
+        assert Job.objects.for_subject(routine).filter(kwargs__keep="all").exists()
 
     def test_swap_names_a_move_that_does_not_fit(self, api, owner):
         routine = make_routine(owner)
@@ -443,7 +443,7 @@ class TestRoutineEditing:
         response = api.post(f"/api/routines/{routine.pk}/regenerate/")
         assert response.status_code == 202
         assert response.json()["status"] == "queued"
-        assert Job.objects.filter(subject=f"routine:{routine.pk}", kwargs__keep="locked").exists()
+        assert Job.objects.for_subject(routine).filter(kwargs__keep="locked").exists()
 
     def test_regenerate_refuses_while_running(self, api, owner):
         routine = make_routine(owner, status="running")

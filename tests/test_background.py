@@ -20,9 +20,9 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
-from bachata import queues
+from bachata import queues, runner
 from bachata.inprocess import worker
-from bachata.queues import enqueue
+from bachata.runner import enqueue
 from choreography import stages
 from choreography.models import Job, Routine, Song
 from choreography.services.files import media_path
@@ -47,6 +47,14 @@ def hold_the_worker(**kwargs) -> None:
     STARTED.set()
     if not GATE.wait(WAIT_S):
         raise RuntimeError("the test never opened the gate")
+
+
+def record_call(**kwargs) -> None:
+    CALLS.append(kwargs)
+
+
+def fail_call(**kwargs) -> None:
+    raise ValueError("the input was bad: " + str(kwargs))
 
 
 def flaky_call(*, failures: int) -> None:
@@ -86,7 +94,7 @@ def thread_mode(settings):
 @pytest.fixture
 def held_worker(thread_mode):
     """The worker thread, busy with a job that waits for GATE: whatever is queued now waits behind it."""
-    enqueue("tests.test_background.hold_the_worker", queue="gpu")
+    enqueue(hold_the_worker, queue="gpu")
     assert STARTED.wait(WAIT_S), "the worker thread never started the first job"
     yield GATE
     GATE.set()
@@ -113,7 +121,7 @@ def short_song(folder: Path) -> Path:
 
 class TestTheWorkerThread:
     def test_enqueue_returns_before_the_job_runs_and_the_thread_runs_it(self, thread_mode):
-        job = enqueue("tests.test_background.hold_the_worker", queue="gpu", answer=1)
+        job = enqueue(hold_the_worker, queue="gpu", answer=1)
         # enqueue has returned although the job cannot end before the gate opens: it runs elsewhere.
         assert STARTED.wait(WAIT_S)
         assert RAN_IN == [worker.name] != [threading.current_thread().name]
@@ -124,8 +132,8 @@ class TestTheWorkerThread:
         assert job.started_at and job.finished_at
 
     def test_jobs_run_in_the_order_they_were_committed(self, held_worker):
-        first = enqueue("tests.test_queues.record_call", queue="default", n=1)
-        second = enqueue("tests.test_queues.record_call", queue="gpu", n=2)
+        first = enqueue(record_call, queue="default", n=1)
+        second = enqueue(record_call, queue="gpu", n=2)
         held_worker.set()
         worker.join()
         first.refresh_from_db()
@@ -135,16 +143,19 @@ class TestTheWorkerThread:
 
     def test_a_transient_error_is_retried_in_the_thread(self, thread_mode, monkeypatch):
         monkeypatch.setattr(queues, "IN_PROCESS_RETRY_PAUSES_S", (0, 0, 0))
-        job = enqueue("tests.test_background.flaky_call", failures=2)
+        job = enqueue(flaky_call, failures=2)
         worker.join()
         job.refresh_from_db()
         assert job.status == Job.Status.READY
-        assert job.attempts == 2
+        assert job.transient_retries == 2
         assert [call["thread"] for call in CALLS] == [worker.name] * 3
 
-    def test_a_failing_job_is_recorded_and_the_thread_goes_on(self, thread_mode):
-        failing = enqueue("tests.test_queues.fail_call", x=1)
-        after = enqueue("tests.test_queues.record_call", n=3)
+    def test_a_failing_job_is_recorded_and_the_thread_goes_on(self, held_worker):
+        # Queued while the thread is held: the second row is not written while the first job is recorded
+        # (the in-memory test database refuses a second writer at once: "database table is locked").
+        failing = enqueue(fail_call, x=1)
+        after = enqueue(record_call, n=3)
+        held_worker.set()
         worker.join()
         failing.refresh_from_db()
         after.refresh_from_db()
@@ -154,7 +165,7 @@ class TestTheWorkerThread:
     def test_each_job_closes_its_database_connection(self, thread_mode):
         if connections["default"].vendor == "sqlite" and connections["default"].is_in_memory_db():
             pytest.skip("Django keeps an in-memory SQLite connection open, or the database would vanish")
-        enqueue("tests.test_background.remember_connection")
+        enqueue(remember_connection)
         worker.join()
         [call] = CALLS
         assert call["connection"].connection is None
@@ -163,10 +174,10 @@ class TestTheWorkerThread:
         from django.utils import timezone
 
         # A process stopped with these rows queued (never run) and running (cut off half way, long ago).
-        left_queued = Job.objects.create(func="tests.test_queues.record_call", kwargs={"n": 4})
-        cut_off = Job.objects.create(func="tests.test_queues.record_call", status=Job.Status.RUNNING)
+        left_queued = Job.objects.create(func="tests.test_background.record_call", kwargs={"n": 4})
+        cut_off = Job.objects.create(func="tests.test_background.record_call", status=Job.Status.RUNNING)
         Job.objects.filter(pk=cut_off.pk).update(started_at=timezone.now() - timezone.timedelta(hours=1))
-        still_running = Job.objects.create(func="tests.test_queues.record_call", status=Job.Status.RUNNING)
+        still_running = Job.objects.create(func="tests.test_background.record_call", status=Job.Status.RUNNING)
         Job.objects.filter(pk=still_running.pk).update(started_at=timezone.now())
         assert Job.objects.get(pk=left_queued.pk).status == Job.Status.QUEUED  # nothing ran them yet
 
@@ -175,7 +186,7 @@ class TestTheWorkerThread:
         for job in (left_queued, cut_off, still_running):
             job.refresh_from_db()
         assert left_queued.status == Job.Status.READY
-        assert cut_off.status == Job.Status.READY and cut_off.attempts == 1
+        assert cut_off.status == Job.Status.READY and cut_off.worker_losses == 1
         # Another process may still be working on a job that started a moment ago: it is left alone.
         assert still_running.status == Job.Status.RUNNING
 
@@ -187,13 +198,13 @@ class TestTheWorkerThread:
         Job.objects.filter(pk=cut_off.pk).update(started_at=timezone.now() - timezone.timedelta(hours=1))
         worker.sweep_every_s = 0.05
         try:
-            enqueue("tests.test_queues.record_call", n=5)  # wakes the thread; then it is idle
+            enqueue(record_call, n=5)  # wakes the thread; then it is idle
             assert SWEPT.wait(WAIT_S), "the idle thread never swept the job a crash cut off"
         finally:
             worker.sweep_every_s = None
         worker.join()
         cut_off.refresh_from_db()
-        assert (cut_off.status, cut_off.attempts) == (Job.Status.READY, 1)
+        assert (cut_off.status, cut_off.worker_losses) == (Job.Status.READY, 1)
 
     def test_a_waiting_request_wakes_when_a_job_reports(self):
         from bachata.inprocess import Changes
@@ -238,7 +249,7 @@ class TestNoRequestWaitsForItsJob:
         routine.refresh_from_db()
         assert routine.status == Routine.Status.READY, routine.error
         assert media_path(routine.video.name).stat().st_size > 0
-        job = Job.objects.get(subject=f"routine:{routine.pk}")
+        job = Job.objects.for_subject(routine).get()
         # The service reported its stages on the job's own row; the last one stays for the record.
         assert (job.status, job.stage) == (Job.Status.READY, stages.ASSEMBLING)
         status = routine_status(owner_client, routine)
@@ -269,8 +280,8 @@ class TestNoRequestWaitsForItsJob:
         routine.refresh_from_db()
         assert song.status == Song.Status.READY, song.error
         assert routine.status == Routine.Status.READY, routine.error
-        song_job = Job.objects.get(subject=f"song:{song.pk}")
-        routine_job = Job.objects.get(subject=f"routine:{routine.pk}")
+        song_job = Job.objects.for_subject(song).get()
+        routine_job = Job.objects.for_subject(routine).get()
         assert song_job.stage == stages.CONVERTING
         assert song_job.finished_at <= routine_job.started_at
 
@@ -302,7 +313,7 @@ class TestStages:
 
     def test_a_running_routine_names_the_stage_its_job_recorded(self, owner, owner_client, demo_song):
         routine = Routine.objects.create(owner=owner, text=TEXT, song=demo_song, level="beginner")
-        job = Job.objects.create(func="choreography.jobs.routine_generate", subject=f"routine:{routine.pk}")
+        job = Job.objects.create(func="choreography.jobs.routine_generate", subject=routine)
         Routine.objects.filter(pk=routine.pk).update(status=Routine.Status.RUNNING)
         Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
         assert routine_status(owner_client, routine)["stage"] == stages.UNDERSTANDING  # nothing reported yet
@@ -312,7 +323,7 @@ class TestStages:
 
     def test_report_stage_outside_a_job_does_nothing(self):
         job = Job.objects.create(func="x", status=Job.Status.RUNNING)
-        queues.report_stage(stages.MATCHING)
+        runner.report_stage(stages.MATCHING)
         job.refresh_from_db()
         assert job.stage == ""
 
@@ -411,7 +422,7 @@ from django.conf import settings
 song = install_generation_assets(build_generation_assets())
 user = get_user_model().objects.create_user("left", password="left-behind-password")
 routine = Routine.objects.create(owner=user, text="smooth routine with body waves", song=song, level="beginner")
-Job.objects.create(func="choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}",
+Job.objects.create(func="choreography.jobs.routine_generate", queue="gpu", subject=routine,
                    kwargs={"routine_id": routine.pk})
 print(routine.pk)
 """
@@ -419,7 +430,7 @@ READ_ROUTINE = """
 import json
 from choreography.models import Job, Routine
 routine = Routine.objects.get(pk={pk})
-job = Job.objects.get(subject=f"routine:{{routine.pk}}")
+job = Job.objects.for_subject(routine).get()
 print(json.dumps([routine.status, routine.error, job.status, job.stage, job.error]))
 """
 

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils.http import parse_header_parameters
 
-from bachata.queues import run_job
+from bachata.runner import run_job
 from choreography.models import Job, PracticeSession, Routine, RoutineMove, Song
 from choreography.ranged import attachment_disposition
 from choreography.services import routines as routine_services
@@ -125,7 +125,7 @@ class TestRoutineDeleteApi:
 class TestTheJobAfterADelete:
     def test_a_job_whose_routine_was_deleted_before_it_ran_ends_quietly(self, owner):
         routine = routine_services.routine_create(user=owner, text="turns", song=make_song(owner))
-        job = Job.objects.get(subject=f"routine:{routine.pk}")
+        job = Job.objects.for_subject(routine).get()
         routine_services.routine_delete(routine=routine)
         assert run_job(job.pk) == "ready"
         job.refresh_from_db()
@@ -139,7 +139,7 @@ class TestTheJobAfterADelete:
         from choreography import generation
 
         routine = routine_services.routine_create(user=owner, text="a smooth beginner routine", song=demo_song)
-        job = Job.objects.get(subject=f"routine:{routine.pk}")
+        job = Job.objects.for_subject(routine).get()
         render = generation.render_blueprint
 
         def render_then_delete(*args, **kwargs):
@@ -160,7 +160,7 @@ class TestTheJobAfterADelete:
     def test_a_song_deleted_with_its_queued_routine_ends_the_job_quietly(self, owner):
         song = song_on_disk(owner)
         routine = routine_services.routine_create(user=owner, text="turns", song=song)
-        job = Job.objects.get(subject=f"routine:{routine.pk}")
+        job = Job.objects.for_subject(routine).get()
         assert song_delete(song=song, with_routines=True) == 1
         assert run_job(job.pk) == "ready"
         assert not Song.objects.filter(pk=song.pk).exists()

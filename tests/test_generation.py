@@ -107,7 +107,7 @@ class TestDescribeToVideo:
         assert routine.status == Routine.Status.READY, routine.error
         assert routine.request["include"].get("turns")
         assert set(routine.timings_ms) >= {"parse", "search", "plan", "assemble", "total"}
-        assert Job.objects.get(subject=f"routine:{routine.pk}").status == Job.Status.READY
+        assert Job.objects.for_subject(routine).get().status == Job.Status.READY
 
         moves = assert_valid_blueprint(routine)
         phrases = phrases_of(demo_song)
@@ -274,7 +274,7 @@ def test_a_real_rq_worker_builds_the_routine(owner_client, demo_song):
     response = describe(owner_client, demo_song)
     routine = Routine.objects.get()
     assert response.status_code == 302
-    job = Job.objects.get(subject=f"routine:{routine.pk}")
+    job = Job.objects.for_subject(routine).get()
     assert job.queue == "gpu" and job.rq_job_id, "after commit the job is handed to RQ"
     assert Routine.objects.get(pk=routine.pk).status == Routine.Status.QUEUED
     queue = django_rq.get_queue("gpu")

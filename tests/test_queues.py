@@ -1,4 +1,4 @@
-"""bachata.queues: a Job row before the job is queued; in-process or a real RQ worker."""
+"""bachata.runner and bachata.queues: a Job row before the job is queued; in-process or a real RQ worker."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import os
 import pytest
 from django.db import transaction
 
-from bachata.queues import enqueue, redis_configured, run_job
+from bachata.queues import redis_configured
+from bachata.runner import enqueue, run_job
 from choreography.models import Job
 from tests.job_support import work_off_rq
 
@@ -31,7 +32,7 @@ def _clear_calls():
 
 def test_job_row_exists_before_dispatch_and_job_runs_after_commit():
     with transaction.atomic():
-        job = enqueue("tests.test_queues.record_call", subject="t:1", answer=42)
+        job = enqueue(record_call, answer=42)
         # Inside the transaction nothing ran yet, but the row is there.
         assert Job.objects.get(pk=job.pk).status == Job.Status.QUEUED
         assert CALLS == []
@@ -45,7 +46,7 @@ def test_job_row_exists_before_dispatch_and_job_runs_after_commit():
 
 def test_nothing_is_queued_when_the_transaction_rolls_back():
     with pytest.raises(RuntimeError), transaction.atomic():
-        enqueue("tests.test_queues.record_call", answer=1)
+        enqueue(record_call, answer=1)
         raise RuntimeError("abort")
     work_off_rq()
     assert Job.objects.count() == 0
@@ -53,7 +54,7 @@ def test_nothing_is_queued_when_the_transaction_rolls_back():
 
 
 def test_a_failing_job_records_its_error():
-    job = enqueue("tests.test_queues.fail_call", queue="gpu", x=1)
+    job = enqueue(fail_call, queue="gpu", x=1)
     work_off_rq()
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
@@ -63,7 +64,7 @@ def test_a_failing_job_records_its_error():
 
 def test_a_job_is_claimed_exactly_once():
     with transaction.atomic():
-        job = enqueue("tests.test_queues.record_call", answer=7)
+        job = enqueue(record_call, answer=7)
         # Another worker already took it.
         Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
     work_off_rq()
@@ -73,14 +74,14 @@ def test_a_job_is_claimed_exactly_once():
 
 def test_unknown_queue_is_refused():
     with pytest.raises(ValueError, match="unknown queue"):
-        enqueue("tests.test_queues.record_call", queue="nope")
+        enqueue(record_call, queue="nope")
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: RQ is not configured")
 def test_a_real_rq_worker_runs_the_job():
     import django_rq
 
-    job = enqueue("tests.test_queues.record_call", queue="gpu", answer=9)
+    job = enqueue(record_call, queue="gpu", answer=9)
     job.refresh_from_db()
     assert job.rq_job_id, "dispatch after commit must hand the job to RQ"
     queue = django_rq.get_queue("gpu")
@@ -90,7 +91,7 @@ def test_a_real_rq_worker_runs_the_job():
     assert job.status == Job.Status.READY
 
 
-def _stale_running_job(subject: str, *, attempts: int = 0) -> Job:
+def _stale_running_job(subject, *, worker_losses: int = 0) -> Job:
     from django.utils import timezone
 
     job = Job.objects.create(
@@ -99,7 +100,7 @@ def _stale_running_job(subject: str, *, attempts: int = 0) -> Job:
         subject=subject,
         kwargs={"answer": 3},
         status=Job.Status.RUNNING,
-        attempts=attempts,
+        worker_losses=worker_losses,
     )
     Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - timezone.timedelta(hours=1))
     return job
@@ -114,28 +115,28 @@ def _song_row(status: str):
 def test_the_sweep_requeues_a_job_whose_worker_died():
     from django.utils import timezone
 
-    from bachata.queues import sweep_stale_jobs
+    from bachata.runner import sweep_stale_jobs
 
     song = _song_row("running")
-    job = _stale_running_job(f"song:{song.pk}")
+    job = _stale_running_job(song)
     fresh = Job.objects.create(func="tests.test_queues.record_call", status=Job.Status.RUNNING)
     Job.objects.filter(pk=fresh.pk).update(started_at=timezone.now())
     report = sweep_stale_jobs()
     assert report["requeued"] == 1
     work_off_rq()
     job.refresh_from_db()
-    assert job.attempts == 1
+    assert job.worker_losses == 1
     assert job.status == Job.Status.READY
     song.refresh_from_db()
-    assert song.status == "queued"  # the row was handed back for the job to claim again
+    assert song.status == "ready"  # handed back by the sweep, claimed again by the job and finished with it
     assert Job.objects.get(pk=fresh.pk).status == Job.Status.RUNNING  # a job still in time is left alone
 
 
 def test_the_sweep_fails_a_job_that_died_too_often():
-    from bachata.queues import sweep_stale_jobs
+    from bachata.runner import sweep_stale_jobs
 
     song = _song_row("running")
-    job = _stale_running_job(f"song:{song.pk}", attempts=1)
+    job = _stale_running_job(song, worker_losses=1)
     assert sweep_stale_jobs()["failed"] == 1
     job.refresh_from_db()
     song.refresh_from_db()

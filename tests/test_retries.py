@@ -1,4 +1,4 @@
-"""bachata.queues retries: a transient error is retried (RQ's Retry, or at once in-process); bad input is not."""
+"""bachata.runner retries: a transient error is retried (RQ's Retry, or at once in-process); bad input is not."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-from bachata import queues
-from bachata.queues import enqueue, is_transient
+from bachata import queues, runner
+from bachata.runner import enqueue, is_transient
+from choreography import jobs
 from choreography.errors import ChoreographyError, SongNotReadyYet
 from choreography.models import Job, Routine, Song
 
@@ -18,16 +19,13 @@ needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_
 
 
 def flaky_call(*, failures: int, song_id: int | None = None, **kwargs) -> None:
-    """Fails with a dropped connection `failures` times, then works; like a service, marks its song."""
+    """Fails with a dropped connection `failures` times, then works. Like a service, it leaves its song's
+    status to the runner, which must have found the row queued again and claimed it for every try."""
     CALLS.append(kwargs)
     if song_id is not None:
-        assert Song.objects.get(pk=song_id).status == Song.Status.QUEUED, "a retry must find its row queued"
+        assert Song.objects.get(pk=song_id).status == Song.Status.RUNNING, "a retry must find its row queued"
     if len(CALLS) <= failures:
-        if song_id is not None:
-            Song.objects.filter(pk=song_id).update(status=Song.Status.FAILED, error="could not be analysed")
         raise ConnectionResetError("connection reset by peer")
-    if song_id is not None:
-        Song.objects.filter(pk=song_id).update(status=Song.Status.READY)
 
 
 def bad_input_call(**kwargs) -> None:
@@ -77,28 +75,28 @@ class TestTransientErrors:
 
     def test_in_process_it_retries_until_it_works(self, in_process):
         song = _song()
-        job = enqueue("tests.test_retries.flaky_call", subject=f"song:{song.pk}", failures=2, song_id=song.pk)
+        job = enqueue(flaky_call, subject=song, failures=2, song_id=song.pk)
         job.refresh_from_db()
         assert job.status == Job.Status.READY
-        assert job.attempts == 2
+        assert job.transient_retries == 2
         assert len(CALLS) == 3
         song.refresh_from_db()
         assert song.status == Song.Status.READY
 
     def test_in_process_it_gives_up_after_three_retries(self, in_process):
-        job = enqueue("tests.test_retries.flaky_call", failures=10)
+        job = enqueue(flaky_call, failures=10)
         job.refresh_from_db()
         assert job.status == Job.Status.FAILED
-        assert job.attempts == 3
+        assert job.transient_retries == 3
         assert len(CALLS) == 4
         assert "connection reset by peer" in job.error
 
     def test_in_process_bad_input_fails_once(self, in_process):
-        job = enqueue("tests.test_retries.bad_input_call", x=1)
+        job = enqueue(bad_input_call, x=1)
         job.refresh_from_db()
         assert job.status == Job.Status.FAILED
         assert job.error == "“Silence” has no beat to dance to."
-        assert job.attempts == 0
+        assert job.transient_retries == 0
         assert CALLS == [{"x": 1}]
 
 
@@ -107,7 +105,7 @@ class TestRqRetries:
     def test_it_is_queued_with_backoff(self):
         import django_rq
 
-        job = enqueue("tests.test_retries.flaky_call", failures=0)
+        job = enqueue(flaky_call, failures=0)
         job.refresh_from_db()
         rq_job = django_rq.get_queue("default").fetch_job(job.rq_job_id)
         try:
@@ -118,13 +116,13 @@ class TestRqRetries:
 
     def test_a_transient_error_is_retried_by_a_real_worker(self, rq_without_waits):
         song = _song()
-        job = enqueue("tests.test_retries.flaky_call", subject=f"song:{song.pk}", failures=2, song_id=song.pk)
+        job = enqueue(flaky_call, subject=song, failures=2, song_id=song.pk)
         job.refresh_from_db()
         assert job.rq_job_id
         _work_off()
         job.refresh_from_db()
         assert job.status == Job.Status.READY, job.error
-        assert job.attempts == 2
+        assert job.transient_retries == 2
         assert len(CALLS) == 3
         song.refresh_from_db()
         assert song.status == Song.Status.READY
@@ -133,13 +131,13 @@ class TestRqRetries:
         import django_rq
         from rq.registry import ScheduledJobRegistry
 
-        job = enqueue("tests.test_retries.flaky_call", failures=5)
+        job = enqueue(flaky_call, failures=5)
         queue = django_rq.get_queue("default")
         _work_off()
         job.refresh_from_db()
         # Back to queued, with its retry scheduled 5 s later (a worker started --with-scheduler picks it up).
         assert job.status == Job.Status.QUEUED
-        assert job.attempts == 1
+        assert job.transient_retries == 1
         assert "retrying after a temporary error" in job.error
         registry = ScheduledJobRegistry(queue=queue)
         assert job.rq_job_id in registry.get_job_ids()
@@ -148,13 +146,13 @@ class TestRqRetries:
     def test_bad_input_fails_once_and_is_not_retried(self, rq_without_waits):
         import django_rq
 
-        job = enqueue("tests.test_retries.bad_input_call", x=2)
+        job = enqueue(bad_input_call, x=2)
         job.refresh_from_db()
         _work_off()
         job.refresh_from_db()
         assert job.status == Job.Status.FAILED
         assert job.error == "“Silence” has no beat to dance to."
-        assert job.attempts == 0
+        assert job.transient_retries == 0
         assert CALLS == [{"x": 2}]
         # RQ saw the job end normally: nothing was raised to it, so nothing is retried.
         assert django_rq.get_queue("default").fetch_job(job.rq_job_id).get_status() == "finished"
@@ -178,26 +176,22 @@ class TestARoutineWaitsForItsSong:
         from rq.registry import ScheduledJobRegistry
 
         routine = _routine_on_a_song_still_analysed()
-        job = enqueue(
-            "choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}", routine_id=routine.pk
-        )
+        job = enqueue(jobs.routine_generate, queue="gpu", subject=routine, routine_id=routine.pk)
         # The gpu worker gets to the routine before the song's analysis has run.
         _work_off("gpu")
         job.refresh_from_db()
         routine.refresh_from_db()
         assert (routine.status, routine.error) == (Routine.Status.QUEUED, "")
-        assert (job.status, job.attempts) == (Job.Status.QUEUED, 1)
+        assert (job.status, job.transient_retries) == (Job.Status.QUEUED, 1)
         registry = ScheduledJobRegistry(queue=django_rq.get_queue("gpu"))
         assert job.rq_job_id in registry.get_job_ids()
         registry.remove(job.rq_job_id, delete_job=True)
 
     def test_it_fails_with_a_reason_when_the_song_never_gets_ready(self, in_process):
         routine = _routine_on_a_song_still_analysed()
-        job = enqueue(
-            "choreography.jobs.routine_generate", queue="gpu", subject=f"routine:{routine.pk}", routine_id=routine.pk
-        )
+        job = enqueue(jobs.routine_generate, queue="gpu", subject=routine, routine_id=routine.pk)
         job.refresh_from_db()
         routine.refresh_from_db()
         assert job.status == Job.Status.FAILED
-        assert job.attempts == queues.MAX_RETRIES
+        assert job.transient_retries == runner.MAX_TRANSIENT_RETRIES
         assert (routine.status, routine.error) == (Routine.Status.FAILED, "“Just uploaded” is still being analysed.")

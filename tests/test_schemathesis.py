@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from bachata.queues import run_job
+from bachata.runner import run_job
 from choreography.models import Job, Routine
 from tests.factories import make_routine, make_song
 
@@ -109,7 +109,7 @@ def test_a_routine_queued_through_the_api_is_built_ready(owner, demo_song):
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
     response = client.post("/api/routines/", {"text": "romantic, no dips", "song_id": demo_song.pk}, format="json")
     assert response.status_code == 202
-    job = Job.objects.get(subject=f"routine:{response.json()['id']}")
+    job = Job.objects.for_subject(Routine.objects.get(pk=response.json()["id"])).get()
     run_job(job.pk)
     routine = Routine.objects.get(pk=response.json()["id"])
     assert routine.status == Routine.Status.READY, routine.error

@@ -19,6 +19,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from bachata.runner import run_now
+from choreography import jobs
 from choreography.errors import AudioError
 from choreography.media.audio_probe import display_name, minutes, probe_audio
 from choreography.models import Job, Song
@@ -251,6 +253,8 @@ def test_an_analysis_failure_names_the_song_not_its_storage_name(owner):
     media_path(song.upload.name).write_text("not audio any more")
     with pytest.raises(AudioError, match="Propuesta indecente"):
         song_analyze(song_id=song.pk)
+    # Run as the job it is, the runner records the failure on the song in the service's words.
+    run_now(jobs.song_analyze, subject=song, song_id=song.pk)
     song.refresh_from_db()
     assert song.status == Song.Status.FAILED
     assert song.error.startswith("“Propuesta indecente” is not an audio file")

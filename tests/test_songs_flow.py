@@ -86,7 +86,7 @@ class TestSongUpload:
         for downbeat in analysis["downbeats"]:
             assert np.min(np.abs(true_song.downbeats - downbeat)) < 0.05
         assert analysis["energy_curve"]
-        assert Job.objects.get(subject=f"song:{song.pk}").status == Job.Status.READY
+        assert Job.objects.for_subject(song).get().status == Job.Status.READY
 
         import av
 

@@ -1,9 +1,9 @@
 """A worker killed (SIGKILL) in the middle of a job loses nothing (issue 9).
 
 Real `manage.py rqworker` processes run a job that blocks; the test kills the worker's process group
-and checks that the Job row and the row it works on ("song:<id>") stay honestly "running" until the
-sweep (bachata.queues.sweep_stale_jobs: `manage.py sweep_jobs` every few minutes, and every
-WarmWorker start) requeues the job or, after it died MAX_ATTEMPTS times, fails it with a reason;
+and checks that the Job row and the row it works on (its subject, a Song) stay honestly "running" until the
+sweep (bachata.runner.sweep_stale_jobs: `manage.py sweep_jobs` every few minutes, and every
+WarmWorker start) requeues the job or, after it died MAX_WORKER_LOSSES times, fails it with a reason;
 that no half-written file ever appears under its final name; and that RQ's own clean-up of the
 abandoned job, requeued on top of our sweep, never runs the job body a third time (claim-once).
 
@@ -25,7 +25,6 @@ from urllib.parse import quote
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FUNC = "tests.test_worker_kill.slow_job"
 BLOCK_S = 30  # how long the job body blocks on an attempt that is meant to be killed
 WAIT_S = 20  # bound on every wait for a worker
 FINAL_BYTES = b"the whole file"
@@ -46,24 +45,20 @@ pytestmark = [
 
 
 def slow_job(*, song_id: int, out: str, log: str, block_runs: int = 1) -> None:
-    """Run inside the worker process. Works like a song job: claims the Song row, writes its file through
-    atomic_output, and blocks (to be killed) on its first `block_runs` attempts. Every attempt appends the
-    worker's pid to `log`, so the test can count how many times the body ran."""
+    """Run inside the worker process. Works like a song job (the runner has claimed its Song row and marks
+    it ready after): writes its file through atomic_output, and blocks (to be killed) on its first
+    `block_runs` attempts. Every attempt appends the worker's pid to `log`, so the test can count how many
+    times the body ran."""
     from choreography.atomic import atomic_output
-    from choreography.models import Song
 
     runs_before = len(_runs(log))
     with open(log, "a") as handle:
         handle.write(f"{os.getpid()}\n")
-    claimable = Song.objects.filter(pk=song_id, status__in=[Song.Status.QUEUED, Song.Status.FAILED])
-    if claimable.update(status=Song.Status.RUNNING, error="") != 1:
-        return
     with atomic_output(out, suffix=".part", what="the test output") as tmp:
         tmp.write_bytes(FINAL_BYTES[:4])  # half the file is on disk when the worker is killed
         if runs_before < block_runs:
             time.sleep(BLOCK_S)
         tmp.write_bytes(FINAL_BYTES)
-    Song.objects.filter(pk=song_id).update(status=Song.Status.READY)
 
 
 def _runs(log: str | Path) -> list[str]:
@@ -173,15 +168,15 @@ class Scene:
     """One song, one job on it, and the files the job writes."""
 
     def __init__(self, tmp_path: Path, media_root: Path, *, block_runs: int):
-        from bachata.queues import enqueue
+        from bachata.runner import enqueue
         from choreography.models import Song
 
         self.song = Song.objects.create(title="killed mid-job", upload="songs/x.wav", status=Song.Status.QUEUED)
         self.out = media_root / "songs" / "aac" / f"song-{self.song.pk}.m4a"
         self.log = tmp_path / f"runs-{self.song.pk}.log"
         self.job = enqueue(
-            FUNC,
-            subject=f"song:{self.song.pk}",
+            slow_job,
+            subject=self.song,
             song_id=self.song.pk,
             out=str(self.out),
             log=str(self.log),
@@ -236,7 +231,7 @@ def test_a_job_killed_once_is_requeued_and_completes_exactly_once_more(workers, 
     from rq.job import Job as RQJob
     from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-    from bachata.queues import STALE_AFTER_S, sweep_stale_jobs
+    from bachata.runner import STALE_AFTER_S, sweep_stale_jobs
 
     scene = Scene(tmp_path, Path(settings.MEDIA_ROOT), block_runs=1)
     first_rq_id = scene.job.rq_job_id
@@ -260,7 +255,7 @@ def test_a_job_killed_once_is_requeued_and_completes_exactly_once_more(workers, 
     assert STALE_AFTER_S > 0
     assert sweep_stale_jobs(stale_after_s=0)["requeued"] == 1
     scene.refresh()
-    assert (scene.job.status, scene.job.attempts) == ("queued", 1)
+    assert (scene.job.status, scene.job.worker_losses) == ("queued", 1)
     assert scene.job.rq_job_id == f"bachata-job-{scene.job.pk}-1"
     assert (scene.song.status, scene.song.error) == ("queued", "")
 
@@ -272,7 +267,7 @@ def test_a_job_killed_once_is_requeued_and_completes_exactly_once_more(workers, 
     workers.finish(proc)
     scene.refresh()
     assert scene.job.status == "ready", Workers.output(proc)
-    assert scene.job.attempts == 1 and scene.job.finished_at
+    assert scene.job.worker_losses == 1 and scene.job.finished_at
     assert scene.song.status == "ready"
     assert scene.out.read_bytes() == FINAL_BYTES
     runs = scene.runs()
@@ -288,16 +283,16 @@ def test_a_job_killed_once_is_requeued_and_completes_exactly_once_more(workers, 
 
 
 def test_a_job_killed_twice_is_failed_with_a_reason(workers, tmp_path, settings):
-    from bachata.queues import MAX_ATTEMPTS, sweep_stale_jobs
+    from bachata.runner import MAX_WORKER_LOSSES, sweep_stale_jobs
 
-    assert MAX_ATTEMPTS == 2
-    scene = Scene(tmp_path, Path(settings.MEDIA_ROOT), block_runs=MAX_ATTEMPTS + 5)  # blocks every time
+    assert MAX_WORKER_LOSSES == 2
+    scene = Scene(tmp_path, Path(settings.MEDIA_ROOT), block_runs=MAX_WORKER_LOSSES + 5)  # blocks every time
     _kill_mid_job(workers, scene, attempt=1)
     assert sweep_stale_jobs(stale_after_s=0)["requeued"] == 1
     assert scene.refresh().song.status == "queued"
 
     _kill_mid_job(workers, scene, attempt=2)
-    assert scene.job.attempts == 1
+    assert scene.job.worker_losses == 1
     assert sweep_stale_jobs(stale_after_s=0) == {"requeued": 0, "failed": 1, "redispatched": 0}
     scene.refresh()
     assert scene.job.status == "failed" and scene.job.finished_at
@@ -313,7 +308,7 @@ def test_a_job_killed_twice_is_failed_with_a_reason(workers, tmp_path, settings)
 def test_a_new_warm_worker_sweeps_what_a_killed_worker_left_behind(workers, tmp_path, settings):
     from django.utils import timezone
 
-    from bachata.queues import STALE_AFTER_S
+    from bachata.runner import STALE_AFTER_S
     from choreography.models import Job
 
     scene = Scene(tmp_path, Path(settings.MEDIA_ROOT), block_runs=1)
@@ -334,7 +329,7 @@ def test_a_new_warm_worker_sweeps_what_a_killed_worker_left_behind(workers, tmp_
     scene.refresh()
     output = Workers.output(proc)
     assert "start-up sweep" in output and "BACHATA_SKIP_WARMUP" in output, output
-    assert (scene.job.status, scene.job.attempts) == ("ready", 1), output
+    assert (scene.job.status, scene.job.worker_losses) == ("ready", 1), output
     assert scene.song.status == "ready"
     assert scene.out.read_bytes() == FINAL_BYTES
     assert len(scene.runs()) == 2

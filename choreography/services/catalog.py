@@ -12,7 +12,8 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from bachata.queues import enqueue
+from bachata.runner import enqueue, requeue
+from choreography import jobs
 from choreography.errors import ChoreographyError, MediaError
 from choreography.models import Job, Move, MoveClip
 from choreography.services.files import (
@@ -147,6 +148,7 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
                 "counts": move.counts,
                 "frames": clipformat.frames_for_counts(move.counts),
                 "motion_features": [float(x) for x in features],
+                # Rendered right here, not by a job: the demo clip's row is recorded finished.
                 "status": MoveClip.Status.READY,
                 "error": "",
             },
@@ -281,8 +283,20 @@ def clip_upload(*, move: Move, upload: UploadedFile, bpm: float | None, count1_s
 
 
 def clip_queue_normalise(*, clip: MoveClip) -> Job:
-    """Queue the clip's normalisation; returns the Job row, which runs once the transaction commits."""
-    return enqueue("choreography.jobs.clip_normalise", queue="default", subject=f"clip:{clip.pk}", clip_id=clip.pk)
+    """Queue a new clip's normalisation; returns the Job row, which runs once the transaction commits."""
+    return enqueue(jobs.clip_normalise, subject=clip, queue="default", clip_id=clip.pk)
+
+
+def clip_normalise_again(*, clip: MoveClip) -> Job | None:
+    """Queue a ready or failed clip's normalisation again (staff changed its file or timing, or asked).
+    None where it is queued or being normalised already: that job reads the clip as it is when it runs."""
+    return requeue(
+        jobs.clip_normalise,
+        subject=clip,
+        from_statuses=(MoveClip.Status.READY, MoveClip.Status.FAILED),
+        queue="default",
+        clip_id=clip.pk,
+    )
 
 
 def clip_timing(clip: MoveClip) -> tuple[float, float, str]:
@@ -309,22 +323,16 @@ def clip_timing(clip: MoveClip) -> tuple[float, float, str]:
     return round(bpm, 2), round(count1_s, 3), "music"
 
 
-def clip_normalise(*, clip_id: int) -> MoveClip:
-    """Probe, normalise to the canonical format, thumbnail and motion features; ready or failed."""
+def clip_normalise(*, clip_id: int) -> MoveClip | None:
+    """Probe, normalise to the canonical format, thumbnail and motion features: the normalisation job's
+    work. Raises MediaError where the clip cannot be used; bachata.runner marks it ready or failed."""
     from choreography.media.features import motion_features
     from choreography.media.normalise import make_thumbnail, normalise_clip
 
-    claimed = MoveClip.objects.filter(pk=clip_id, status__in=[MoveClip.Status.QUEUED, MoveClip.Status.FAILED]).update(
-        status=MoveClip.Status.RUNNING, error=""
-    )
-    if claimed != 1:
-        return MoveClip.objects.get(pk=clip_id)
-    clip = MoveClip.objects.get(pk=clip_id)
-    try:
-        bpm, count1_s, source = clip_timing(clip)
-    except ChoreographyError as exc:
-        MoveClip.objects.filter(pk=clip_id).update(status=MoveClip.Status.FAILED, error=str(exc))
-        raise
+    clip = MoveClip.objects.filter(pk=clip_id).first()
+    if clip is None:
+        return None
+    bpm, count1_s, source = clip_timing(clip)
     video_name = thumb_name = ""
     try:
         with media_on_disk(clip.original.name) as original, media_output("clips/normalised", ".mp4") as video:
@@ -341,15 +349,10 @@ def clip_normalise(*, clip_id: int) -> MoveClip:
             thumb_name = thumbnail.name
             features = motion_features(video.path, bpm=bpm, counts=result.counts)
         video_name = video.name
-    except Exception as exc:
+    except Exception:
         remove_media(thumb_name)
-        message = (
-            str(exc) if isinstance(exc, ChoreographyError) else f"Normalisation failed ({exc.__class__.__name__})."
-        )
-        MoveClip.objects.filter(pk=clip_id).update(status=MoveClip.Status.FAILED, error=message)
         raise
     MoveClip.objects.filter(pk=clip_id).update(
-        status=MoveClip.Status.READY,
         recorded_bpm=bpm,
         count1_s=count1_s,
         timing_source=source,
@@ -358,6 +361,5 @@ def clip_normalise(*, clip_id: int) -> MoveClip:
         counts=result.counts,
         frames=result.frames,
         motion_features=[float(x) for x in features],
-        error="",
     )
-    return MoveClip.objects.get(pk=clip_id)
+    return MoveClip.objects.filter(pk=clip_id).first()

@@ -1,8 +1,11 @@
-"""Routines: create (queue generation), generate (parse, search, plan, assemble), edit, retry."""
+"""Routines: create (queue generation), generate (parse, search, plan, assemble), edit, retry.
+
+The generation job's statuses are bachata.runner's: these functions queue it, or do its work and raise
+domain errors; none of them sets a routine's status.
+"""
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 
@@ -10,12 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import profile_for
-from bachata.queues import enqueue
+from bachata.runner import enqueue, report_stage, requeue
+from choreography import jobs
 from choreography.errors import ChoreographyError, SongNotReadyYet
 from choreography.models import Routine, RoutineMove, Song
 from choreography.services.files import cached_media_on_disk, media_output, remove_media
-
-logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2000
 # Seconds within which the same request on the same song counts as the same click (routine_just_made).
@@ -43,7 +45,7 @@ def routine_create(
         seed=seed if seed is not None else random.randrange(1_000_000),
         title=(title or text[:60] or f"Routine on {song.title}")[:200],
     )
-    _queue_generation(routine)
+    enqueue(jobs.routine_generate, subject=routine, queue="gpu", routine_id=routine.pk, keep="locked")
     return routine
 
 
@@ -55,14 +57,20 @@ def routine_just_made(*, user, text: str, song: Song) -> Routine | None:
     return Routine.objects.filter(owner=user, song=song, text=text, created_at__gte=since).order_by("-pk").first()
 
 
-def _queue_generation(routine: Routine, *, keep: str = "locked") -> None:
-    enqueue(
-        "choreography.jobs.routine_generate",
+def _queue_rebuild(routine: Routine, *, keep: str, from_statuses: tuple[str, ...], refused: str) -> Routine:
+    """Queue the routine's generation again, once: a second click (or a second request) that read the same
+    status finds the routine queued already, and is told `refused`."""
+    job = requeue(
+        jobs.routine_generate,
+        subject=routine,
+        from_statuses=from_statuses,
         queue="gpu",
-        subject=f"routine:{routine.pk}",
         routine_id=routine.pk,
         keep=keep,
     )
+    if job is None:
+        raise ChoreographyError(refused)
+    return routine
 
 
 @transaction.atomic
@@ -70,42 +78,25 @@ def routine_retry(*, routine: Routine) -> Routine:
     """Queue a failed routine again (same request, same seed)."""
     if routine.status != Routine.Status.FAILED:
         raise ChoreographyError("Only a routine that failed can be retried.")
-    Routine.objects.filter(pk=routine.pk).update(status=Routine.Status.QUEUED, error="")
-    routine.refresh_from_db()
-    _queue_generation(routine)
-    return routine
+    return _queue_rebuild(
+        routine,
+        keep="locked",
+        from_statuses=(Routine.Status.FAILED,),
+        refused="This routine is being built again already.",
+    )
 
 
 def routine_generate(*, routine_id: int, keep: str = "locked") -> Routine | None:
-    """The generation job. Claims the routine exactly once; on any failure marks it failed with a reason.
+    """The generation job's work: parse, search, plan, assemble, and store the result. Raises a domain error
+    (or any other) where it cannot; bachata.runner records how it ended, on the routine too.
 
-    A routine deleted before or while it is built ends the job quietly: None, nothing stored.
+    A routine deleted before it is built: None, nothing done. One deleted while it is built: the store
+    refuses, and the runner ends the job quietly.
     """
-    claimed = Routine.objects.filter(pk=routine_id, status=Routine.Status.QUEUED).update(
-        status=Routine.Status.RUNNING, error=""
-    )
-    if claimed != 1:
-        return Routine.objects.filter(pk=routine_id).first()
     routine = Routine.objects.select_related("song", "owner").filter(pk=routine_id).first()
     if routine is None:
         return None
-    try:
-        _generate(routine, keep=keep)
-    except Exception as exc:
-        # Deleted while it was being built (perhaps with its song, whose files went too): nothing to report.
-        if not Routine.objects.filter(pk=routine_id).exists():
-            logger.info("routine %s was deleted while it was being built; nothing stored", routine_id)
-            return None
-        if isinstance(exc, SongNotReadyYet):
-            # Back in line: the job runs again once the song is analysed (bachata.queues retries it).
-            Routine.objects.filter(pk=routine_id).update(status=Routine.Status.QUEUED, error="")
-            raise
-        if isinstance(exc, ChoreographyError):
-            error = str(exc)
-        else:
-            error = f"Something went wrong while building the routine ({exc.__class__.__name__}). Try again."
-        Routine.objects.filter(pk=routine_id).update(status=Routine.Status.FAILED, error=error)
-        raise
+    _generate(routine, keep=keep)
     return Routine.objects.filter(pk=routine_id).first()
 
 
@@ -120,12 +111,12 @@ def _kept_moves(routine: Routine, keep: str) -> dict[int, str]:
 
 
 def _generate(routine: Routine, *, keep: str) -> None:
-    from bachata.queues import report_stage
     from choreography import stages
     from choreography.generation import generate_blueprint, render_blueprint
 
     song = routine.song
     if song.status in (Song.Status.QUEUED, Song.Status.RUNNING):
+        # Not wrong, only early: the runner queues the job again (retry_later) until the song is analysed.
         raise SongNotReadyYet(f"“{song.title}” is still being analysed.")
     if song.status != Song.Status.READY or not song.analysis:
         raise ChoreographyError(f"“{song.title}” could not be analysed ({song.error or 'no analysis'}).")
@@ -164,7 +155,7 @@ def _store_result(routine: Routine, result, video_name: str, timings: dict, *, p
 
     previous = previous or {}
     # The lock keeps a delete from slipping in between this check and the writes below; a routine
-    # deleted while it was being built has nowhere to go (routine_generate then ends quietly).
+    # deleted while it was being built has nowhere to go (the runner then ends the job quietly).
     if not Routine.objects.select_for_update().filter(pk=routine.pk).values_list("pk", flat=True).first():
         raise ChoreographyError("This routine was deleted while it was being built.")
     old_video = routine.video.name
@@ -196,13 +187,7 @@ def _store_result(routine: Routine, result, video_name: str, timings: dict, *, p
         ]
     )
     Routine.objects.filter(pk=routine.pk).update(
-        status=Routine.Status.READY,
-        request=result.request.to_dict(),
-        notes=list(result.notes),
-        timings_ms=timings,
-        video=video_name,
-        ready_at=timezone.now(),
-        error="",
+        request=result.request.to_dict(), notes=list(result.notes), timings_ms=timings, video=video_name
     )
     if old_video and old_video != video_name:
         transaction.on_commit(lambda: remove_media(old_video))
@@ -324,7 +309,10 @@ def routine_swap_move(*, routine: Routine, order: int, slug: str) -> Routine:
     row.locked = True
     row.reason = swapped.reason[:300]
     row.save(update_fields=["move", "clip", "locked", "reason"])
-    return _queue_rerender(routine, keep="all")
+    # Refused (and the swap undone with this transaction) where another request queued a rebuild meanwhile.
+    return _queue_rebuild(
+        routine, keep="all", from_statuses=(Routine.Status.READY,), refused="This routine is being rebuilt already."
+    )
 
 
 @transaction.atomic
@@ -334,11 +322,9 @@ def routine_regenerate(*, routine: Routine) -> Routine:
         raise ChoreographyError("Wait until the routine is ready before regenerating it.")
     routine.seed = random.randrange(1_000_000)
     routine.save(update_fields=["seed", "updated_at"])
-    return _queue_rerender(routine, keep="locked")
-
-
-def _queue_rerender(routine: Routine, *, keep: str) -> Routine:
-    Routine.objects.filter(pk=routine.pk).update(status=Routine.Status.QUEUED, error="")
-    routine.refresh_from_db()
-    _queue_generation(routine, keep=keep)
-    return routine
+    return _queue_rebuild(
+        routine,
+        keep="locked",
+        from_statuses=(Routine.Status.READY, Routine.Status.FAILED),
+        refused="This routine is being rebuilt already.",
+    )

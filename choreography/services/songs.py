@@ -1,4 +1,7 @@
-"""Songs: upload, analysis (once per song), AAC conversion for muxing, deletion."""
+"""Songs: upload, analysis (once per song), AAC conversion for muxing, deletion.
+
+The analysis job's statuses are bachata.runner's: song_analyze does the work and raises domain errors.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.utils import timezone
 
-from bachata.queues import enqueue
+from bachata.runner import enqueue, report_stage, run_now, subject_requeue
+from choreography import jobs
 from choreography.errors import AudioError, ChoreographyError, SongInUseError
 from choreography.models import Song
 from choreography.services.files import (
@@ -73,26 +76,20 @@ def song_create(*, owner, upload: UploadedFile, title: str = "") -> Song:
         song = Song(owner=owner, title=title, size_bytes=upload.size, duration_s=round(info.duration_s, 2))
         song.upload.save(upload.name, upload, save=False)
         song.save()
-        enqueue("choreography.jobs.song_analyze", queue="default", subject=f"song:{song.pk}", song_id=song.pk)
+        enqueue(jobs.song_analyze, subject=song, queue="default", song_id=song.pk)
     return song
 
 
 def song_analyze(*, song_id: int) -> Song | None:
     """Analyse a song once: beats, downbeats, phrases, energy; convert its audio to AAC for muxing.
 
-    The song row tells the truth at every step: running while working, then ready with the
-    analysis, or failed with a message a dancer can read. Files are written under new names and
-    only referenced once complete. A song deleted meanwhile ends the job quietly: None.
+    The analysis job's work: raises AudioError with a message a dancer can read (naming the song, never
+    its file) where the song cannot be analysed; bachata.runner marks the song ready or failed. Files are
+    written under new names and only referenced once complete. A song deleted meanwhile: None.
     """
-    from bachata.queues import report_stage
     from choreography import music, stages
     from choreography.media.audio import encode_song_audio
 
-    claimed = Song.objects.filter(pk=song_id, status__in=[Song.Status.QUEUED, Song.Status.FAILED]).update(
-        status=Song.Status.RUNNING, error=""
-    )
-    if claimed != 1:
-        return Song.objects.filter(pk=song_id).first()
     song = Song.objects.filter(pk=song_id).first()
     if song is None:
         return None
@@ -108,25 +105,16 @@ def song_analyze(*, song_id: int) -> Song | None:
                 encode_song_audio(source, aac.path, name=name)
         aac_name = aac.name
         logger.info("song %s analysed in %.0f ms", song_id, (time.perf_counter() - started) * 1000)
-    except ChoreographyError as exc:
+    except Exception:
         remove_media(aac_name)
-        Song.objects.filter(pk=song_id).update(status=Song.Status.FAILED, error=str(exc))
-        raise
-    except Exception as exc:
-        remove_media(aac_name)
-        Song.objects.filter(pk=song_id).update(
-            status=Song.Status.FAILED, error=f"The song could not be analysed ({exc.__class__.__name__})."
-        )
         raise
     data = analysis.to_dict()
     stored = Song.objects.filter(pk=song_id).update(
-        status=Song.Status.READY,
         analysis=data,
         tempo_bpm=data["tempo_bpm"],
         duration_s=data["duration_s"],
         confidence=data.get("confidence", ""),
         audio_aac=aac_name,
-        analyzed_at=timezone.now(),
     )
     if not stored:
         remove_media(aac_name)
@@ -187,7 +175,13 @@ def demo_songs_ensure() -> int:
                 owner=None, demo_slug=demo.slug, title=demo.title, upload=relative, size_bytes=size
             )
         else:
-            Song.objects.filter(pk=song.pk).update(status=Song.Status.QUEUED, upload=relative)
-        song_analyze(song_id=song.pk)
+            Song.objects.filter(pk=song.pk).update(upload=relative)
+            # A song being analysed elsewhere right now is left to that job.
+            if not subject_requeue(song, from_statuses=(Song.Status.QUEUED, Song.Status.READY, Song.Status.FAILED)):
+                continue
+        # Analysed here and now, through the runner like any job: the command reports the songs ready.
+        job = run_now(jobs.song_analyze, subject=song, song_id=song.pk)
+        if job.status != Song.Status.READY:
+            raise ChoreographyError(f"The demo song “{demo.title}” could not be analysed: {job.error}")
         made += 1
     return made

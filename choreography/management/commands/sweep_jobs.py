@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from bachata.queues import STALE_AFTER_S, sweep_stale_jobs
+from bachata.runner import STALE_AFTER_S, sweep_stale_jobs
 
 
 class Command(BaseCommand):
