@@ -194,7 +194,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-# --- jobs: RQ on Redis where REDIS_URL is set, in-process after commit otherwise (bachata.queues) ----------------
+# --- jobs: RQ on Redis where REDIS_URL is set, in-process after commit otherwise (bachata.runner) ------------------
 
 # Without Redis: "thread" runs jobs in a background thread of the web process (bachata.inprocess), so
 # requests return at once; "sync" runs them inside the request that queued them, after its commit
@@ -208,7 +208,7 @@ WARM_UP_ON_START = _env_bool("WARM_UP_ON_START", True)
 JOB_QUEUES = ("default", "gpu")
 if REDIS_URL:
     RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in JOB_QUEUES}
-    # bachata.queues defers to transaction.on_commit itself; django-rq must enqueue at once.
+    # bachata.runner.enqueue defers to transaction.on_commit itself; django-rq must enqueue at once.
     RQ = {"COMMIT_MODE": "auto"}
 # Transient job failures are retried by RQ after these many seconds (bachata.queues.dispatch); a worker
 # must run the scheduler for that: `manage.py rqworker ... --with-scheduler`.
