@@ -444,3 +444,18 @@ class TestContentDisposition:
         routine = make_routine(owner)
         page = owner_client.get(reverse("routine_detail", args=[routine.pk])).content.decode()
         assert f'href="{reverse("routine_video", args=[routine.pk])}?download=1">Download MP4</a>' in page
+
+
+class TestRoutineTitleFromRequest:
+    """A routine the dancer did not name is named by its request: whole words, never a word cut in two."""
+
+    def test_a_long_request_is_cut_at_a_word_with_an_ellipsis(self):
+        from choreography.services.routines import title_from_text
+
+        title = title_from_text("a romantic bachata with a few turns for beginners, one dip at the end")
+        assert title == "a romantic bachata with a few turns for beginners, one dip…"
+
+    def test_a_short_request_is_kept_whole(self):
+        from choreography.services.routines import title_from_text
+
+        assert title_from_text("  smooth   turns  ") == "smooth turns"

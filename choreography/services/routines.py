@@ -23,6 +23,18 @@ MAX_TEXT_CHARS = 2000
 # Seconds within which the same request on the same song counts as the same click (routine_just_made).
 RESUBMIT_WINDOW_S = 10
 
+# A routine named by its request shows the request's start, cut at a word, not mid-word.
+TITLE_FROM_TEXT_CHARS = 60
+
+
+def title_from_text(text: str, *, limit: int = TITLE_FROM_TEXT_CHARS) -> str:
+    """The request's start as a title: whole words, with an ellipsis where the request goes on."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:.-") + "…"
+
 
 @transaction.atomic
 def routine_create(
@@ -43,7 +55,7 @@ def routine_create(
         level=profile_for(user).skill_level,
         duration_s=duration_s,
         seed=seed if seed is not None else random.randrange(1_000_000),
-        title=(title or text[:60] or f"Routine on {song.title}")[:200],
+        title=(title or title_from_text(text) or f"Routine on {song.title}")[:200],
     )
     enqueue(jobs.routine_generate, subject=routine, queue="gpu", routine_id=routine.pk, keep="locked")
     return routine
