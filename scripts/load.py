@@ -185,6 +185,19 @@ class SongDancer(Dancer):
                 self.ranges_ok += self._play(routine)
 
 
+def run_dancers(dancers: list, *, seconds: int) -> float:
+    """Run every dancer in its own thread, all at once, until they finish or `seconds` (and a minute's
+    grace) pass. Returns the seconds it took."""
+    started = time.time()
+    deadline = started + seconds
+    threads = [threading.Thread(target=d.run, args=(deadline,), daemon=True) for d in dancers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(deadline - time.time(), 0) + 60)
+    return time.time() - started
+
+
 def many_machines(base: str, songs: list[Path], *, routines_per_song: int, seconds: int) -> dict:
     """The many-machines simulation's client side: one dancer per song, all at once. Returns its figures."""
     latencies: list[float] = []
@@ -194,14 +207,7 @@ def many_machines(base: str, songs: list[Path], *, routines_per_song: int, secon
         SongDancer(base, number, latencies, errors, lock, song=song, routines=routines_per_song)
         for number, song in enumerate(songs)
     ]
-    started = time.time()
-    deadline = started + seconds
-    threads = [threading.Thread(target=d.run, args=(deadline,), daemon=True) for d in dancers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=max(deadline - time.time(), 0) + 60)
-    elapsed = time.time() - started
+    elapsed = run_dancers(dancers, seconds=seconds)
     outcomes = [outcome for d in dancers for outcome in d.outcomes]
     ready = outcomes.count("ready")
     routine_s = sorted(s for d in dancers for s in d.routine_s) or [0.0]
@@ -268,14 +274,7 @@ def main() -> None:
     errors: list[str] = []
     lock = threading.Lock()
     dancers = [Dancer(args.base, n, latencies, errors, lock) for n in range(min(args.dancers, 200))]
-    started = time.time()
-    deadline = started + args.seconds
-    threads = [threading.Thread(target=d.run, args=(deadline,), daemon=True) for d in dancers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=max(deadline - time.time(), 0) + 60)
-    elapsed = time.time() - started
+    elapsed = run_dancers(dancers, seconds=args.seconds)
     outcomes = [d.outcome for d in dancers]
     ready = outcomes.count("ready")
     ordered = sorted(latencies) or [0.0]

@@ -1,6 +1,22 @@
-"""Running what RQ holds, in-process, for tests that queue jobs with Redis configured."""
+"""Helpers for tests that run jobs: RQ's queue worked off in-process, the database other processes must use."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def database_url_for_other_processes() -> str:
+    """The database pytest-django created (test_<name>), as a DATABASE_URL for the processes a test starts
+    (workers, a web server): they must use that one, not the configured one."""
+    from django.db import connection
+
+    conf = connection.settings_dict
+    auth = quote(conf.get("USER") or "", safe="")
+    if conf.get("PASSWORD"):
+        auth += ":" + quote(conf["PASSWORD"], safe="")
+    host = conf.get("HOST") or "127.0.0.1"
+    port = f":{conf['PORT']}" if conf.get("PORT") else ""
+    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{quote(conf['NAME'], safe='')}"
 
 
 def work_off_rq(*queue_names: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from choreography import clipformat
 from choreography.media.audio import encode_song_audio
-from choreography.media.synthetic import write_click_track, write_synthetic_clip
+from choreography.media.synthetic import write_click_track, write_synthetic_clip, yuv_colour
 
 RED = (220, 30, 30)
 GREEN = (30, 200, 30)
@@ -144,13 +144,6 @@ def decoded_colours(path: str | os.PathLike[str], times_s: Sequence[float]) -> l
     return [colours[time_s] for time_s in times_s]
 
 
-def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    red, green, blue = rgb
-    y = 16 + (65.481 * red + 128.553 * green + 24.966 * blue) / 255
-    u = 128 + (-37.797 * red - 74.203 * green + 112.0 * blue) / 255
-    v = 128 + (112.0 * red - 93.786 * green - 18.214 * blue) / 255
-    return round(y), round(u), round(v)
-
 
 def write_test_video(
     path: str | os.PathLike[str],
@@ -175,7 +168,7 @@ def write_test_video(
         audio_stream = container.add_stream("aac", rate=44100, layout="mono") if audio else None
         for index in range(frames):
             colour = MOVES[min(int(index / fps / PHRASE_S), len(MOVES) - 1)][2]
-            y, u, v = _yuv(colour)
+            y, u, v = yuv_colour(colour)
             plane = np.empty((height * 3 // 2, width), dtype=np.uint8)
             plane[:height], plane[height : height + height // 4], plane[height + height // 4 :] = y, u, v
             # A moving white bar so that consecutive frames differ (and playback is visible).

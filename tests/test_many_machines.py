@@ -12,13 +12,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 from urllib.request import urlopen
 
 import pytest
 
 from choreography.models import Job, Routine, Song
 from tests.generation_support import install_generation_assets
+from tests.job_support import database_url_for_other_processes
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SONGS = 4
@@ -37,18 +37,6 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-
-def _test_database_url() -> str:
-    """The database pytest-django created (test_<name>): the other processes must use that one."""
-    from django.db import connection
-
-    conf = connection.settings_dict
-    auth = quote(conf.get("USER") or "", safe="")
-    if conf.get("PASSWORD"):
-        auth += ":" + quote(conf["PASSWORD"], safe="")
-    host = conf.get("HOST") or "127.0.0.1"
-    port = f":{conf['PORT']}" if conf.get("PORT") else ""
-    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{quote(conf['NAME'], safe='')}"
 
 
 def _free_port() -> int:
@@ -105,7 +93,7 @@ def machines(tmp_path, media_bucket, s3_endpoint):
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     shared = {
         **os.environ,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": database_url_for_other_processes(),
         "REDIS_URL": os.environ["REDIS_URL"],
         "MEDIA_BUCKET": media_bucket,
         "MEDIA_S3_ENDPOINT_URL": s3_endpoint,

@@ -20,9 +20,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
+
+from tests.job_support import database_url_for_other_processes
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BLOCK_S = 30  # how long the job body blocks on an attempt that is meant to be killed
@@ -69,18 +70,6 @@ def _runs(log: str | Path) -> list[str]:
 # --- helpers -------------------------------------------------------------------------------------------
 
 
-def _test_database_url() -> str:
-    """The database pytest-django created (test_<name>): the worker process must use that one."""
-    from django.db import connection
-
-    conf = connection.settings_dict
-    auth = quote(conf.get("USER") or "", safe="")
-    if conf.get("PASSWORD"):
-        auth += ":" + quote(conf["PASSWORD"], safe="")
-    host = conf.get("HOST") or "127.0.0.1"
-    port = f":{conf['PORT']}" if conf.get("PORT") else ""
-    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{quote(conf['NAME'], safe='')}"
-
 
 class Workers:
     """Starts `manage.py rqworker` processes, each in its own process group; kills what is left at teardown."""
@@ -90,7 +79,7 @@ class Workers:
         self.procs: list[subprocess.Popen] = []
         self.env = {
             **os.environ,
-            "DATABASE_URL": _test_database_url(),
+            "DATABASE_URL": database_url_for_other_processes(),
             "REDIS_URL": os.environ["REDIS_URL"],
             "MEDIA_ROOT": str(media_root),
             "BACHATA_SKIP_WARMUP": "1",

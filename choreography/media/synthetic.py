@@ -13,7 +13,7 @@ from fractions import Fraction
 from choreography import clipformat
 
 
-def _yuv_colour(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+def yuv_colour(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
     # BT.601 limited range, the matrix x264 and decoders assume for untagged SD/HD test material.
     red, green, blue = rgb
     y = 16 + (65.481 * red + 128.553 * green + 24.966 * blue) / 255
@@ -53,7 +53,7 @@ def write_synthetic_clip(
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.codec_context.time_base = Fraction(1, fps)
             stream.options = {"preset": preset, "x264-params": "bframes=0"}
-        y, u, v = _yuv_colour(colour)
+        y, u, v = yuv_colour(colour)
         # One yuv420p plane buffer, (h * 3/2) x w: Y rows, then U and V rows packed two per line.
         base = np.empty((height * 3 // 2, width), dtype=np.uint8)
         base[:height] = y
