@@ -28,10 +28,12 @@ def warmup_skipped() -> bool:
 class WarmWorker(SimpleWorker):
     def work(self, *args, **kwargs):
         from bachata.runner import sweep_stale_jobs
+        from choreography.services.files import scratch_sweep
 
         try:
-            # Work a killed worker left behind is picked up (or failed with a reason) before new work.
-            report = sweep_stale_jobs()
+            # Work a killed worker left behind is picked up (or failed with a reason) before new work,
+            # and the scratch files it was writing are removed.
+            report = {**sweep_stale_jobs(), "scratch_files_removed": scratch_sweep()}
             if any(report.values()):
                 logger.info("start-up sweep: %s", report)
         except Exception:  # the periodic `manage.py sweep_jobs` tries again; the worker still works

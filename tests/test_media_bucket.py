@@ -141,3 +141,30 @@ def test_seeding_puts_the_demo_clips_and_songs_in_the_bucket(move, media_bucket,
     assert demo_songs_ensure() == 0
     assert set(bucket_keys()) == keys
     assert _files_under(settings.MEDIA_ROOT) == []
+
+
+def test_the_scratch_files_a_killed_worker_left_are_swept_and_nothing_else(settings, tmp_path):
+    import io
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    from choreography.services import files
+
+    settings.MEDIA_SCRATCH_DIR = tmp_path / "scratch"
+    old_copy = files.scratch_dir("tmp") / "in-abc.mp3"
+    half_download = files.scratch_dir("cache") / ".part-xyz"
+    fresh_copy = files.scratch_dir("tmp") / "out-def.mp4"
+    cached_clip = files.scratch_dir("cache") / "0123.mp4"
+    for path in (old_copy, half_download, fresh_copy, cached_clip):
+        path.write_bytes(b"x")
+    long_ago = time.time() - files.SCRATCH_LEFTOVER_S - 60
+    for path in (old_copy, half_download, cached_clip):
+        os.utime(path, (long_ago, long_ago))
+
+    call_command("sweep_jobs", stdout=io.StringIO())
+
+    assert not old_copy.exists() and not half_download.exists()
+    # A job may be writing the fresh one now; the cache keeps its own size limit (evicted by use).
+    assert fresh_copy.exists() and cached_clip.exists()

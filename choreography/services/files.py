@@ -28,6 +28,9 @@ from django.core.files.storage import Storage, default_storage
 CHUNK_BYTES = 256 * 1024
 # A cached copy used this recently is never evicted: a routine being assembled may be about to open it.
 CACHE_KEEP_RECENT_S = 120.0
+# A scratch temporary file older than this was left by a process that was killed mid-job (no job runs
+# this long: bachata.runner.STALE_AFTER_S), and is removed by scratch_sweep.
+SCRATCH_LEFTOVER_S = 6 * 3600
 
 
 def media_storage() -> Storage:
@@ -124,6 +127,21 @@ def media_output(folder: str, suffix: str) -> Iterator[MediaOutput]:
         output.name = save_media(name, output.path)
     finally:
         output.path.unlink(missing_ok=True)
+
+
+def scratch_sweep(*, older_than_s: float = SCRATCH_LEFTOVER_S) -> int:
+    """Remove the temporary copies and half-downloaded cache files that a killed worker left in this
+    machine's scratch folder; returns how many. Run at each worker's start and by `manage.py sweep_jobs`."""
+    root = Path(settings.MEDIA_SCRATCH_DIR)
+    cutoff = time.time() - older_than_s
+    leftovers = [*(root / "tmp").glob("*"), *(root / "cache").glob(".part-*")]
+    removed = 0
+    for path in leftovers:
+        with suppress(FileNotFoundError):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def _download(name: str, target: Path) -> None:

@@ -7,12 +7,16 @@ from bachata.runner import STALE_AFTER_S, sweep_stale_jobs
 
 class Command(BaseCommand):
     help = (
-        "Requeue or fail jobs whose worker died, and re-dispatch jobs that never reached Redis (run every few minutes)."
+        "Requeue or fail jobs whose worker died, re-dispatch jobs that never reached Redis, and remove the "
+        "scratch files a killed worker left on this machine (run every few minutes)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--stale-after", type=int, default=STALE_AFTER_S, help="seconds a job may run")
 
     def handle(self, *args, **options):
+        from choreography.services.files import scratch_sweep
+
         report = sweep_stale_jobs(stale_after_s=options["stale_after"])
+        report["scratch_files_removed"] = scratch_sweep()
         self.stdout.write(", ".join(f"{key}: {value}" for key, value in report.items()))
