@@ -417,8 +417,8 @@ class Choreography:
         """Footwork displacement of the couple (world metres): both dancers move together."""
         count = min(int(t), self.plan.counts - 1)
         phase = smoothstep((t - count) / STEP_PHASE)
-        previous = self._pattern_step(count - 1)[1] if count > 0 else (0.0, 0.0)
-        current = self._pattern_step(count)[1]
+        previous = self.pattern_step(count - 1)[1] if count > 0 else (0.0, 0.0)
+        current = self.pattern_step(count)[1]
         x = previous[0] + (current[0] - previous[0]) * phase
         y = previous[1] + (current[1] - previous[1]) * phase
         angle = self.couple_angle(t)
@@ -429,7 +429,7 @@ class Choreography:
         dx, dy = self.body_offset(t)
         return x + dx, y + dy, facing
 
-    def _pattern_step(self, count: int) -> Step:
+    def pattern_step(self, count: int) -> Step:
         count = max(0, min(count, self.plan.counts - 1))
         return PATTERNS[self.plan.patterns[count]][count % 8]
 
@@ -449,7 +449,7 @@ class Choreography:
         for count in range(self.plan.counts):
             if self._turning_between(who, count - 1.0, float(count)):
                 feet = self._ideal_feet(who, float(count))
-            side, _offset, extra, kind = self._pattern_step(count)
+            side, _offset, extra, kind = self.pattern_step(count)
             land = count + STEP_PHASE
             x, y, facing = self.center(who, land)
             angle = self.couple_angle(land)
