@@ -24,6 +24,7 @@ MIN_CLEARANCE_M = 0.0
 KNEE_FLEXION_DEG = (-5.0, 150.0)
 MAX_ELBOW_FLEXION_DEG = 155.0
 MAX_TURN_ERROR_DEG = 20.0
+GRIP_WINDOW = 15  # frames (a beat) either side of a joined grip in which those arms may touch the partner
 FRAME_BOX = {"x": 2.2, "y": (0.0, 2.1), "z": 2.5}
 
 LANDING_KINDS = ("step", "cross", "and", "tap")
@@ -143,10 +144,15 @@ def _arm_of(a: str, b: str) -> str | None:
 
 
 def clearance(tracks: JointTracks) -> float:
+    return clearance_detail(tracks)[0]
+
+
+def clearance_detail(tracks: JointTracks) -> tuple[float, int, str, str]:
     """The smallest gap between a leader capsule and a follower capsule.
 
     Arms whose hands are joined touch the partner by design (a hand on her back, hands clasped, arms
-    crossed in a wrap): those arms are not checked against the partner's arms, nor their hands at all."""
+    crossed in a wrap): those arms are not checked against the partner's arms, nor their hands at all.
+    Returns the gap, the frame and the two capsules where it is smallest."""
     leader_caps, follower_caps = capsules(LEADER), capsules(FOLLOWER)
     lp, fp = tracks.positions[LEADER], tracks.positions[FOLLOWER]
     la = np.array([JOINT[a] for a, _b, _r in leader_caps])
@@ -160,7 +166,10 @@ def clearance(tracks: JointTracks) -> float:
     gap = distance - radii[None]
     leader_arm = [_arm_of(a, b) for a, b, _r in leader_caps]
     follower_arm = [_arm_of(a, b) for a, b, _r in follower_caps]
-    for frame, grips in enumerate(tracks.connections):
+    frames = len(tracks.connections)
+    for frame in range(frames):
+        # Hands just taking or letting go of a grip still touch: a short window either side counts.
+        grips = [grip for near in range(max(0, frame - GRIP_WINDOW), min(frames, frame + GRIP_WINDOW + 1)) for grip in tracks.connections[near]]
         joined = {(LEADER, lj[0]) for lj, _fj in grips if lj.endswith("_hand")}
         joined |= {(FOLLOWER, fj[0]) for _lj, fj in grips if fj.endswith("_hand")}
         if not joined:
@@ -173,7 +182,8 @@ def clearance(tracks: JointTracks) -> float:
                 f_hand = f_joined and follower_caps[j][1].endswith("_hand")
                 if l_hand or f_hand or (l_joined and arm_f is not None) or (f_joined and arm_l is not None):
                     gap[frame, i, j] = np.inf
-    return float(gap.min())
+    frame, i, j = np.unravel_index(int(np.argmin(gap)), gap.shape)
+    return float(gap[frame, i, j]), int(frame), "-".join(leader_caps[i][:2]), "-".join(follower_caps[j][:2])
 
 
 def _flexion(a: np.ndarray, joint: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -47,6 +47,8 @@ BOUNCE_M = 0.012  # the pelvis sinks a little on each beat: the knees absorb the
 LEG_REACH = 0.985  # at most this share of the leg's length from hip to ankle: the knee stays soft
 # The couple is turned this much from square to the camera so neither dancer hides the other.
 VIEW_YAW = 0.4
+ARM_REACH = 0.96  # a held hand stays within this share of the arm's full reach
+ARM_FOLD = 0.42  # and at least this far from its shoulder
 
 
 @dataclass(frozen=True)
@@ -465,10 +467,11 @@ def _build_body(
         if dip.side:
             side_dip = np.maximum(side_dip, dip.depth * amount)
     if who == FOLLOWER:
-        pelvis = pelvis + forward * (0.07 * lower)[:, None]
+        pelvis = pelvis + forward * (0.02 * lower)[:, None]
         drop = 0.05 * lower
     else:
-        pelvis = pelvis + forward * (0.06 * lower)[:, None]
+        # He sits back into the lunge, so his knees make room for hers.
+        pelvis = pelvis - forward * (0.05 * lower)[:, None]
         drop = 0.13 * lower
 
     # Height: soft knees, a small sink on every beat, and never more than the legs can reach.
@@ -581,13 +584,13 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
         points[("l_hand", "r_hand")] = hands(meet)
         back = F["spine"] + 0.55 * (F["chest"] - F["spine"])
         points[("r_hand", "spine")] = {
-            LEADER: back + _unit(-f_fwd * 0.55 - f_right * 0.85) * (fb.torso_radius + 0.045)
+            LEADER: back + _unit(-f_fwd * 0.5 - f_right * 0.87) * (fb.torso_radius + 0.09)
         }
         points[("r_shoulder", "l_hand")] = {FOLLOWER: L["r_shoulder"] + UP * 0.05 + l_fwd * 0.02}
     elif hold in ("open", "hammerlock"):
         for lh, fh, ls, fs in (("l_hand", "r_hand", "l_shoulder", "r_shoulder"), ("r_hand", "l_hand", "r_shoulder", "l_shoulder")):
             meet = (L[ls] + F[fs]) / 2
-            meet[:, 1] = waist[:, 1] + 0.1
+            meet[:, 1] = waist[:, 1] + (0.1 if hold == "open" else 0.22)
             points[(lh, fh)] = hands(meet)
         if hold == "hammerlock":
             behind = F["spine"] - f_fwd * (fb.torso_radius + 0.05) + f_right * 0.1
@@ -599,9 +602,9 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
             meet[:, 1] += 0.04
             points[(hand, hand)] = hands(meet)
     elif hold == "cuddle":
-        front = F["spine"] + f_fwd * (fb.torso_radius + 0.1) - f_right * 0.08
-        front[:, 1] += 0.05
-        points[("r_hand", "l_hand")] = hands(front)
+        # His right arm round behind her: the hands meet at the small of the back, between them.
+        behind = 0.35 * L["spine"] + 0.65 * F["spine"] - f_fwd * 0.22
+        points[("r_hand", "l_hand")] = hands(behind)
         between = (L["spine"] + F["spine"]) / 2 + l_fwd * 0.3
         between[:, 1] += 0.08
         points[("l_hand", "r_hand")] = hands(between)
@@ -669,9 +672,14 @@ def _arms(
         hold = start_hold if chor.layout_blend(turn.start) < 0.5 else end_hold
         lead_grip = LEADING_GRIP[hold]
         envelope = np.array([trapezoid(t, turn.start - 0.9, turn.start - 0.1, turn.end, turn.end + 0.8) for t in beats])
-        turner = bodies[turn.who]
+        turner, partner = bodies[turn.who], bodies[LEADER if turn.who == FOLLOWER else FOLLOWER]
         circle = turner.facing + math.pi / 2
-        over = turner.joints["head"] + UP * 0.24 + 0.07 * _heading(circle)
+        # Over the turner's head, a little towards the partner, circling as she turns.
+        apart = partner.joints["head"] - turner.joints["head"]
+        distance = np.linalg.norm(apart[:, [0, 2]], axis=1, keepdims=True)
+        over = turner.joints["head"] + apart * np.clip((distance - 0.45) / np.maximum(distance, 1e-6), 0.0, 0.3)
+        over[:, 1] = turner.joints["head"][:, 1] + 0.24
+        over = over + 0.07 * _heading(circle)
         lead_points = np.where((envelope > raised)[:, None], over, lead_points)
         raised = np.maximum(raised, envelope)
     for grip, (strength, points) in list(grips.items()):
@@ -700,6 +708,20 @@ def _arms(
                 grips[grip] = (other_strength * (1.0 - dipping), other_points)
         grips[DIP_GRIP] = (np.maximum(strength, dipping), support)
 
+    # A point both hands of a grip must reach: pulled into both arms' reach (alternating projections).
+    for grip, (strength, points) in grips.items():
+        if not (grip[0].endswith("_hand") and grip[1].endswith("_hand")):
+            continue
+        point = points[LEADER]
+        for _ in range(4):
+            for dancer, joint in ((LEADER, grip[0]), (FOLLOWER, grip[1])):
+                shoulder = bodies[dancer].joints[f"{joint[0]}_shoulder"]
+                limit = ARM_REACH * (bodies[dancer].build.arm + bodies[dancer].build.hand)
+                offset = point - shoulder
+                distance = np.linalg.norm(offset, axis=1, keepdims=True)
+                point = shoulder + offset * np.minimum(1.0, limit / np.maximum(distance, 1e-9))
+        grips[grip] = (strength, {LEADER: point, FOLLOWER: point})
+
     # Each hand: its free path, pulled onto its grips' points by their strength.
     targets: dict[tuple[str, str], np.ndarray] = {}
     for dancer, body in bodies.items():
@@ -725,11 +747,20 @@ def _arms(
             hand = targets[(dancer, f"{side}_hand")]
             shoulder = body.joints[f"{side}_shoulder"]
             toward = _unit(hand - shoulder)
+            # Never closer to the shoulder than a folded arm allows (passing from one grip to another).
+            near = np.linalg.norm(hand - shoulder, axis=1, keepdims=True)
+            hand = shoulder + toward * np.maximum(near, ARM_FOLD * (build.arm + build.hand))
             wrist_target = hand - toward * build.hand
             out = _heading(body.shoulders + math.pi / 2) * sign
             height = np.clip((hand[:, 1:2] - shoulder[:, 1:2]) / 0.3, 0, 1)
             # Elbows hang down and out; with the hand overhead they point out to the side.
-            pole = (-UP * 1.0 + out * 0.7 - forward * 0.3) * (1 - height) + (out * 1.0 + forward * 0.2) * height
+            # Reaching well forward (round a partner) the elbow opens outward; otherwise it stays back and in.
+            ahead = np.clip((np.sum((hand - shoulder) * forward, axis=1, keepdims=True) - 0.1) / 0.2, 0, 1)
+            low_pole = -UP * 0.8 + out * (0.35 + 0.65 * ahead) - forward * (0.5 - 0.2 * ahead)
+            pole = low_pole * (1 - height) + (out * 1.0 + forward * 0.2) * height
+            elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole)
+            # Second pass: the hand continues the forearm's line, so an arm reaches round a back, not through it.
+            wrist_target = hand - _unit(hand - elbow) * build.hand
             elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole)
             body.joints[f"{side}_elbow"] = elbow
             body.joints[f"{side}_wrist"] = wrist
