@@ -32,7 +32,7 @@ LAYOUTS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]
     "open": ((0.0, 0.42, UP), (0.0, -0.42, DOWN)),
     "shadow": ((0.0, 0.22, UP), (0.0, -0.2, UP)),
     "hammerlock": ((0.0, 0.2, UP), (0.1, -0.2, DOWN)),
-    "cuddle": ((-0.2, 0.05, UP), (0.22, 0.0, UP)),
+    "cuddle": ((-0.25, 0.05, UP), (0.25, 0.0, UP)),
     "side_by_side": ((-0.32, 0.0, UP), (0.32, 0.0, UP)),
 }
 
@@ -287,7 +287,7 @@ def _plan_turns(move: MoveSpec, tokens: list[str], plan: MotionPlan, has_dip: bo
         if who == "follower":
             separation = abs(LAYOUTS[move.start_position][1][1] - LAYOUTS[move.start_position][0][1])
             if separation < 0.5 and move.start_position == move.end_position and move.start_position == "closed":
-                plan.spacing.append((start - 3.5, start - 1.0, end - 0.5, end + 0.8, 0.3))
+                plan.spacing.append((start - 3.5, start - 1.0, end - 0.5, end + 0.8, 0.15))
             elif move.start_position in ("open", "hammerlock"):
                 # From arm's length she comes in on the prep count: the joined hands must reach over her head.
                 plan.spacing.append((start - 1.0, start, end - 0.3, end + 0.7, -0.22))

@@ -43,6 +43,7 @@ RETURN_BEATS = 0.4
 PELVIS_OVER_FOOT = 0.75  # how far the pelvis travels from between the feet to over the weighted one
 TOE_OUT = 0.1  # radians each foot turns out
 STEP_LIFT_M = 0.06
+MAX_STANCE_M = 0.5  # the widest a step lands from the standing foot
 BOUNCE_M = 0.012  # the pelvis sinks a little on each beat: the knees absorb the step
 LEG_REACH = 0.985  # at most this share of the leg's length from hip to ankle: the knee stays soft
 # The couple is turned this much from square to the camera so neither dancer hides the other.
@@ -241,6 +242,12 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
             other = _other(foot)
             raw.append(FootEvent(count + 0.5, other, feet[other], facing - sign * TOE_OUT, "and"))
             continue
+        # However the couple's frame turns, a step stays a step: within reach of the standing foot.
+        standing = feet[_other(foot)]
+        reach = math.hypot(tx - standing[0], ty - standing[1])
+        if reach > MAX_STANCE_M:
+            tx = standing[0] + (tx - standing[0]) * MAX_STANCE_M / reach
+            ty = standing[1] + (ty - standing[1]) * MAX_STANCE_M / reach
         raw.append(FootEvent(float(count), foot, (tx, ty), facing + sign * TOE_OUT, kind))
         if kind not in OUT_AND_BACK_KINDS:
             feet[foot] = (tx, ty)
@@ -756,7 +763,7 @@ def _arms(
             # Elbows hang down and out; with the hand overhead they point out to the side.
             # Reaching well forward (round a partner) the elbow opens outward; otherwise it stays back and in.
             ahead = np.clip((np.sum((hand - shoulder) * forward, axis=1, keepdims=True) - 0.1) / 0.2, 0, 1)
-            low_pole = -UP * 0.8 + out * (0.35 + 0.65 * ahead) - forward * (0.5 - 0.2 * ahead)
+            low_pole = -UP * (1.0 - 0.2 * ahead) + out * (0.15 + 0.85 * ahead) - forward * (0.3 - 0.3 * ahead)
             pole = low_pole * (1 - height) + (out * 1.0 + forward * 0.2) * height
             elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole)
             # Second pass: the hand continues the forearm's line, so an arm reaches round a back, not through it.
