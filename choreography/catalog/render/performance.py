@@ -38,17 +38,20 @@ OUT_AND_BACK_KINDS = ("flick", "heel", "kick")  # the foot goes out on the count
 
 SWING_BEATS = 0.55  # the longest a foot is in the air before it lands on its count
 TRANSFER_BEATS = 0.3  # weight moves onto a landed foot over this
+SHIFT_LEAD_BEATS = 0.65  # a foot that must move while it carries the weight hands it over this early
 OUT_HOLD_BEATS = 0.12  # a flick, heel or kick stays out this long before returning
 RETURN_BEATS = 0.4
 PELVIS_OVER_FOOT = 0.75  # how far the pelvis travels from between the feet to over the weighted one
 TOE_OUT = 0.1  # radians each foot turns out
 STEP_LIFT_M = 0.06
 MAX_STANCE_M = 0.5  # the widest a step lands from the standing foot
+MAX_STRIDE_M = 0.6  # the furthest a foot travels in one step
 BOUNCE_M = 0.012  # the pelvis sinks a little on each beat: the knees absorb the step
 LEG_REACH = 0.985  # at most this share of the leg's length from hip to ankle: the knee stays soft
 # The couple is turned this much from square to the camera so neither dancer hides the other.
 VIEW_YAW = 0.4
 ARM_REACH = 0.96  # a held hand stays within this share of the arm's full reach
+DIP_LEAN = 1.9  # radians the follower's spine bends back, in all, in a full-depth dip
 ARM_FOLD = 0.42  # and at least this far from its shoulder
 
 
@@ -166,7 +169,7 @@ def _smooth(x: np.ndarray | float) -> np.ndarray:
 
 
 def two_bone_ik(
-    root: np.ndarray, target: np.ndarray, upper: float, lower: float, pole: np.ndarray
+    root: np.ndarray, target: np.ndarray, upper: float, lower: float, pole: np.ndarray, *, smooth: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Middle joint and end joint (the target, pulled in if out of reach) of a two-bone limb.
 
@@ -180,6 +183,15 @@ def two_bone_ik(
     h = np.sqrt(np.maximum(upper * upper - a * a, 0.0))
     bend = pole - np.sum(pole * along, axis=-1, keepdims=True) * along
     bend = _unit(bend)
+    if smooth and bend.ndim == 2:
+        # Frame to frame the bend direction follows the pole with a little lag, so where the target
+        # passes close to the pole's line the elbow swings round instead of flipping in one frame.
+        for frame in range(1, len(bend)):
+            mixed = 0.6 * bend[frame - 1] + 0.4 * bend[frame]
+            mixed = mixed - np.dot(mixed, along[frame]) * along[frame]
+            norm = np.linalg.norm(mixed)
+            if norm > 1e-6:
+                bend[frame] = mixed / norm
     middle = root + along * a + bend * h
     return middle, end
 
@@ -218,6 +230,7 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
     feet = dict(start)
     syncs = _sync_beats(plan)
     raw: list[FootEvent] = []
+    last_weighted = ""
     for count in range(plan.counts):
         side, _offset, extra, kind = chor.pattern_step(count)
         place = count + STEP_PHASE  # where the body is once this count's step is done
@@ -227,6 +240,15 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
         right = (math.cos(facing + math.pi / 2), math.sin(facing + math.pi / 2))
         east_is_right = right[0] * couple_x[0] + right[1] * couple_x[1] >= 0
         foot = ("R" if east_is_right else "L") if side == "E" else ("L" if east_is_right else "R")
+        turning = any(
+            turn.who == who and abs(turn.amount) > 0.5 and turn.start < count + 1 and turn.end > count - 1
+            for turn in plan.turns
+        )
+        if turning and kind in WEIGHTED_KINDS and foot == last_weighted:
+            # Turning, the couple's east and west spin with her: the feet simply keep alternating.
+            foot = _other(foot)
+        if kind in WEIGHTED_KINDS:
+            last_weighted = foot
         sign = 1.0 if foot == "R" else -1.0
         forward = (math.cos(facing), math.sin(facing))
         tx = x + sign * right[0] * FOOT_HALF_STANCE + couple_x[0] * extra[0] + forward[0] * extra[1]
@@ -242,12 +264,13 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
             other = _other(foot)
             raw.append(FootEvent(count + 0.5, other, feet[other], facing - sign * TOE_OUT, "and"))
             continue
-        # However the couple's frame turns, a step stays a step: within reach of the standing foot.
-        standing = feet[_other(foot)]
-        reach = math.hypot(tx - standing[0], ty - standing[1])
-        if reach > MAX_STANCE_M:
-            tx = standing[0] + (tx - standing[0]) * MAX_STANCE_M / reach
-            ty = standing[1] + (ty - standing[1]) * MAX_STANCE_M / reach
+        # However the couple's frame turns, a step stays a step: no longer than a stride, and landing
+        # within reach of the standing foot.
+        for anchor, limit in ((feet[foot], MAX_STRIDE_M), (feet[_other(foot)], MAX_STANCE_M)):
+            reach = math.hypot(tx - anchor[0], ty - anchor[1])
+            if reach > limit:
+                tx = anchor[0] + (tx - anchor[0]) * limit / reach
+                ty = anchor[1] + (ty - anchor[1]) * limit / reach
         raw.append(FootEvent(float(count), foot, (tx, ty), facing + sign * TOE_OUT, kind))
         if kind not in OUT_AND_BACK_KINDS:
             feet[foot] = (tx, ty)
@@ -257,7 +280,7 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
     for event in raw:
         if event.foot == bearing:
             other = _other(event.foot)
-            events.append(FootEvent(event.beat - 0.5, other, (0.0, 0.0), 0.0, "shift"))
+            events.append(FootEvent(event.beat - SHIFT_LEAD_BEATS, other, (0.0, 0.0), 0.0, "shift"))
             bearing = other
         events.append(event)
         if event.kind in WEIGHTED_KINDS:
@@ -469,13 +492,13 @@ def _build_body(
     lower = np.zeros(frames)
     side_dip = np.zeros(frames)
     for dip in plan.dips:
-        amount = np.array([trapezoid(t, dip.start, dip.start + 0.7, dip.end - 0.6, dip.end) for t in beats])
+        amount = np.array([trapezoid(t, dip.start, dip.start + 1.2, dip.end - 0.8, dip.end) for t in beats])
         lower = np.maximum(lower, dip.depth * amount)
         if dip.side:
             side_dip = np.maximum(side_dip, dip.depth * amount)
     if who == FOLLOWER:
         pelvis = pelvis + forward * (0.02 * lower)[:, None]
-        drop = 0.05 * lower
+        drop = 0.1 * lower
     else:
         # He sits back into the lunge, so his knees make room for hers.
         pelvis = pelvis - forward * (0.05 * lower)[:, None]
@@ -516,7 +539,7 @@ def _build_body(
         back_lean[segment] += wave * 0.22 * np.sin(2 * math.pi * local)
     if who == FOLLOWER:
         for segment, share in enumerate((0.22, 0.36, 0.24, 0.22)):
-            back_lean[segment] += lower * 1.25 * share * (1 - 0.5 * (side_dip > 0))
+            back_lean[segment] += lower * DIP_LEAN * share * (1 - 0.5 * (side_dip > 0))
             side_lean[segment] -= side_dip * 0.6 * share
     else:
         for segment, share in enumerate((0.4, 0.35, 0.15, 0.1)):
@@ -682,10 +705,11 @@ def _arms(
         turner, partner = bodies[turn.who], bodies[LEADER if turn.who == FOLLOWER else FOLLOWER]
         circle = turner.facing + math.pi / 2
         # Over the turner's head, a little towards the partner, circling as she turns.
-        apart = partner.joints["head"] - turner.joints["head"]
+        # From the neck, not the head: the head whips round to spot, the hands circle smoothly.
+        apart = partner.joints["neck"] - turner.joints["neck"]
         distance = np.linalg.norm(apart[:, [0, 2]], axis=1, keepdims=True)
-        over = turner.joints["head"] + apart * np.clip((distance - 0.45) / np.maximum(distance, 1e-6), 0.0, 0.3)
-        over[:, 1] = turner.joints["head"][:, 1] + 0.24
+        over = turner.joints["neck"] + apart * np.clip((distance - 0.45) / np.maximum(distance, 1e-6), 0.0, 0.3)
+        over[:, 1] = turner.joints["neck"][:, 1] + 0.36
         over = over + 0.07 * _heading(circle)
         lead_points = np.where((envelope > raised)[:, None], over, lead_points)
         raised = np.maximum(raised, envelope)
@@ -753,22 +777,24 @@ def _arms(
         for side, sign in (("l", -1.0), ("r", 1.0)):
             hand = targets[(dancer, f"{side}_hand")]
             shoulder = body.joints[f"{side}_shoulder"]
-            toward = _unit(hand - shoulder)
-            # Never closer to the shoulder than a folded arm allows (passing from one grip to another).
+            # Never closer to the shoulder than a folded arm allows (passing from one grip to another),
+            # pushed out forward and to the side: a steady direction, so the hand never jumps across.
             near = np.linalg.norm(hand - shoulder, axis=1, keepdims=True)
-            hand = shoulder + toward * np.maximum(near, ARM_FOLD * (build.arm + build.hand))
+            deficit = np.maximum(ARM_FOLD * (build.arm + build.hand) - near, 0.0)
+            hand = hand + _unit(forward + 0.5 * _heading(body.shoulders + math.pi / 2) * sign) * deficit
+            toward = _unit(hand - shoulder)
             wrist_target = hand - toward * build.hand
             out = _heading(body.shoulders + math.pi / 2) * sign
             height = np.clip((hand[:, 1:2] - shoulder[:, 1:2]) / 0.3, 0, 1)
-            # Elbows hang down and out; with the hand overhead they point out to the side.
-            # Reaching well forward (round a partner) the elbow opens outward; otherwise it stays back and in.
+            # Elbows point out, back and down (no hand target lies along all three, so the elbow never
+            # flips); reaching forward round a partner they open outward; overhead they point to the side.
             ahead = np.clip((np.sum((hand - shoulder) * forward, axis=1, keepdims=True) - 0.1) / 0.2, 0, 1)
-            low_pole = -UP * (1.0 - 0.2 * ahead) + out * (0.15 + 0.85 * ahead) - forward * (0.3 - 0.3 * ahead)
+            low_pole = out * 1.0 - forward * (0.5 - 0.3 * ahead) - UP * 0.5
             pole = low_pole * (1 - height) + (out * 1.0 + forward * 0.2) * height
-            elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole)
+            elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole, smooth=True)
             # Second pass: the hand continues the forearm's line, so an arm reaches round a back, not through it.
             wrist_target = hand - _unit(hand - elbow) * build.hand
-            elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole)
+            elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole, smooth=True)
             body.joints[f"{side}_elbow"] = elbow
             body.joints[f"{side}_wrist"] = wrist
             body.joints[f"{side}_hand"] = wrist + _unit(hand - wrist) * build.hand
