@@ -288,7 +288,7 @@ def _plan_turns(move: MoveSpec, tokens: list[str], plan: MotionPlan, has_dip: bo
             separation = abs(LAYOUTS[move.start_position][1][1] - LAYOUTS[move.start_position][0][1])
             if separation < 0.5 and move.start_position == move.end_position and move.start_position == "closed":
                 plan.spacing.append((start - 3.5, start - 1.0, end - 0.5, end + 0.8, 0.15))
-            elif move.start_position in ("open", "hammerlock"):
+            elif move.start_position in ("open", "hammerlock") and "cross_body_lead" not in move.elements:
                 # From arm's length she comes in on the prep count: the joined hands must reach over her head.
                 plan.spacing.append((start - 1.0, start, end - 0.3, end + 0.7, -0.22))
             else:

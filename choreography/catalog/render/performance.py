@@ -51,7 +51,7 @@ LEG_REACH = 0.985  # at most this share of the leg's length from hip to ankle: t
 # The couple is turned this much from square to the camera so neither dancer hides the other.
 VIEW_YAW = 0.4
 ARM_REACH = 0.96  # a held hand stays within this share of the arm's full reach
-DIP_LEAN = 1.9  # radians the follower's spine bends back, in all, in a full-depth dip
+DIP_LEAN = 2.3  # radians the follower's spine bends back, in all, in a full-depth dip
 ARM_FOLD = 0.42  # and at least this far from its shoulder
 
 
@@ -789,7 +789,7 @@ def _arms(
             # Elbows point out, back and down (no hand target lies along all three, so the elbow never
             # flips); reaching forward round a partner they open outward; overhead they point to the side.
             ahead = np.clip((np.sum((hand - shoulder) * forward, axis=1, keepdims=True) - 0.1) / 0.2, 0, 1)
-            low_pole = out * 1.0 - forward * (0.5 - 0.3 * ahead) - UP * 0.5
+            low_pole = out * (0.55 + 0.45 * ahead) - forward * (0.5 - 0.3 * ahead) - UP * 0.8
             pole = low_pole * (1 - height) + (out * 1.0 + forward * 0.2) * height
             elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole, smooth=True)
             # Second pass: the hand continues the forearm's line, so an arm reaches round a back, not through it.
