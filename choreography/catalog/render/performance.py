@@ -695,6 +695,7 @@ def _arms(
     # Turns: the leading hands go up over the turning dancer's head and circle there.
     raised = np.zeros(frames)
     lead_points = np.zeros((frames, 3))
+    lead_front = np.zeros((frames, 3))
     lead_grip = LEADING_GRIP[start_hold]
     for turn in plan.turns:
         if abs(turn.amount) < 1.0:
@@ -711,6 +712,7 @@ def _arms(
         over = turner.joints["neck"] + apart * np.clip((distance - 0.45) / np.maximum(distance, 1e-6), 0.0, 0.3)
         over[:, 1] = turner.joints["neck"][:, 1] + 0.36
         over = over + 0.07 * _heading(circle)
+        lead_front = np.where((envelope > raised)[:, None], _heading(turner.facing), lead_front)
         lead_points = np.where((envelope > raised)[:, None], over, lead_points)
         raised = np.maximum(raised, envelope)
     for grip, (strength, points) in list(grips.items()):
@@ -719,8 +721,10 @@ def _arms(
         grips[grip] = (strength * (1.0 - raised), points)
     if raised.any():
         strength, points = grips.get(lead_grip, (np.zeros(frames), {LEADER: lead_points, FOLLOWER: lead_points}))
+        # On the way up the hands bow out in front of the turner, not through her shoulder.
+        bow = np.sin(math.pi * raised)[:, None] * 0.25 * lead_front
         mixed = {
-            dancer: points.get(dancer, lead_points) + (lead_points - points.get(dancer, lead_points)) * raised[:, None]
+            dancer: points.get(dancer, lead_points) + (lead_points - points.get(dancer, lead_points)) * raised[:, None] + bow
             for dancer in (LEADER, FOLLOWER)
         }
         grips[lead_grip] = (np.maximum(strength, raised), mixed)
@@ -751,7 +755,26 @@ def _arms(
                 offset = point - shoulder
                 distance = np.linalg.norm(offset, axis=1, keepdims=True)
                 point = shoulder + offset * np.minimum(1.0, limit / np.maximum(distance, 1e-9))
+                # Nor closer to either shoulder than a folded arm allows (see the hands below).
+                body = bodies[dancer]
+                sign = -1.0 if joint[0] == "l" else 1.0
+                near = np.linalg.norm(point - shoulder, axis=1, keepdims=True)
+                deficit = np.maximum(ARM_FOLD * (body.build.arm + body.build.hand) - near, 0.0)
+                away = _unit(_heading(body.shoulders) + 0.5 * sign * _heading(body.shoulders + math.pi / 2))
+                point = point + away * deficit
         grips[grip] = (strength, {LEADER: point, FOLLOWER: point})
+
+    # A grip a hand cannot reach (she leans back in a dip, he is too far) lets go rather than stretch.
+    for grip, (strength, points) in list(grips.items()):
+        reachable = np.ones(frames)
+        for dancer, joint in ((LEADER, grip[0]), (FOLLOWER, grip[1])):
+            if not joint.endswith("_hand") or dancer not in points:
+                continue
+            body = bodies[dancer]
+            limit = ARM_REACH * (body.build.arm + body.build.hand)
+            beyond = np.linalg.norm(points[dancer] - body.joints[f"{joint[0]}_shoulder"], axis=1) - limit
+            reachable = np.minimum(reachable, 1.0 - _smooth((beyond + 0.03) / 0.08))
+        grips[grip] = (strength * reachable, points)
 
     # Each hand: its free path, pulled onto its grips' points by their strength.
     targets: dict[tuple[str, str], np.ndarray] = {}
