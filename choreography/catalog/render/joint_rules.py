@@ -101,7 +101,7 @@ def _joint_allowance(dancer: str, joint: str) -> float:
     if joint.endswith("_hand"):
         return 0.0
     radii = {(a, b): r for a, b, r in capsules(dancer)}
-    if joint == "spine":
+    if joint in ("spine", "chest"):
         return radii[("spine", "chest")] + BUILDS[dancer].hand * 0.7
     if joint.endswith("_shoulder"):
         return radii[(f"{joint[0]}_shoulder", f"{joint[0]}_elbow")] + BUILDS[dancer].hand * 0.7

@@ -51,6 +51,8 @@ LEG_REACH = 0.985  # at most this share of the leg's length from hip to ankle: t
 # The couple is turned this much from square to the camera so neither dancer hides the other.
 VIEW_YAW = 0.4
 ARM_REACH = 0.96  # a held hand stays within this share of the arm's full reach
+RELEASE_FRAMES = 9
+BODY_REACH = 0.995  # a hand on the partner's back or shoulder, within this share
 DIP_LEAN = 2.3  # radians the follower's spine bends back, in all, in a full-depth dip
 ARM_FOLD = 0.42  # and at least this far from its shoulder
 
@@ -129,7 +131,7 @@ def capsules(dancer: str) -> list[tuple[str, str, float]]:
 # A grip joins a leader joint and a follower joint: two hands, or a hand on the partner's body.
 Grip = tuple[str, str]
 HOLD_GRIPS: dict[str, tuple[Grip, ...]] = {
-    "closed": (("l_hand", "r_hand"), ("r_hand", "spine"), ("r_shoulder", "l_hand")),
+    "closed": (("l_hand", "r_hand"), ("r_hand", "chest"), ("r_shoulder", "l_hand")),
     "open": (("l_hand", "r_hand"), ("r_hand", "l_hand")),
     "hammerlock": (("l_hand", "r_hand"), ("r_hand", "l_hand")),
     "shadow": (("l_hand", "l_hand"), ("r_hand", "r_hand")),
@@ -145,7 +147,7 @@ LEADING_GRIP = {
     "cuddle": ("l_hand", "r_hand"),
     "side_by_side": ("r_hand", "l_hand"),
 }
-DIP_GRIP = ("r_hand", "spine")
+DIP_GRIP = ("r_hand", "chest")
 CONNECTED_GRIP = 0.98  # a grip this tight counts as joined in `connections`
 
 
@@ -166,6 +168,14 @@ UP = np.array([0.0, 1.0, 0.0])
 def _smooth(x: np.ndarray | float) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
+
+
+def _ease_frames(values: np.ndarray, width: int) -> np.ndarray:
+    """A moving average over `width` frames (edges held): a 0/1 switch becomes a ramp."""
+    if len(values) < 2 or width < 2:
+        return values
+    padded = np.concatenate([np.full(width, values[0]), values, np.full(width, values[-1])])
+    return np.convolve(padded, np.ones(width) / width, mode="same")[width:-width]
 
 
 def two_bone_ik(
@@ -497,7 +507,7 @@ def _build_body(
         if dip.side:
             side_dip = np.maximum(side_dip, dip.depth * amount)
     if who == FOLLOWER:
-        pelvis = pelvis + forward * (0.02 * lower)[:, None]
+        pelvis = pelvis + forward * (0.08 * lower)[:, None]
         drop = 0.1 * lower
     else:
         # He sits back into the lunge, so his knees make room for hers.
@@ -543,7 +553,7 @@ def _build_body(
             side_lean[segment] -= side_dip * 0.6 * share
     else:
         for segment, share in enumerate((0.4, 0.35, 0.15, 0.1)):
-            back_lean[segment] -= lower * 0.35 * share
+            back_lean[segment] -= lower * 0.6 * share
     head_phase, head_roll = _accent_envelope(plan, who, "head", beats)
     back_lean[3] += head_roll * 0.35 * np.sin(2 * math.pi * head_phase)
     side_lean[3] += head_roll * 0.35 * np.cos(2 * math.pi * head_phase) - head_roll * 0.35 * (1 - _smooth(head_phase * 4))
@@ -612,9 +622,9 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
         meet = (L["l_shoulder"] + F["r_shoulder"]) / 2 - l_right * 0.2
         meet[:, 1] = F["r_shoulder"][:, 1] - 0.03
         points[("l_hand", "r_hand")] = hands(meet)
-        back = F["spine"] + 0.55 * (F["chest"] - F["spine"])
-        points[("r_hand", "spine")] = {
-            LEADER: back + _unit(-f_fwd * 0.5 - f_right * 0.87) * (fb.torso_radius + 0.09)
+        back = F["spine"] + 0.7 * (F["chest"] - F["spine"])
+        points[("r_hand", "chest")] = {
+            LEADER: back + _unit(-f_fwd * 0.4 - f_right * 0.92) * (fb.torso_radius + 0.07)
         }
         points[("r_shoulder", "l_hand")] = {FOLLOWER: L["r_shoulder"] + UP * 0.05 + l_fwd * 0.02}
     elif hold in ("open", "hammerlock"):
@@ -771,10 +781,13 @@ def _arms(
             if not joint.endswith("_hand") or dancer not in points:
                 continue
             body = bodies[dancer]
-            limit = ARM_REACH * (body.build.arm + body.build.hand)
+            # A hand on a body may straighten the arm more than two hands meeting in the air.
+            share = ARM_REACH if grip[0].endswith("_hand") and grip[1].endswith("_hand") else BODY_REACH
+            limit = share * (body.build.arm + body.build.hand)
             beyond = np.linalg.norm(points[dancer] - body.joints[f"{joint[0]}_shoulder"], axis=1) - limit
-            reachable = np.minimum(reachable, 1.0 - _smooth((beyond + 0.03) / 0.08))
-        grips[grip] = (strength * reachable, points)
+            reachable = np.minimum(reachable, 1.0 - _smooth((beyond - 0.005) / 0.06))
+        # Letting go takes a moment: the release is eased over a few frames.
+        grips[grip] = (strength * _ease_frames(reachable, RELEASE_FRAMES), points)
 
     # Each hand: its free path, pulled onto its grips' points by their strength.
     targets: dict[tuple[str, str], np.ndarray] = {}
