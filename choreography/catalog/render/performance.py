@@ -113,10 +113,10 @@ _CAPSULES_178 = (
     ("r_shoulder", "r_elbow", 0.045),
     ("r_elbow", "r_wrist", 0.037),
     ("r_wrist", "r_hand", 0.035),
-    ("l_hip", "l_knee", 0.075),
+    ("l_hip", "l_knee", 0.068),
     ("l_knee", "l_ankle", 0.052),
     ("l_ankle", "l_toe", 0.04),
-    ("r_hip", "r_knee", 0.075),
+    ("r_hip", "r_knee", 0.068),
     ("r_knee", "r_ankle", 0.052),
     ("r_ankle", "r_toe", 0.04),
 )
@@ -197,7 +197,7 @@ def two_bone_ik(
         # Frame to frame the bend direction follows the pole with a little lag, so where the target
         # passes close to the pole's line the elbow swings round instead of flipping in one frame.
         for frame in range(1, len(bend)):
-            mixed = 0.6 * bend[frame - 1] + 0.4 * bend[frame]
+            mixed = 0.75 * bend[frame - 1] + 0.25 * bend[frame]
             mixed = mixed - np.dot(mixed, along[frame]) * along[frame]
             norm = np.linalg.norm(mixed)
             if norm > 1e-6:
@@ -265,8 +265,8 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
         ty = y + sign * right[1] * FOOT_HALF_STANCE + couple_x[1] * extra[0] + forward[1] * extra[1]
         if kind == "tap":
             other = feet[_other(foot)]
-            tx = other[0] + sign * right[0] * 0.16 + forward[0] * 0.04
-            ty = other[1] + sign * right[1] * 0.16 + forward[1] * 0.04
+            tx = other[0] + sign * right[0] * 0.16
+            ty = other[1] + sign * right[1] * 0.16
         if kind == "tap" and count in syncs:
             # Syncopated: the tap becomes a step and the other foot steps in place on the "and".
             raw.append(FootEvent(float(count), foot, (tx, ty), facing + sign * TOE_OUT, "step"))
@@ -507,11 +507,11 @@ def _build_body(
         if dip.side:
             side_dip = np.maximum(side_dip, dip.depth * amount)
     if who == FOLLOWER:
-        pelvis = pelvis + forward * (0.08 * lower)[:, None]
+        pelvis = pelvis + forward * (0.01 * lower)[:, None]
         drop = 0.1 * lower
     else:
         # He sits back into the lunge, so his knees make room for hers.
-        pelvis = pelvis - forward * (0.05 * lower)[:, None]
+        pelvis = pelvis - forward * (0.08 * lower)[:, None]
         drop = 0.13 * lower
 
     # Height: soft knees, a small sink on every beat, and never more than the legs can reach.
@@ -544,9 +544,11 @@ def _build_body(
     # Spine: each segment leans back (> 0) and sideways by its own angle; a wave runs down from the head.
     back_lean = np.zeros((4, frames))  # pelvis->spine, spine->chest, chest->neck, neck->head
     side_lean = np.zeros((4, frames))
+    # Face to face the leader answers her wave (he gives as she comes in), so they never meet head on.
+    wave_sign = -0.6 if who == LEADER else 1.0
     for segment, delay in enumerate((0.36, 0.24, 0.12, 0.0)):
         local = np.clip((wave_phase - delay) / 0.6, 0.0, 1.0)
-        back_lean[segment] += wave * 0.22 * np.sin(2 * math.pi * local)
+        back_lean[segment] += wave_sign * wave * 0.22 * np.sin(2 * math.pi * local)
     if who == FOLLOWER:
         for segment, share in enumerate((0.22, 0.36, 0.24, 0.22)):
             back_lean[segment] += lower * DIP_LEAN * share * (1 - 0.5 * (side_dip > 0))
@@ -626,7 +628,7 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
         points[("r_hand", "chest")] = {
             LEADER: back + _unit(-f_fwd * 0.4 - f_right * 0.92) * (fb.torso_radius + 0.07)
         }
-        points[("r_shoulder", "l_hand")] = {FOLLOWER: L["r_shoulder"] + UP * 0.05 + l_fwd * 0.02}
+        points[("r_shoulder", "l_hand")] = {FOLLOWER: L["r_shoulder"] + UP * 0.08 + l_fwd * 0.02}
     elif hold in ("open", "hammerlock"):
         for lh, fh, ls, fs in (("l_hand", "r_hand", "l_shoulder", "r_shoulder"), ("r_hand", "l_hand", "r_shoulder", "l_shoulder")):
             meet = (L[ls] + F[fs]) / 2
