@@ -28,7 +28,7 @@ STEP_PHASE = 0.4  # share of a beat a step takes: the foot lands early in its co
 # The leader always faces "up" the couple frame; the follower faces him or the same way.
 LAYOUTS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
     # In closed hold she stands a little to his right, so their legs interleave instead of meeting.
-    "closed": ((0.0, 0.2, UP), (0.12, -0.2, DOWN)),
+    "closed": ((0.0, 0.17, UP), (0.12, -0.17, DOWN)),
     "open": ((0.0, 0.42, UP), (0.0, -0.42, DOWN)),
     "shadow": ((0.0, 0.22, UP), (0.0, -0.2, UP)),
     "hammerlock": ((0.0, 0.2, UP), (0.1, -0.2, DOWN)),

@@ -47,6 +47,7 @@ STEP_LIFT_M = 0.06
 MAX_STANCE_M = 0.5  # the widest a step lands from the standing foot
 MAX_STRIDE_M = 0.6  # the furthest a foot travels in one step
 BOUNCE_M = 0.012  # the pelvis sinks a little on each beat: the knees absorb the step
+SOFT_KNEES = 0.975  # standing hip height over the ankle, as a share of the leg: knees never locked
 LEG_REACH = 0.985  # at most this share of the leg's length from hip to ankle: the knee stays soft
 # The couple is turned this much from square to the camera so neither dancer hides the other.
 VIEW_YAW = 0.4
@@ -108,10 +109,10 @@ _CAPSULES_178 = (
     ("l_shoulder", "r_shoulder", 0.06),
     ("neck", "head", 0.095),
     ("l_shoulder", "l_elbow", 0.045),
-    ("l_elbow", "l_wrist", 0.037),
+    ("l_elbow", "l_wrist", 0.034),
     ("l_wrist", "l_hand", 0.035),
     ("r_shoulder", "r_elbow", 0.045),
-    ("r_elbow", "r_wrist", 0.037),
+    ("r_elbow", "r_wrist", 0.034),
     ("r_wrist", "r_hand", 0.035),
     ("l_hip", "l_knee", 0.068),
     ("l_knee", "l_ankle", 0.052),
@@ -511,7 +512,7 @@ def _build_body(
         drop = 0.1 * lower
     else:
         # He sits back into the lunge, so his knees make room for hers.
-        pelvis = pelvis - forward * (0.08 * lower)[:, None]
+        pelvis = pelvis - forward * (0.12 * lower)[:, None]
         drop = 0.13 * lower
 
     # Height: soft knees, a small sink on every beat, and never more than the legs can reach.
@@ -520,7 +521,7 @@ def _build_body(
         "r": np.cos(tilt)[:, None] * right * build.hip_half + UP * (np.sin(tilt) * build.hip_half)[:, None],
     }
     bounce = BOUNCE_M * (0.5 + 0.5 * np.cos(2 * math.pi * beats))
-    height = build.ball_height + build.ankle_height + 0.965 * build.leg - bounce - drop
+    height = build.ball_height + build.ankle_height + SOFT_KNEES * build.leg - bounce - drop
     for side in ("l", "r"):
         hip_flat = pelvis + hip_offsets[side]
         ankle = joints[f"{side}_ankle"]
@@ -555,7 +556,7 @@ def _build_body(
             side_lean[segment] -= side_dip * 0.6 * share
     else:
         for segment, share in enumerate((0.4, 0.35, 0.15, 0.1)):
-            back_lean[segment] -= lower * 0.6 * share
+            back_lean[segment] -= lower * 0.9 * share
     head_phase, head_roll = _accent_envelope(plan, who, "head", beats)
     back_lean[3] += head_roll * 0.35 * np.sin(2 * math.pi * head_phase)
     side_lean[3] += head_roll * 0.35 * np.cos(2 * math.pi * head_phase) - head_roll * 0.35 * (1 - _smooth(head_phase * 4))
@@ -624,7 +625,7 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
         meet = (L["l_shoulder"] + F["r_shoulder"]) / 2 - l_right * 0.2
         meet[:, 1] = F["r_shoulder"][:, 1] - 0.03
         points[("l_hand", "r_hand")] = hands(meet)
-        back = F["spine"] + 0.7 * (F["chest"] - F["spine"])
+        back = F["spine"] + 0.85 * (F["chest"] - F["spine"])
         points[("r_hand", "chest")] = {
             LEADER: back + _unit(-f_fwd * 0.4 - f_right * 0.92) * (fb.torso_radius + 0.07)
         }
