@@ -29,14 +29,36 @@ def plot(slug: str, out: Path, *, frames: int = 8, size: int = 380) -> None:
             for a, b in BONES:
                 pa, pb = p[JOINT[a]], p[JOINT[b]]
                 # Front: x right, y up. Top: x right, z down (towards the camera).
-                draw.line([(ox + pa[0] * scale, size - 10 - pa[1] * scale), (ox + pb[0] * scale, size - 10 - pb[1] * scale)], fill=COLOURS[dancer], width=2)
-                draw.line([(ox + pa[0] * scale, size * 1.5 + pa[2] * scale), (ox + pb[0] * scale, size * 1.5 + pb[2] * scale)], fill=COLOURS[dancer], width=1)
+                draw.line(
+                    [(ox + pa[0] * scale, size - 10 - pa[1] * scale), (ox + pb[0] * scale, size - 10 - pb[1] * scale)],
+                    fill=COLOURS[dancer],
+                    width=2,
+                )
+                draw.line(
+                    [
+                        (ox + pa[0] * scale, size * 1.5 + pa[2] * scale),
+                        (ox + pb[0] * scale, size * 1.5 + pb[2] * scale),
+                    ],
+                    fill=COLOURS[dancer],
+                    width=1,
+                )
             hx, hy = p[JOINT["head"]][0], p[JOINT["head"]][1]
-            draw.ellipse([ox + hx * scale - 6, size - 10 - hy * scale - 6, ox + hx * scale + 6, size - 10 - hy * scale + 6], outline=COLOURS[dancer])
+            draw.ellipse(
+                [ox + hx * scale - 6, size - 10 - hy * scale - 6, ox + hx * scale + 6, size - 10 - hy * scale + 6],
+                outline=COLOURS[dancer],
+            )
             for frame_grips in [tracks.connections[frame]]:
-                for lj, fj in frame_grips:
+                for lj, _fj in frame_grips:
                     a = tracks.positions["leader"][frame][JOINT[lj]]
-                    draw.ellipse([ox + a[0] * scale - 3, size - 10 - a[1] * scale - 3, ox + a[0] * scale + 3, size - 10 - a[1] * scale + 3], fill="green")
+                    draw.ellipse(
+                        [
+                            ox + a[0] * scale - 3,
+                            size - 10 - a[1] * scale - 3,
+                            ox + a[0] * scale + 3,
+                            size - 10 - a[1] * scale + 3,
+                        ],
+                        fill="green",
+                    )
     image.save(out)
 
 

@@ -169,7 +169,11 @@ def clearance_detail(tracks: JointTracks) -> tuple[float, int, str, str]:
     frames = len(tracks.connections)
     for frame in range(frames):
         # Hands just taking or letting go of a grip still touch: a short window either side counts.
-        grips = [grip for near in range(max(0, frame - GRIP_WINDOW), min(frames, frame + GRIP_WINDOW + 1)) for grip in tracks.connections[near]]
+        grips = [
+            grip
+            for near in range(max(0, frame - GRIP_WINDOW), min(frames, frame + GRIP_WINDOW + 1))
+            for grip in tracks.connections[near]
+        ]
         joined = {(LEADER, lj[0]) for lj, _fj in grips if lj.endswith("_hand")}
         joined |= {(FOLLOWER, fj[0]) for _lj, fj in grips if fj.endswith("_hand")}
         if not joined:
@@ -322,7 +326,12 @@ def violations(row: Measures) -> list[str]:
     if row.turn_error_deg > MAX_TURN_ERROR_DEG:
         problems.append(f"a turn off by {row.turn_error_deg:.0f} deg")
     low, high = FRAME_BOX["y"]
-    if row.box_x_m >= FRAME_BOX["x"] or row.box_z_m >= FRAME_BOX["z"] or not low <= row.box_y_min_m or row.box_y_max_m >= high:
+    if (
+        row.box_x_m >= FRAME_BOX["x"]
+        or row.box_z_m >= FRAME_BOX["z"]
+        or not low <= row.box_y_min_m
+        or row.box_y_max_m >= high
+    ):
         problems.append("a joint leaves the framed box")
     return problems
 

@@ -443,9 +443,9 @@ def _build_body(
     frames = len(beats)
     centre = np.array([chor.center(who, float(t)) for t in beats])
     facing = centre[:, 2]
-    twist = np.array(
-        [sum(a * trapezoid(t, s, s + 1.2, e - 1.0, e) for s, e, a in plan.twists) for t in beats]
-    ) * (1.0 if who == LEADER else -1.0)
+    twist = np.array([sum(a * trapezoid(t, s, s + 1.2, e - 1.0, e) for s, e, a in plan.twists) for t in beats]) * (
+        1.0 if who == LEADER else -1.0
+    )
 
     events, home = foot_events(chor, who)
     left_weight = _weights(events, beats)
@@ -491,7 +491,9 @@ def _build_body(
         if event.kind == "tap":
             # The hip over the standing foot rises as the free foot touches: the bachata hip.
             away = 1.0 if event.foot == "L" else -1.0  # weight on the right when the left taps
-            tap_accent += away * np.array([trapezoid(t, event.beat - 0.3, event.beat, event.beat + 0.2, event.beat + 0.6) for t in beats])
+            tap_accent += away * np.array(
+                [trapezoid(t, event.beat - 0.3, event.beat, event.beat + 0.2, event.beat + 0.6) for t in beats]
+            )
     _ignored, hip_accent = _accent_envelope(plan, who, "hip_accent", beats)
     tap_accent *= np.maximum(accent_scale, hip_accent)
     tilt += 0.12 * tap_accent
@@ -559,7 +561,9 @@ def _build_body(
             back_lean[segment] -= lower * 0.9 * share
     head_phase, head_roll = _accent_envelope(plan, who, "head", beats)
     back_lean[3] += head_roll * 0.35 * np.sin(2 * math.pi * head_phase)
-    side_lean[3] += head_roll * 0.35 * np.cos(2 * math.pi * head_phase) - head_roll * 0.35 * (1 - _smooth(head_phase * 4))
+    side_lean[3] += head_roll * 0.35 * np.cos(2 * math.pi * head_phase) - head_roll * 0.35 * (
+        1 - _smooth(head_phase * 4)
+    )
     side_lean[0] += tilt * 0.5  # the waist answers the hip
 
     cumulative_back = np.cumsum(back_lean, axis=0)
@@ -587,7 +591,9 @@ def _build_body(
     shoulder_right = _heading(shoulder_facing + math.pi / 2)
     shoulder_right = _unit(shoulder_right - np.sum(shoulder_right * chest_up, axis=1, keepdims=True) * chest_up)
     for side, sign in (("l", -1.0), ("r", 1.0)):
-        joints[f"{side}_shoulder"] = joints["chest"] + sign * build.shoulder_half * shoulder_right + build.shoulder_rise * chest_up
+        joints[f"{side}_shoulder"] = (
+            joints["chest"] + sign * build.shoulder_half * shoulder_right + build.shoulder_rise * chest_up
+        )
 
     body = Body(build=build, joints=joints, facing=facing, shoulders=shoulder_facing, weight=weight)
     return body, events
@@ -626,12 +632,13 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
         meet[:, 1] = F["r_shoulder"][:, 1] - 0.03
         points[("l_hand", "r_hand")] = hands(meet)
         back = F["spine"] + 0.85 * (F["chest"] - F["spine"])
-        points[("r_hand", "chest")] = {
-            LEADER: back + _unit(-f_fwd * 0.4 - f_right * 0.92) * (fb.torso_radius + 0.07)
-        }
+        points[("r_hand", "chest")] = {LEADER: back + _unit(-f_fwd * 0.4 - f_right * 0.92) * (fb.torso_radius + 0.07)}
         points[("r_shoulder", "l_hand")] = {FOLLOWER: L["r_shoulder"] + UP * 0.08 + l_fwd * 0.02}
     elif hold in ("open", "hammerlock"):
-        for lh, fh, ls, fs in (("l_hand", "r_hand", "l_shoulder", "r_shoulder"), ("r_hand", "l_hand", "r_shoulder", "l_shoulder")):
+        for lh, fh, ls, fs in (
+            ("l_hand", "r_hand", "l_shoulder", "r_shoulder"),
+            ("r_hand", "l_hand", "r_shoulder", "l_shoulder"),
+        ):
             meet = (L[ls] + F[fs]) / 2
             meet[:, 1] = waist[:, 1] + (0.1 if hold == "open" else 0.22)
             points[(lh, fh)] = hands(meet)
@@ -696,7 +703,8 @@ def _arms(
         if grip in start_points and grip in end_points:
             strength = np.ones(frames)
             points = {
-                dancer: start_points[grip][dancer] + (end_points[grip][dancer] - start_points[grip][dancer]) * blend[:, None]
+                dancer: start_points[grip][dancer]
+                + (end_points[grip][dancer] - start_points[grip][dancer]) * blend[:, None]
                 for dancer in start_points[grip]
             }
         elif grip in start_points:
@@ -737,7 +745,9 @@ def _arms(
         # On the way up the hands bow out in front of the turner, not through her shoulder.
         bow = np.sin(math.pi * raised)[:, None] * 0.25 * lead_front
         mixed = {
-            dancer: points.get(dancer, lead_points) + (lead_points - points.get(dancer, lead_points)) * raised[:, None] + bow
+            dancer: points.get(dancer, lead_points)
+            + (lead_points - points.get(dancer, lead_points)) * raised[:, None]
+            + bow
             for dancer in (LEADER, FOLLOWER)
         }
         grips[lead_grip] = (np.maximum(strength, raised), mixed)
@@ -861,7 +871,11 @@ def joint_tracks(
     view_yaw: float = VIEW_YAW,
 ) -> JointTracks:
     """Both dancers' joints, frame by frame, for one move: count 1 on frame 0, one step per count."""
-    frames = clipformat.frames_for_counts(move.counts, bpm) if fps == clipformat.FPS else round(move.counts * 60.0 / bpm * fps)
+    frames = (
+        clipformat.frames_for_counts(move.counts, bpm)
+        if fps == clipformat.FPS
+        else round(move.counts * 60.0 / bpm * fps)
+    )
     beats = np.arange(frames) * (bpm / 60.0) / fps
     plan = plan_motion(move)
     chor = Choreography(plan)
