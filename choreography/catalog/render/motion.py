@@ -28,7 +28,7 @@ STEP_PHASE = 0.4  # share of a beat a step takes: the foot lands early in its co
 # The leader always faces "up" the couple frame; the follower faces him or the same way.
 LAYOUTS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
     # In closed hold she stands a little to his right, so their legs interleave instead of meeting.
-    "closed": ((0.0, 0.17, UP), (0.12, -0.17, DOWN)),
+    "closed": ((0.0, 0.17, UP), (0.13, -0.17, DOWN)),
     "open": ((0.0, 0.42, UP), (0.0, -0.42, DOWN)),
     "shadow": ((0.0, 0.22, UP), (0.0, -0.2, UP)),
     "hammerlock": ((0.0, 0.2, UP), (0.1, -0.2, DOWN)),
@@ -288,7 +288,7 @@ def _plan_turns(move: MoveSpec, tokens: list[str], plan: MotionPlan, has_dip: bo
             separation = abs(LAYOUTS[move.start_position][1][1] - LAYOUTS[move.start_position][0][1])
             if separation < 0.5 and move.start_position == move.end_position and move.start_position == "closed":
                 plan.spacing.append((start - 3.5, start - 1.0, end - 0.5, end + 0.8, 0.15))
-            elif move.start_position in ("open", "hammerlock") and "cross_body_lead" not in move.elements:
+            elif move.start_position == "open" and "cross_body_lead" not in move.elements:
                 # From arm's length she comes in on the prep count: the joined hands must reach over her head.
                 plan.spacing.append((start - 1.0, start, end - 0.3, end + 0.7, -0.22))
             else:

@@ -42,12 +42,12 @@ SHIFT_LEAD_BEATS = 0.65  # a foot that must move while it carries the weight han
 OUT_HOLD_BEATS = 0.12  # a flick, heel or kick stays out this long before returning
 RETURN_BEATS = 0.4
 PELVIS_OVER_FOOT = 0.75  # how far the pelvis travels from between the feet to over the weighted one
-TOE_OUT = 0.1  # radians each foot turns out
+TOE_OUT = 0.16  # radians each foot turns out
 STEP_LIFT_M = 0.06
 MAX_STANCE_M = 0.5  # the widest a step lands from the standing foot
 MAX_STRIDE_M = 0.6  # the furthest a foot travels in one step
 BOUNCE_M = 0.012  # the pelvis sinks a little on each beat: the knees absorb the step
-SOFT_KNEES = 0.975  # standing hip height over the ankle, as a share of the leg: knees never locked
+SOFT_KNEES = 0.98  # standing hip height over the ankle, as a share of the leg: knees never locked
 LEG_REACH = 0.985  # at most this share of the leg's length from hip to ankle: the knee stays soft
 # The couple is turned this much from square to the camera so neither dancer hides the other.
 VIEW_YAW = 0.4
@@ -514,7 +514,7 @@ def _build_body(
         drop = 0.1 * lower
     else:
         # He sits back into the lunge, so his knees make room for hers.
-        pelvis = pelvis - forward * (0.12 * lower)[:, None]
+        pelvis = pelvis - forward * (0.12 * lower)[:, None] - right * (0.06 * lower)[:, None]
         drop = 0.13 * lower
 
     # Height: soft knees, a small sink on every beat, and never more than the legs can reach.
@@ -838,7 +838,11 @@ def _arms(
             # Elbows point out, back and down (no hand target lies along all three, so the elbow never
             # flips); reaching forward round a partner they open outward; overhead they point to the side.
             ahead = np.clip((np.sum((hand - shoulder) * forward, axis=1, keepdims=True) - 0.1) / 0.2, 0, 1)
-            low_pole = out * (0.55 + 0.45 * ahead) - forward * (0.5 - 0.3 * ahead) - UP * 0.8
+            # An elbow on the partner's side (side by side, a wrap) stays in, not into the partner.
+            partner = bodies[FOLLOWER if dancer == LEADER else LEADER].joints["spine"]
+            toward_partner = np.sum(out * _unit(partner - body.joints["spine"]), axis=1, keepdims=True)
+            outward = (0.55 + 0.45 * ahead) * (1.0 - 0.8 * np.clip(2.0 * toward_partner - 0.6, 0.0, 1.0))
+            low_pole = out * outward - forward * (0.5 - 0.3 * ahead) - UP * 0.8
             pole = low_pole * (1 - height) + (out * 1.0 + forward * 0.2) * height
             elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole, smooth=True)
             # Second pass: the hand continues the forearm's line, so an arm reaches round a back, not through it.
