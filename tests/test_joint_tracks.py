@@ -20,15 +20,14 @@ BPM = clipformat.RECORDED_BPM
 KNOWN_INTERSECTIONS = frozenset(
     """
     right-turn-and-dip dominican-basic cross-body-lead-inside-turn cross-body-lead-outside-turn
-    double-turn-to-closed hammerlock-entry shadow-entry shadow-exit cuddle-entry cuddle-exit
+    double-turn-to-closed hammerlock-entry shadow-entry cuddle-entry cuddle-exit
     dominican-triple-step-basic side-by-side-entry side-by-side-return hammerlock-double-turn-exit
-    hammerlock-leader-walk-around shadow-right-and-left-turns shadow-exit-with-dip
-    contra-body-entry-to-shadow contra-body-rotation cuddle-wave cuddle-double-spin-out
-    cross-body-lead-double-spin
+    hammerlock-leader-walk-around shadow-right-and-left-turns contra-body-entry-to-shadow
+    contra-body-rotation cuddle-wave cuddle-double-spin-out cross-body-lead-double-spin
     """.split()
 )
 # An elbow that swings round too fast as a hand passes from in front to behind her back.
-KNOWN_JUMPS = frozenset({"hammerlock-entry", "shadow-right-and-left-turns"})
+KNOWN_JUMPS = frozenset({"hammerlock-entry", "hammerlock-leader-walk-around"})
 
 
 @pytest.fixture(scope="module")

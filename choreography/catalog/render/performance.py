@@ -742,8 +742,8 @@ def _arms(
         grips[grip] = (strength * (1.0 - raised), points)
     if raised.any():
         strength, points = grips.get(lead_grip, (np.zeros(frames), {LEADER: lead_points, FOLLOWER: lead_points}))
-        # On the way up the hands bow out in front of the turner, not through her shoulder.
-        bow = np.sin(math.pi * raised)[:, None] * 0.25 * lead_front
+        # On the way up the hands bow up and out in front of the turner, not through her shoulder.
+        bow = np.sin(math.pi * raised)[:, None] * (0.2 * UP + 0.15 * lead_front)
         mixed = {
             dancer: points.get(dancer, lead_points)
             + (lead_points - points.get(dancer, lead_points)) * raised[:, None]
