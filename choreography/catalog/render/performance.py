@@ -391,12 +391,12 @@ def _foot_track(
             if move.kind == "tap":
                 lift[frame], pitch[frame] = 0.5 * STEP_LIFT_M * arc, 0.3 * arc
             elif move.kind in OUT_AND_BACK_KINDS:
-                height, tilt = {"flick": (0.14, 0.7), "heel": (0.06, -0.45), "kick": (0.22, 0.6)}[move.kind]
+                height, tilt = {"flick": (0.1, 0.7), "heel": (0.06, -0.45), "kick": (0.22, 0.6)}[move.kind]
                 lift[frame], pitch[frame] = height * p, tilt * p
             else:
                 lift[frame], pitch[frame] = STEP_LIFT_M * arc, 0.5 * arc
         elif move.kind in OUT_AND_BACK_KINDS:
-            height, tilt = {"flick": (0.14, 0.7), "heel": (0.06, -0.45), "kick": (0.22, 0.6)}[move.kind]
+            height, tilt = {"flick": (0.1, 0.7), "heel": (0.06, -0.45), "kick": (0.22, 0.6)}[move.kind]
             back = float(_smooth((t - move.land - OUT_HOLD_BEATS) / RETURN_BEATS))
             position[frame] = target + (start_pos - target) * back
             yaw[frame] = move.yaw + math.remainder(start_yaw - move.yaw, 2 * math.pi) * back
@@ -633,7 +633,7 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
         points[("l_hand", "r_hand")] = hands(meet)
         back = F["spine"] + 0.85 * (F["chest"] - F["spine"])
         points[("r_hand", "chest")] = {LEADER: back + _unit(-f_fwd * 0.4 - f_right * 0.92) * (fb.torso_radius + 0.07)}
-        points[("r_shoulder", "l_hand")] = {FOLLOWER: L["r_shoulder"] + UP * 0.08 + l_fwd * 0.02}
+        points[("r_shoulder", "l_hand")] = {FOLLOWER: L["r_shoulder"] + UP * 0.1 + l_fwd * 0.02}
     elif hold in ("open", "hammerlock"):
         for lh, fh, ls, fs in (
             ("l_hand", "r_hand", "l_shoulder", "r_shoulder"),
@@ -841,9 +841,10 @@ def _arms(
             # An elbow on the partner's side (side by side, a wrap) stays in, not into the partner.
             partner = bodies[FOLLOWER if dancer == LEADER else LEADER].joints["spine"]
             toward_partner = np.sum(out * _unit(partner - body.joints["spine"]), axis=1, keepdims=True)
-            outward = (0.55 + 0.45 * ahead) * (1.0 - 0.8 * np.clip(2.0 * toward_partner - 0.6, 0.0, 1.0))
-            low_pole = out * outward - forward * (0.5 - 0.3 * ahead) - UP * 0.8
-            pole = low_pole * (1 - height) + (out * 1.0 + forward * 0.2) * height
+            beside = np.clip(2.0 * toward_partner - 0.6, 0.0, 1.0)
+            low_pole = out * (0.55 + 0.45 * ahead) * (1.0 - 0.8 * beside) - forward * (0.5 - 0.3 * ahead) - UP * 0.8
+            high_pole = out * (1.0 - 0.8 * beside) + forward * 0.2 - UP * (0.6 * beside)
+            pole = low_pole * (1 - height) + high_pole * height
             elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole, smooth=True)
             # Second pass: the hand continues the forearm's line, so an arm reaches round a back, not through it.
             wrist_target = hand - _unit(hand - elbow) * build.hand
