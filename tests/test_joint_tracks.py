@@ -190,6 +190,26 @@ class TestMotion:
         lean = p[:, JOINT["chest"], 1] - p[:, JOINT["spine"], 1]
         assert lean.max() - lean.min() > 0.005
 
+    def test_a_syncopation_steps_on_the_and(self, tracks):
+        track = tracks["syncopated-side-basic"]
+        ands = [frame for frame, _foot, kind in track.step_frames["leader"] if kind == "and"]
+        half = track.fps * 60 / BPM / 2
+        assert [round(frame / half) for frame in ands] == [7, 15]  # 4-and and 8-and
+
+    def test_a_turning_head_spots(self, tracks):
+        # Mid-turn the head looks back towards the spot while the pelvis has turned on.
+        track = tracks["follower-right-turn"]
+        p = track.positions["follower"]
+        beat = track.fps * 60 / BPM
+        frames = range(round(4.2 * beat), round(6.8 * beat))
+        lags = []
+        for frame in frames:
+            gaze = p[frame, JOINT["head"]] - p[frame, JOINT["neck"]]
+            across = p[frame, JOINT["r_hip"]] - p[frame, JOINT["l_hip"]]
+            facing = np.arctan2(across[2], across[0]) - np.pi / 2
+            lags.append(abs(np.angle(np.exp(1j * (np.arctan2(gaze[2], gaze[0]) - facing)))))
+        assert max(lags) > 0.8
+
     def test_a_change_of_hold_never_jumps(self, tracks):
         for slug, track in tracks.items():
             if slug in KNOWN_JUMPS:
