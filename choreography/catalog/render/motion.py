@@ -27,11 +27,12 @@ STEP_PHASE = 0.4  # share of a beat a step takes: the foot lands early in its co
 # Hold layouts in the couple's frame: (leader x, y, facing), (follower x, y, facing).
 # The leader always faces "up" the couple frame; the follower faces him or the same way.
 LAYOUTS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
-    "closed": ((0.0, 0.2, UP), (0.0, -0.2, DOWN)),
+    # In closed hold she stands a little to his right, so their legs interleave instead of meeting.
+    "closed": ((0.0, 0.17, UP), (0.13, -0.17, DOWN)),
     "open": ((0.0, 0.42, UP), (0.0, -0.42, DOWN)),
     "shadow": ((0.0, 0.22, UP), (0.0, -0.2, UP)),
     "hammerlock": ((0.0, 0.2, UP), (0.1, -0.2, DOWN)),
-    "cuddle": ((-0.2, 0.05, UP), (0.22, 0.0, UP)),
+    "cuddle": ((-0.25, 0.05, UP), (0.25, 0.0, UP)),
     "side_by_side": ((-0.32, 0.0, UP), (0.32, 0.0, UP)),
 }
 
@@ -286,7 +287,10 @@ def _plan_turns(move: MoveSpec, tokens: list[str], plan: MotionPlan, has_dip: bo
         if who == "follower":
             separation = abs(LAYOUTS[move.start_position][1][1] - LAYOUTS[move.start_position][0][1])
             if separation < 0.5 and move.start_position == move.end_position and move.start_position == "closed":
-                plan.spacing.append((start - 3.5, start - 1.0, end - 0.5, end + 0.8, 0.3))
+                plan.spacing.append((start - 3.5, start - 1.0, end - 0.5, end + 0.8, 0.15))
+            elif move.start_position == "open" and "cross_body_lead" not in move.elements:
+                # From arm's length she comes in on the prep count: the joined hands must reach over her head.
+                plan.spacing.append((start - 1.0, start, end - 0.3, end + 0.7, -0.22))
             else:
                 plan.spacing.append((start, start + 0.6, end - 0.6, end, 0.1))
     first_start, _ = spans[-1]
@@ -417,8 +421,8 @@ class Choreography:
         """Footwork displacement of the couple (world metres): both dancers move together."""
         count = min(int(t), self.plan.counts - 1)
         phase = smoothstep((t - count) / STEP_PHASE)
-        previous = self._pattern_step(count - 1)[1] if count > 0 else (0.0, 0.0)
-        current = self._pattern_step(count)[1]
+        previous = self.pattern_step(count - 1)[1] if count > 0 else (0.0, 0.0)
+        current = self.pattern_step(count)[1]
         x = previous[0] + (current[0] - previous[0]) * phase
         y = previous[1] + (current[1] - previous[1]) * phase
         angle = self.couple_angle(t)
@@ -429,7 +433,7 @@ class Choreography:
         dx, dy = self.body_offset(t)
         return x + dx, y + dy, facing
 
-    def _pattern_step(self, count: int) -> Step:
+    def pattern_step(self, count: int) -> Step:
         count = max(0, min(count, self.plan.counts - 1))
         return PATTERNS[self.plan.patterns[count]][count % 8]
 
@@ -449,7 +453,7 @@ class Choreography:
         for count in range(self.plan.counts):
             if self._turning_between(who, count - 1.0, float(count)):
                 feet = self._ideal_feet(who, float(count))
-            side, _offset, extra, kind = self._pattern_step(count)
+            side, _offset, extra, kind = self.pattern_step(count)
             land = count + STEP_PHASE
             x, y, facing = self.center(who, land)
             angle = self.couple_angle(land)

@@ -36,7 +36,8 @@ PATTERNS: dict[str, list[Step]] = {
             ("W", 0, -0.12, "step"), ("E", 0, -0.02, "step"), ("W", 0, 0.0, "step"), ("E", 0, 0.0, "flick"),
             ("E", 0, 0.12, "step"), ("W", 0, 0.02, "step"), ("E", 0, 0.0, "step"), ("W", 0, 0.0, "flick"),
         ],
-        {3: (0.0, 0.14), 7: (0.0, 0.14)},
+        # The flick goes back, under the body: face to face, a forward flick would kick the partner.
+        {3: (0.0, -0.1), 7: (0.0, -0.1)},
     ),
     "box": _steps([
         ("W", -0.26, 0, "step"), ("E", -0.26, 0, "step"), ("W", -0.26, -0.26, "step"), ("E", -0.26, -0.26, "tap"),
@@ -56,7 +57,7 @@ PATTERNS: dict[str, list[Step]] = {
             ("W", 0, 0, "heel"), ("W", 0, 0, "step"), ("E", -0.06, 0, "cross"), ("E", -0.06, 0, "kick"),
             ("E", 0, 0, "heel"), ("E", 0, 0, "step"), ("W", 0.06, 0, "cross"), ("W", 0.06, 0, "kick"),
         ],
-        {0: (-0.04, 0.2), 2: (-0.2, 0.04), 3: (0.0, 0.28), 4: (0.04, 0.2), 6: (0.2, 0.04), 7: (0.0, 0.28)},
+        {0: (-0.04, 0.2), 2: (-0.2, 0.04), 3: (0.0, 0.2), 4: (0.04, 0.2), 6: (0.2, 0.04), 7: (0.0, 0.2)},
     ),
 }
 # Traveling: forward through one eight, back through the next.

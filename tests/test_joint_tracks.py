@@ -1,0 +1,226 @@
+"""The motion as joint data: every catalog move's joints obey the rules a dancer's body would."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from choreography import clipformat
+from choreography.catalog.data import load_catalog
+from choreography.catalog.render import joint_rules
+from choreography.catalog.render.performance import BUILDS, joint_tracks
+from choreography.catalog.render.skeleton import BONES, DANCERS, JOINT, JOINTS, JointTracks
+
+BPM = clipformat.RECORDED_BPM
+
+# Still to fix (issue 14): where the capsules of the two bodies still meet, by move. Mostly arms
+# through a torso in hold changes and turns into and out of the hammerlock, cuddle, shadow and side
+# by side, the cross-body-lead turns, thighs brushing by a centimetre or two after a turn to closed.
+# `manage.py joint_report` shows the depth and the capsules of each.
+KNOWN_INTERSECTIONS = frozenset(
+    """
+    right-turn-and-dip cross-body-lead-inside-turn cross-body-lead-outside-turn double-turn-to-closed
+    hammerlock-entry shadow-entry cuddle-entry cuddle-exit side-by-side-entry side-by-side-return
+    hammerlock-double-turn-exit hammerlock-leader-walk-around shadow-right-and-left-turns
+    contra-body-entry-to-shadow contra-body-rotation cuddle-wave cuddle-double-spin-out
+    cross-body-lead-double-spin
+    """.split()
+)
+# An elbow that swings round too fast as a hand passes from in front to behind her back.
+KNOWN_JUMPS = frozenset({"hammerlock-entry", "hammerlock-leader-walk-around"})
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def tracks(catalog):
+    return {move.slug: joint_tracks(move, bpm=BPM) for move in catalog}
+
+
+@pytest.fixture(scope="module")
+def measures(catalog, tracks):
+    return {move.slug: joint_rules.measure(move, tracks[move.slug], bpm=BPM) for move in catalog}
+
+
+def _worst(measures, name, *, larger=True):
+    rows = sorted(measures.values(), key=lambda row: getattr(row, name), reverse=larger)
+    return [(row.slug, getattr(row, name)) for row in rows[:5]]
+
+
+class TestShape:
+    def test_one_frame_per_video_frame_count_one_on_frame_zero(self, catalog, tracks):
+        for move in catalog:
+            track = tracks[move.slug]
+            assert track.frames == clipformat.frames_for_counts(move.counts, BPM)
+            for dancer in DANCERS:
+                assert track.positions[dancer].shape == (track.frames, len(JOINTS), 3)
+                assert np.isfinite(track.positions[dancer]).all()
+                first = [step for step in track.step_frames[dancer] if step[2] != "and"][0]
+                assert first[0] == 0
+
+    def test_a_retimed_clip_still_has_one_step_per_count(self, catalog):
+        move = catalog[0]
+        track = joint_tracks(move, bpm=96.0)
+        assert track.frames == clipformat.frames_for_counts(move.counts, 96.0)
+        assert joint_rules.step_error(move, track, bpm=96.0) <= joint_rules.MAX_STEP_ERROR_FRAMES
+
+    def test_bone_lengths_are_fixed_per_dancer(self, tracks):
+        for slug, track in tracks.items():
+            for dancer in DANCERS:
+                p = track.positions[dancer]
+                for a, b in BONES:
+                    length = np.linalg.norm(p[:, JOINT[a]] - p[:, JOINT[b]], axis=1)
+                    assert length.max() - length.min() < 1e-3, (slug, dancer, a, b)
+
+    def test_builds_follow_the_heights(self, tracks):
+        track = next(iter(tracks.values()))
+        for dancer in DANCERS:
+            head = track.positions[dancer][0, JOINT["head"], 1]
+            assert 0.88 * BUILDS[dancer].height < head < 0.97 * BUILDS[dancer].height
+
+    def test_weights_share_the_body(self, tracks):
+        for slug, track in tracks.items():
+            for dancer in DANCERS:
+                weight = track.weight[dancer]
+                assert np.allclose(weight.sum(axis=1), 1.0), slug
+                assert (weight >= -1e-9).all() and (weight <= 1 + 1e-9).all(), slug
+
+    def test_tracks_round_trip_through_npz(self, tracks, tmp_path):
+        track = tracks["basic-in-place"]
+        path = tmp_path / "basic.npz"
+        track.save(path)
+        loaded = JointTracks.load(path)
+        assert loaded.frames == track.frames
+        assert np.allclose(loaded.positions["leader"], track.positions["leader"], atol=1e-5)
+        assert loaded.connections == track.connections
+        assert loaded.step_frames == track.step_frames
+
+    def test_deterministic(self, catalog, tracks):
+        again = joint_tracks(catalog[0], bpm=BPM)
+        assert np.array_equal(again.positions["follower"], tracks[catalog[0].slug].positions["follower"])
+
+
+class TestRules:
+    def test_a_weighted_foot_stays_planted(self, measures):
+        worst = _worst(measures, "foot_slide_m")
+        assert worst[0][1] < joint_rules.MAX_FOOT_SLIDE_M, worst
+
+    def test_each_step_lands_on_its_count(self, measures):
+        worst = _worst(measures, "step_error_frames")
+        assert worst[0][1] <= joint_rules.MAX_STEP_ERROR_FRAMES, worst
+
+    def test_the_tap_carries_no_weight(self, tracks):
+        for slug, track in tracks.items():
+            for dancer in DANCERS:
+                for frame, foot, kind in track.step_frames[dancer]:
+                    if kind in ("tap", "flick", "heel", "kick"):
+                        assert track.weight[dancer][frame, 0 if foot == "l" else 1] < 0.05, (slug, dancer, frame)
+
+    def test_joined_hands_stay_together(self, measures):
+        worst = _worst(measures, "hand_gap_m")
+        assert worst[0][1] <= joint_rules.MAX_HAND_GAP_M, worst
+
+    def test_the_bodies_never_pass_through_each_other(self, measures):
+        clear = {slug: row for slug, row in measures.items() if slug not in KNOWN_INTERSECTIONS}
+        worst = _worst(clear, "clearance_m", larger=False)
+        assert worst[0][1] > joint_rules.MIN_CLEARANCE_M, worst
+
+    def test_the_known_intersections_are_still_open_and_no_deeper(self, measures):
+        # Strict: a move fixed here must leave the list, so the list only shrinks.
+        fixed = sorted(slug for slug in KNOWN_INTERSECTIONS if measures[slug].clearance_m > joint_rules.MIN_CLEARANCE_M)
+        assert not fixed, f"now clear, remove from KNOWN_INTERSECTIONS: {fixed}"
+        deepest = min(measures[slug].clearance_m for slug in KNOWN_INTERSECTIONS)
+        assert deepest > -0.2
+
+    def test_knees_bend_like_knees(self, measures):
+        low = _worst(measures, "knee_min_deg", larger=False)
+        high = _worst(measures, "knee_max_deg")
+        assert low[0][1] >= joint_rules.KNEE_FLEXION_DEG[0], low
+        assert high[0][1] <= joint_rules.KNEE_FLEXION_DEG[1], high
+
+    def test_elbows_bend_like_elbows(self, measures):
+        worst = _worst(measures, "elbow_max_deg")
+        assert worst[0][1] <= joint_rules.MAX_ELBOW_FLEXION_DEG, worst
+
+    def test_turns_go_the_way_and_amount_the_data_says(self, measures):
+        worst = _worst(measures, "turn_error_deg")
+        assert worst[0][1] <= joint_rules.MAX_TURN_ERROR_DEG, worst
+
+    def test_both_bodies_stay_in_frame(self, measures):
+        box = joint_rules.FRAME_BOX
+        assert _worst(measures, "box_x_m")[0][1] < box["x"]
+        assert _worst(measures, "box_z_m")[0][1] < box["z"]
+        assert _worst(measures, "box_y_min_m", larger=False)[0][1] >= box["y"][0]
+        assert _worst(measures, "box_y_max_m")[0][1] < box["y"][1]
+
+
+class TestMotion:
+    def test_the_pelvis_rides_over_the_weighted_foot(self, tracks):
+        track = tracks["side-basic"]
+        p, weight = track.positions["leader"], track.weight["leader"]
+        pelvis = p[:, JOINT["pelvis"], [0, 2]]
+        left, right = p[:, JOINT["l_ankle"], [0, 2]], p[:, JOINT["r_ankle"], [0, 2]]
+        on_left = weight[:, 0] > 0.95
+        on_right = weight[:, 1] > 0.95
+        nearer_left = np.linalg.norm(pelvis - left, axis=1) < np.linalg.norm(pelvis - right, axis=1)
+        assert nearer_left[on_left].all() and not nearer_left[on_right].any()
+
+    def test_a_turn_raises_the_joined_hands_over_her_head(self, tracks):
+        track = tracks["follower-right-turn"]
+        middle = round(5.5 * track.fps * 60 / BPM)
+        assert ("l_hand", "r_hand") in track.connections[middle]
+        hand = track.positions["leader"][middle, JOINT["l_hand"], 1]
+        assert hand > track.positions["follower"][middle, JOINT["head"], 1]
+
+    def test_a_dip_takes_her_torso_back_and_down(self, tracks):
+        track = tracks["simple-dip"]
+        p = track.positions["follower"]
+        low = round(5.5 * track.fps * 60 / BPM)
+        assert p[low, JOINT["head"], 1] < p[0, JOINT["head"], 1] - 0.3
+        assert ("r_hand", "chest") in track.connections[low]
+        # Up again by the end.
+        assert abs(p[-1, JOINT["head"], 1] - p[0, JOINT["head"], 1]) < 0.05
+
+    def test_a_body_wave_rolls_down_the_spine(self, tracks):
+        track = tracks["simple-body-wave"]
+        p = track.positions["follower"]
+        lean = p[:, JOINT["chest"], 1] - p[:, JOINT["spine"], 1]
+        assert lean.max() - lean.min() > 0.005
+
+    def test_a_syncopation_steps_on_the_and(self, tracks):
+        track = tracks["syncopated-side-basic"]
+        ands = [frame for frame, _foot, kind in track.step_frames["leader"] if kind == "and"]
+        half = track.fps * 60 / BPM / 2
+        assert [round(frame / half) for frame in ands] == [7, 15]  # 4-and and 8-and
+
+    def test_a_turning_head_spots(self, tracks):
+        # Mid-turn the head looks back towards the spot while the pelvis has turned on.
+        track = tracks["follower-right-turn"]
+        p = track.positions["follower"]
+        beat = track.fps * 60 / BPM
+        frames = range(round(4.2 * beat), round(6.8 * beat))
+        lags = []
+        for frame in frames:
+            gaze = p[frame, JOINT["head"]] - p[frame, JOINT["neck"]]
+            across = p[frame, JOINT["r_hip"]] - p[frame, JOINT["l_hip"]]
+            facing = np.arctan2(across[2], across[0]) - np.pi / 2
+            lags.append(abs(np.angle(np.exp(1j * (np.arctan2(gaze[2], gaze[0]) - facing)))))
+        assert max(lags) > 0.8
+
+    def test_a_change_of_hold_never_jumps(self, tracks):
+        for slug, track in tracks.items():
+            if slug in KNOWN_JUMPS:
+                continue
+            for dancer in DANCERS:
+                step = np.linalg.norm(np.diff(track.positions[dancer], axis=0), axis=2)
+                # Half a metre a second is quick for a hand; 0.25 m in one frame would be a jump.
+                assert step.max() < 0.25, (slug, dancer, float(step.max()))
+
+
+def test_the_report_names_the_worst_move_on_each_measure(catalog):
+    report = joint_rules.catalog_report(catalog[:3], bpm=BPM)
+    assert set(report["worst"]) == set(joint_rules.WORST_IS_MAX)
+    assert all(entry["slug"] in {move.slug for move in catalog[:3]} for entry in report["worst"].values())
