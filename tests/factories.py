@@ -134,12 +134,18 @@ def make_practice_session(user, routine, **fields):
 
 
 def make_playable_routine(
-    *, owner, media_root: str | os.PathLike[str], video_source: str | os.PathLike[str] | None = None
+    *,
+    owner,
+    media_root: str | os.PathLike[str],
+    video_source: str | os.PathLike[str] | None = None,
+    mirrored_source: str | os.PathLike[str] | None = None,
 ):
     """A ready routine the player can play: three moves (one phrase each) over a real 12 s MP4 under
     media_root, on a 120 BPM click-track song (tests/media_factory.write_test_video).
 
     video_source: an MP4 from write_test_video to copy (cheaper than writing one per test).
+    mirrored_source: its mirrored twin (write_test_video(mirrored=True)); without it the routine is one
+    made before there were mirrored videos.
     """
     from choreography.models import Move, Routine, RoutineMove, Song
     from tests.media_factory import MOVES, PHRASE_S, VIDEO_SECONDS, click_track_analysis, write_test_video
@@ -151,6 +157,10 @@ def make_playable_routine(
         shutil.copyfile(video_source, target)
     else:
         write_test_video(target)
+    mirrored_name = ""
+    if mirrored_source is not None:
+        mirrored_name = "routines/browser-test-mirrored.mp4"
+        shutil.copyfile(mirrored_source, Path(media_root) / mirrored_name)
     song = Song.objects.create(
         owner=None,
         title="Click track",
@@ -168,6 +178,7 @@ def make_playable_routine(
         level="beginner",
         status=Routine.Status.READY,
         video=name,
+        video_mirrored=mirrored_name,
     )
     for order, (slug, move_name, _colour) in enumerate(MOVES):
         move, _ = Move.objects.get_or_create(

@@ -103,7 +103,7 @@ def catalog_seed(*, path: Path | None = None, force: bool = False) -> SeedReport
 def demo_clips_ensure(*, workers: int = 2) -> int:
     """Render the instructional clip of every move that lacks one, with its mirrored twin (a second run
     renders nothing), and record it as a ready demo clip with its thumbnail and motion features. Returns
-    twins rendered.
+    the moves whose clip (either twin) was rendered.
 
     The "Get ready" count-in clips, one per hold and twin, are rendered here too where missing.
     """
@@ -119,11 +119,11 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
     twins = {slug: (Path(path), Path(clipformat.mirrored_twin_name(str(path)))) for slug, path in paths.items()}
     rendered = 0
     for pair in twins.values():
-        for path in pair:
+        fresh = [path.name not in before for path in pair]
+        rendered += any(fresh)
+        for path, made in zip(pair, fresh, strict=True):
             name = f"{DEMO_CLIP_FOLDER}/{path.name}"
-            fresh = path.name not in before
-            rendered += fresh
-            if fresh or not media_exists(name):
+            if made or not media_exists(name):
                 save_media(name, path)
     get_ready_clips_ensure()
     ready = {clip.move_id: clip for clip in MoveClip.objects.filter(is_demo=True)}
