@@ -9,6 +9,7 @@ videos keeps the CSS flip: tests/test_browser.py::test_mirror_flips_the_video.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -24,6 +25,8 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="needs Chromium at /usr/bin/chromium and Playwright"),
 ]
 
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
 WAIT_MS = 10_000
 FRAME_S = 1 / 30
 SHOWN = "document.getElementById('video')"
@@ -152,3 +155,28 @@ def test_while_playing_slowly_in_a_loop_the_switch_keeps_time_speed_and_loop(pag
     assert switch["playing"] and -FRAME_S / 2 <= switch["toTime"] - switch["fromTime"] <= 2 * FRAME_S
     assert shown(page)["rate"] == 0.5
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(None, "player-mirrored.png"), (PHONE, "player-mirrored-phone.png")])
+def test_screenshot_of_the_mirrored_player(browser, client, owner, live_server, routine, viewport, name):
+    context = logged_in_context(browser, client=client, user=owner, base_url=live_server.url, viewport=viewport)
+    try:
+        page = context.new_page()
+        page.goto(reverse("routine_detail", args=[routine.pk]))
+        page.wait_for_function("window.bachataPlayer && document.getElementById('video-standby').readyState >= 2")
+        page.keyboard.press("c")
+        seek(page, 5.6)  # count 4: the overlay shows its "tap", over the mirrored picture
+        press_mirror_and_wait(page, "mirrored")
+        # The stacked twins take the video's place: nothing wider than the screen, the overlay on top.
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        box = page.locator("#video").bounding_box()
+        assert box == page.locator("#video-standby").bounding_box()
+        assert box["width"] / box["height"] == pytest.approx(16 / 9, abs=0.05)
+        centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        assert page.evaluate(f"document.elementFromPoint({centre[0]}, {centre[1]}).id") == "video"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    finally:
+        page.goto("about:blank")
+        context.close()
+        time.sleep(0.3)
