@@ -89,17 +89,21 @@ def make_song(owner, *, title: str = "Obsesión", status: str = "ready"):
     )
 
 
-def make_routine(owner, *, song=None, status: str = "ready", title: str = "Sunday practice"):
-    """A routine as generation leaves it: blueprint rows and, when ready, a video file on disk."""
+def make_routine(owner, *, song=None, status: str = "ready", title: str = "Sunday practice", mirrored: bool = False):
+    """A routine as generation leaves it: blueprint rows and, when ready, a video file on disk (and its
+    mirrored twin with `mirrored`; without, a routine made before there were mirrored videos)."""
     from choreography.models import Routine, RoutineMove
     from choreography.services.files import media_path
 
     song = song or make_song(owner)
-    video = ""
+    video = video_mirrored = ""
     if status == "ready":
         video = f"routines/{uuid.uuid4().hex}.mp4"
         media_path(video).parent.mkdir(parents=True, exist_ok=True)
         media_path(video).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
+        if mirrored:
+            video_mirrored = f"routines/{uuid.uuid4().hex}.mp4"
+            media_path(video_mirrored).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 64)
     routine = Routine.objects.create(
         owner=owner,
         title=title,
@@ -108,6 +112,7 @@ def make_routine(owner, *, song=None, status: str = "ready", title: str = "Sunda
         level="beginner",
         status=status,
         video=video,
+        video_mirrored=video_mirrored,
         notes=["No dips, as asked."],
         timings_ms={"plan": 12.5, "total": 480.0},
     )

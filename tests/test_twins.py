@@ -218,15 +218,11 @@ def test_a_routine_is_assembled_as_seen_and_mirrored_with_the_same_frames(twins,
 
 # Pages and API -----------------------------------------------------------------------------------------
 @pytest.fixture
-def routines(owner, settings, tmp_path):
+def routines(owner):
     """A routine with both videos, and one made before there were mirrored videos."""
     from tests.factories import make_routine
 
-    twin = make_routine(owner, title="Two ways")
-    name = "routines/two-ways-mirrored.mp4"
-    (Path(settings.MEDIA_ROOT) / name).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 64)
-    twin.video_mirrored = name
-    twin.save(update_fields=["video_mirrored"])
+    twin = make_routine(owner, title="Two ways", mirrored=True)
     old = make_routine(owner, title="Before twins")
     return twin, old
 
