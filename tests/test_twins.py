@@ -285,3 +285,36 @@ def test_deleting_a_routine_removes_both_videos(owner, routines, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         routine_delete(routine=twin)
     assert not any(path.exists() for path in paths)
+
+
+@pytest.mark.django_db
+def test_seeding_records_both_twins_and_the_count_ins(move):
+    from types import SimpleNamespace
+
+    from choreography import vocab
+    from choreography.generation import intro_clip_for
+    from choreography.models import MoveClip
+    from choreography.services.catalog import demo_clips_ensure, get_ready_clip_name
+    from choreography.services.files import media_path
+
+    assert demo_clips_ensure(workers=1) == 1
+    clip = MoveClip.objects.get(move=move, is_demo=True)
+    assert clip.normalised_mirrored.name == "clips/demo/basic-in-place.mirrored.mp4"
+    assert media_path(clip.normalised_mirrored.name).stat().st_size > 0
+    for position in vocab.POSITIONS:
+        assert media_path(get_ready_clip_name(position, mirrored=True)).stat().st_size > 0
+    blueprint = SimpleNamespace(entries=[SimpleNamespace(start_position="open")])
+    assert intro_clip_for(blueprint, mirrored=True) == media_path("clips/assets/get-ready-open.mirrored.mp4")
+
+    # A seed made before there were twins: the next one renders the missing twin and records it.
+    media_path(clip.normalised_mirrored.name).unlink()
+    MoveClip.objects.filter(pk=clip.pk).update(normalised_mirrored="")
+    assert demo_clips_ensure(workers=1) == 1
+    clip.refresh_from_db()
+    assert clip.normalised_mirrored.name == "clips/demo/basic-in-place.mirrored.mp4"
+    # A count-in without its twin: the closed hold's twin, as for the clip as seen; without any twin, the
+    # count-in as seen, so that both videos still start their first move together.
+    media_path("clips/assets/get-ready-open.mirrored.mp4").unlink()
+    assert intro_clip_for(blueprint, mirrored=True) == media_path("clips/assets/get-ready.mirrored.mp4")
+    media_path("clips/assets/get-ready.mirrored.mp4").unlink()
+    assert intro_clip_for(blueprint, mirrored=True) == media_path("clips/assets/get-ready-open.mp4")
