@@ -26,6 +26,7 @@ class ClipRef:
     name: str  # in the media storage
     bpm: float
     counts: int
+    mirrored_name: str = ""  # its mirrored twin in the media storage; empty for a clip made before twins
 
 
 @dataclass
@@ -54,7 +55,9 @@ def catalog_snapshot() -> CatalogSnapshot:
         if move.slug in clips or clip.counts != move.counts:
             continue
         moves[move.slug] = move.to_spec()
-        clips[move.slug] = ClipRef(clip.pk, clip.normalised.name, clip.recorded_bpm, clip.counts)
+        clips[move.slug] = ClipRef(
+            clip.pk, clip.normalised.name, clip.recorded_bpm, clip.counts, clip.normalised_mirrored.name
+        )
         motion[move.slug] = list(clip.motion_features or [])
     digest = hashlib.sha256()
     for slug in sorted(moves):

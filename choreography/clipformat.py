@@ -24,6 +24,16 @@ PLAYABLE_PROFILES = ("Constrained Baseline", "Main", "Constrained High", "Progre
 GOP = FPS
 TIME_BASE = Fraction(1, 15360)  # 512 ticks per frame at 30 fps: exact integer retiming room
 RECORDED_BPM = 120.0  # the tempo demo clips are rendered at
+# A clip's mirrored twin (the picture flipped left to right, its words not) sits beside it under this suffix.
+MIRRORED_SUFFIX = ".mirrored"
+
+
+def mirrored_twin_name(name: str) -> str:
+    """The mirrored twin beside a file name or path: "clips/demo/basic.mp4" -> "clips/demo/basic.mirrored.mp4"."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or "/" in extension:
+        return name + MIRRORED_SUFFIX
+    return f"{stem}{MIRRORED_SUFFIX}.{extension}"
 
 
 def frames_for_counts(counts: int, bpm: float = RECORDED_BPM) -> int:

@@ -120,8 +120,14 @@ def generate_blueprint(
     )
 
 
-def segments_for(result: GenerationResult) -> list:
-    """One assembly segment per planned move: its clip and the song interval (with beats) it fills."""
+def has_mirrored_twins(result: GenerationResult) -> bool:
+    """Whether every planned move's clip has a mirrored twin, so the routine can be assembled mirrored too."""
+    return all(result.snapshot.clips[entry.slug].mirrored_name for entry in result.blueprint.entries)
+
+
+def segments_for(result: GenerationResult, *, mirrored: bool = False) -> list:
+    """One assembly segment per planned move: its clip (or the clip's mirrored twin) and the song interval
+    (with beats) it fills."""
     from choreography.media.assemble import Segment
     from choreography.services.files import cached_media_on_disk
 
@@ -132,7 +138,7 @@ def segments_for(result: GenerationResult) -> list:
         beats = tuple(beat for phrase in covered for beat in phrase.beats)
         segments.append(
             Segment(
-                clip_path=str(cached_media_on_disk(clip.name)),
+                clip_path=str(cached_media_on_disk(clip.mirrored_name if mirrored else clip.name)),
                 clip_bpm=clip.bpm,
                 clip_counts=clip.counts,
                 start_s=entry.start_s,
@@ -143,29 +149,41 @@ def segments_for(result: GenerationResult) -> list:
     return segments
 
 
-def intro_clip_for(blueprint: Any) -> Path | None:
+def intro_clip_for(blueprint: Any, *, mirrored: bool = False) -> Path | None:
     """The "Get ready" clip showing the hold the routine's first move starts from, so the cut into it does
-    not jump; the closed-hold clip where that hold's clip is missing, none where no clip exists."""
+    not jump; the closed-hold clip where that hold's clip is missing, none where no clip exists.
+
+    Mirrored: its mirrored twin, or the clip as seen where no twin was rendered (both videos then still
+    start their first move at the same time)."""
     from choreography.services.catalog import get_ready_clip_for
 
     entries = getattr(blueprint, "entries", None) or []
-    return get_ready_clip_for(entries[0].start_position if entries else None)
+    position = entries[0].start_position if entries else None
+    return (mirrored and get_ready_clip_for(position, mirrored=True)) or get_ready_clip_for(position)
 
 
-def render_blueprint(result: GenerationResult, *, song_audio: Path, out_path: Path) -> dict[str, float]:
-    """Assemble the routine's video (remux of canonical clips onto the song's beats)."""
+def render_blueprint(
+    result: GenerationResult, *, song_audio: Path, out_path: Path, mirrored_out_path: Path | None = None
+) -> dict[str, float]:
+    """Assemble the routine's video (remux of canonical clips onto the song's beats), and with
+    `mirrored_out_path` its mirrored twin from the clips' mirrored twins (see has_mirrored_twins)."""
     from choreography.media.assemble import assemble_routine_video
     from choreography.services.files import local_cache_dir
 
-    started = time.perf_counter()
-    assemble_routine_video(
-        segments_for(result),
-        song_audio,
-        out_path,
-        intro_clip=intro_clip_for(result.blueprint),
-        cache_dir=str(local_cache_dir("clips/canonical-cache")),
-    )
-    return {"assemble": _ms(started)}
+    timings = {}
+    for mirrored, path in ((False, out_path), (True, mirrored_out_path)):
+        if path is None:
+            continue
+        started = time.perf_counter()
+        assemble_routine_video(
+            segments_for(result, mirrored=mirrored),
+            song_audio,
+            path,
+            intro_clip=intro_clip_for(result.blueprint, mirrored=mirrored),
+            cache_dir=str(local_cache_dir("clips/canonical-cache")),
+        )
+        timings["assemble_mirrored" if mirrored else "assemble"] = _ms(started)
+    return timings
 
 
 def blueprint_summary(result: GenerationResult) -> list[dict]:

@@ -155,6 +155,8 @@ class MoveClip(JobSubject):
     move = models.ForeignKey(Move, on_delete=models.CASCADE, related_name="clips")
     original = models.FileField(upload_to=clip_upload_to, blank=True, max_length=255)
     normalised = models.FileField(blank=True, max_length=255)
+    # The same clip flipped left to right (a rendered clip's words stay unmirrored): the mirrored routine's.
+    normalised_mirrored = models.FileField(blank=True, max_length=255)
     thumbnail = models.FileField(blank=True, max_length=255)
     # Given by staff, or left empty and proposed from the clip's own music at normalisation.
     recorded_bpm = models.FloatField(null=True, blank=True)
@@ -220,6 +222,9 @@ class Routine(JobSubject):
     notes = models.JSONField(default=list, blank=True)
     timings_ms = models.JSONField(default=dict, blank=True)
     video = models.FileField(blank=True, max_length=255)
+    # The routine assembled from its clips' mirrored twins; empty for a routine made before there were
+    # twins (or with a clip that has none): the player then flips the video itself.
+    video_mirrored = models.FileField(blank=True, max_length=255)
     shared = models.BooleanField(default=False)
     share_token = models.CharField(max_length=32, default=_share_token, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

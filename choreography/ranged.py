@@ -101,17 +101,22 @@ def _ascii_fallback(text: str) -> str:
     return " ".join(kept.encode("ascii", "ignore").decode("ascii").split())
 
 
-def routine_video_response(request, routine):
-    """A ready routine's MP4, with Range support (`?download=1` for an attachment). 404 until it exists."""
+def routine_video_response(request, routine, *, mirrored: bool = False):
+    """A ready routine's MP4, or its mirrored twin, with Range support (`?download=1` for an attachment).
+    404 until it exists; the mirrored one's file name says so."""
     from choreography.models import Routine
     from choreography.services.files import media_exists
 
-    if routine.status != Routine.Status.READY or not routine.video:
-        raise Http404("This routine has no video yet.")
-    if not media_exists(routine.video.name):
+    video = routine.video_mirrored if mirrored else routine.video
+    if routine.status != Routine.Status.READY or not video:
+        raise Http404(
+            "This routine has no mirrored video." if mirrored and routine.video else "This routine has no video yet."
+        )
+    if not media_exists(video.name):
         raise Http404("The video file is missing.")
-    name = f"{(routine.title or 'routine')[:60]}.mp4"
+    title = (routine.title or "routine")[:60]
+    name = f"{title} (mirrored).mp4" if mirrored else f"{title}.mp4"
     download = name if request.GET.get("download") else None
     return ranged_media_response(
-        request, routine.video.name, content_type="video/mp4", download_name=download, inline_name=name
+        request, video.name, content_type="video/mp4", download_name=download, inline_name=name
     )

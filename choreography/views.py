@@ -95,6 +95,12 @@ def routine_detail(request, routine_id: int):
 def _player_context(routine: Routine, *, owner_view: bool) -> dict:
     moves = list(routine.moves.select_related("move"))
     analysis = routine.song.analysis or {}
+    if owner_view:
+        video_url = reverse("routine_video", args=[routine.pk])
+        mirrored_url = reverse("routine_video_mirrored", args=[routine.pk])
+    else:
+        video_url = reverse("shared_routine_video", args=[routine.share_token])
+        mirrored_url = reverse("shared_routine_video_mirrored", args=[routine.share_token])
     player = {
         "routineId": routine.pk,
         "status": routine.status,
@@ -106,6 +112,10 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
         # The player counts "5 6 7 8" before the music when the first "1" comes too soon to find it.
         "firstDownbeatS": (analysis.get("downbeats") or [None])[0],
         "tempoBpm": routine.song.tempo_bpm or analysis.get("tempo_bpm"),
+        "videoUrl": video_url,
+        # The routine assembled mirrored: Mirror switches to it. Empty for a routine made before there were
+        # mirrored twins: the player then flips the video with CSS.
+        "mirroredVideoUrl": mirrored_url if routine.video_mirrored else "",
         "moves": [
             {
                 "order": m.order,
@@ -127,6 +137,7 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
         "routine": routine,
         "moves": moves,
         "player": player,
+        "video_url": video_url,
         "rename_form": RenameForm(initial={"title": routine.title}),
         "stage": stage,
         "stage_label": stages.routine_stage_label(stage),
@@ -210,6 +221,12 @@ def routine_video(request, routine_id: int):
 
 @login_required
 @require_GET
+def routine_video_mirrored(request, routine_id: int):
+    return routine_video_response(request, _get_routine_for_user(request, routine_id), mirrored=True)
+
+
+@login_required
+@require_GET
 def routine_chapters(request, routine_id: int):
     routine = _get_routine_for_user(request, routine_id)
     lines = ["WEBVTT", ""]
@@ -285,13 +302,17 @@ def _shared_routine(token: str) -> Routine:
 def shared_routine(request, token: str):
     routine = _shared_routine(token)
     context = _player_context(routine, owner_view=False)
-    context["video_url"] = reverse("shared_routine_video", args=[token])
     return render(request, "choreography/routine_detail.html", context)
 
 
 @require_GET
 def shared_routine_video(request, token: str):
     return routine_video_response(request, _shared_routine(token))
+
+
+@require_GET
+def shared_routine_video_mirrored(request, token: str):
+    return routine_video_response(request, _shared_routine(token), mirrored=True)
 
 
 @login_required

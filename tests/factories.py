@@ -89,17 +89,21 @@ def make_song(owner, *, title: str = "Obsesión", status: str = "ready"):
     )
 
 
-def make_routine(owner, *, song=None, status: str = "ready", title: str = "Sunday practice"):
-    """A routine as generation leaves it: blueprint rows and, when ready, a video file on disk."""
+def make_routine(owner, *, song=None, status: str = "ready", title: str = "Sunday practice", mirrored: bool = False):
+    """A routine as generation leaves it: blueprint rows and, when ready, a video file on disk (and its
+    mirrored twin with `mirrored`; without, a routine made before there were mirrored videos)."""
     from choreography.models import Routine, RoutineMove
     from choreography.services.files import media_path
 
     song = song or make_song(owner)
-    video = ""
+    video = video_mirrored = ""
     if status == "ready":
         video = f"routines/{uuid.uuid4().hex}.mp4"
         media_path(video).parent.mkdir(parents=True, exist_ok=True)
         media_path(video).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
+        if mirrored:
+            video_mirrored = f"routines/{uuid.uuid4().hex}.mp4"
+            media_path(video_mirrored).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 64)
     routine = Routine.objects.create(
         owner=owner,
         title=title,
@@ -108,6 +112,7 @@ def make_routine(owner, *, song=None, status: str = "ready", title: str = "Sunda
         level="beginner",
         status=status,
         video=video,
+        video_mirrored=video_mirrored,
         notes=["No dips, as asked."],
         timings_ms={"plan": 12.5, "total": 480.0},
     )
@@ -134,12 +139,18 @@ def make_practice_session(user, routine, **fields):
 
 
 def make_playable_routine(
-    *, owner, media_root: str | os.PathLike[str], video_source: str | os.PathLike[str] | None = None
+    *,
+    owner,
+    media_root: str | os.PathLike[str],
+    video_source: str | os.PathLike[str] | None = None,
+    mirrored_source: str | os.PathLike[str] | None = None,
 ):
     """A ready routine the player can play: three moves (one phrase each) over a real 12 s MP4 under
     media_root, on a 120 BPM click-track song (tests/media_factory.write_test_video).
 
     video_source: an MP4 from write_test_video to copy (cheaper than writing one per test).
+    mirrored_source: its mirrored twin (write_test_video(mirrored=True)); without it the routine is one
+    made before there were mirrored videos.
     """
     from choreography.models import Move, Routine, RoutineMove, Song
     from tests.media_factory import MOVES, PHRASE_S, VIDEO_SECONDS, click_track_analysis, write_test_video
@@ -151,6 +162,10 @@ def make_playable_routine(
         shutil.copyfile(video_source, target)
     else:
         write_test_video(target)
+    mirrored_name = ""
+    if mirrored_source is not None:
+        mirrored_name = "routines/browser-test-mirrored.mp4"
+        shutil.copyfile(mirrored_source, Path(media_root) / mirrored_name)
     song = Song.objects.create(
         owner=None,
         title="Click track",
@@ -168,6 +183,7 @@ def make_playable_routine(
         level="beginner",
         status=Routine.Status.READY,
         video=name,
+        video_mirrored=mirrored_name,
     )
     for order, (slug, move_name, _colour) in enumerate(MOVES):
         move, _ = Move.objects.get_or_create(

@@ -31,8 +31,9 @@ CLIP_ID_BASE = 900_000
 
 @dataclass(frozen=True)
 class GenerationAssets:
-    clips_dir: Path
+    clips_dir: Path  # both twins of every clip (render_catalog)
     get_ready: Path
+    get_ready_mirrored: Path
     features: dict[str, list[float]]  # move slug -> motion features of its clip
     song_wav: Path
     song_aac: Path
@@ -110,13 +111,15 @@ def build_generation_assets() -> GenerationAssets:
     specs = data.load_catalog()
     clips_dir = CACHE_DIR / "clips"
     get_ready = CACHE_DIR / "get-ready.mp4"
+    get_ready_mirrored = CACHE_DIR / "get-ready.mirrored.mp4"
     with _cache_lock():
         render_catalog(specs, clips_dir, workers=2)
-        if not get_ready.exists():
-            render_get_ready_clip(get_ready)
+        for path, mirrored in ((get_ready, False), (get_ready_mirrored, True)):
+            if not path.exists():
+                render_get_ready_clip(path, mirrored=mirrored)
         features = _clip_features(specs, clips_dir)
         wav, aac, analysis = _demo_song_files()
-    return GenerationAssets(clips_dir, get_ready, features, wav, aac, analysis)
+    return GenerationAssets(clips_dir, get_ready, get_ready_mirrored, features, wav, aac, analysis)
 
 
 def link_into(source: Path, target: Path) -> None:
@@ -150,12 +153,15 @@ def install_generation_assets(assets: GenerationAssets):
     clips = []
     for number, move in enumerate(Move.objects.order_by("slug")):
         relative = f"{DEMO_CLIP_FOLDER}/{move.slug}.mp4"
+        relative_mirrored = clipformat.mirrored_twin_name(relative)
         store(assets.clips_dir / f"{move.slug}.mp4", relative)
+        store(assets.clips_dir / f"{move.slug}.mirrored.mp4", relative_mirrored)
         clips.append(
             MoveClip(
                 pk=CLIP_ID_BASE + number,
                 move=move,
                 normalised=relative,
+                normalised_mirrored=relative_mirrored,
                 recorded_bpm=clipformat.RECORDED_BPM,
                 count1_s=0.0,
                 counts=move.counts,
@@ -167,6 +173,7 @@ def install_generation_assets(assets: GenerationAssets):
         )
     MoveClip.objects.bulk_create(clips)
     store(assets.get_ready, GET_READY_CLIP)
+    store(assets.get_ready_mirrored, clipformat.mirrored_twin_name(GET_READY_CLIP))
 
     upload = f"{DEMO_SONG_FOLDER}/{DEMO_SONG_SLUG}.wav"
     aac = f"songs/aac/{DEMO_SONG_SLUG}.m4a"

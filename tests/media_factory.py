@@ -153,8 +153,10 @@ def write_test_video(
     height: int = 180,
     fps: int = 30,
     audio: bool = True,
+    mirrored: bool = False,
 ) -> str:
-    """A small H.264 (+ optional AAC click track) MP4 with +faststart: one solid colour per phrase."""
+    """A small H.264 (+ optional AAC click track) MP4 with +faststart: one solid colour per phrase, a white
+    bar moving left to right (right to left where `mirrored`: the picture's mirrored twin)."""
     import av
     import numpy as np
 
@@ -173,6 +175,8 @@ def write_test_video(
             plane[:height], plane[height : height + height // 4], plane[height + height // 4 :] = y, u, v
             # A moving white bar so that consecutive frames differ (and playback is visible).
             left = (index * 4) % (width - 8)
+            if mirrored:
+                left = width - 8 - left
             plane[: height // 6, left : left + 8] = 235
             frame = av.VideoFrame.from_ndarray(plane, format="yuv420p")
             frame.pts, frame.time_base = index, Fraction(1, fps)

@@ -89,6 +89,9 @@ class TestAdminUpload:
         assert (clip.counts, clip.frames) == (16, 16 * 15)
         assert (clip.recorded_bpm, clip.count1_s, clip.is_demo) == (120.0, 0.5, False)
         _assert_canonical(media_path(clip.normalised.name), counts=16)
+        # Its mirrored twin, made in the same pass, for the mirrored routine: canonical and as long.
+        assert clip.normalised_mirrored.name != clip.normalised.name
+        _assert_canonical(media_path(clip.normalised_mirrored.name), counts=16)
         assert media_path(clip.thumbnail.name).stat().st_size > 0
         assert len(clip.motion_features) == clipformat.MOTION_FEATURE_DIM
         assert all(0.0 <= value <= 1.0 for value in clip.motion_features)

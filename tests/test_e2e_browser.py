@@ -93,9 +93,16 @@ def test_a_new_dancer_builds_and_practises_a_routine(browser, live_server, demo_
         now = page.evaluate(video_js("video.currentTime"))
         assert second.start_s - 0.05 <= now < second.start_s + 1.0
 
+        # A true mirror: the routine's mirrored video takes over at the same instant (no CSS flip).
         page.click("#mirror")
         assert page.get_attribute("#mirror", "aria-pressed") == "true"
-        assert page.evaluate(video_js("getComputedStyle(video).transform")).startswith("matrix(-1,")
+        page.wait_for_function(
+            "window.bachataPlayer.state.showing === 'mirrored' && !window.bachataPlayer.state.switching",
+            timeout=WAIT_MS,
+        )
+        mirrored_url = reverse("routine_video_mirrored", args=[routine.pk])
+        assert page.evaluate(video_js("video.getAttribute('src')")) == mirrored_url
+        assert page.evaluate(video_js("getComputedStyle(video).transform")) == "none"
 
         page.evaluate("window.bachataPlayer.flush()")
         session = PracticeSession.objects.get(routine=routine, user=routine.owner)

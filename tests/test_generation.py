@@ -123,6 +123,10 @@ class TestDescribeToVideo:
         for row, keyframe_s in zip(moves, info["keyframe_near"], strict=True):
             # Each move's clip begins (on a keyframe) on its phrase's "1".
             assert abs(keyframe_s - row.start_s) <= FRAME_S + 1e-3, (row.move.slug, row.start_s, keyframe_s)
+        # Assembled mirrored too, from the clips' mirrored twins: the same frames at the same times.
+        assert "assemble_mirrored" in routine.timings_ms
+        mirrored = probe_routine_video(media_path(routine.video_mirrored.name), [row.start_s for row in moves])
+        assert mirrored == info
 
     def test_the_routine_page_shows_the_player_and_the_video_seeks(
         self, owner_client, demo_song, django_capture_on_commit_callbacks

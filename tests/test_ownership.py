@@ -44,6 +44,7 @@ TABLE = [
     _row("routine_delete", "post", ("routine",), 302),
     _row("routine_share", "post", ("routine",), 302, {"shared": "1"}),
     _row("routine_video", "get", ("routine",), 200),
+    _row("routine_video_mirrored", "get", ("routine",), 200),
     _row("routine_chapters", "get", ("routine",), 200),
     _row("routine_move_swap", "post", ("routine", 1), 302, {"slug": "box-step"}),
     _row("routine_move_lock", "post", ("routine", 0), 302, {"locked": "1"}),
@@ -65,6 +66,8 @@ TABLE = [
     _row("shared_routine_video", "get", ("shared_token",), 200, stranger=200, staff=200, anonymous=200),
     _row("shared_routine", "get", ("unshared_token",), 404, anonymous=404),
     _row("shared_routine_video", "get", ("unshared_token",), 404, anonymous=404),
+    _row("shared_routine_video_mirrored", "get", ("shared_token",), 200, stranger=200, staff=200, anonymous=200),
+    _row("shared_routine_video_mirrored", "get", ("unshared_token",), 404, anonymous=404),
     # Pages of one's own things: every dancer has their own (empty for the others).
     _row("describe", "get", (), 200, stranger=200, staff=200),
     _row("routine_list", "get", (), 200, stranger=200, staff=200),
@@ -78,6 +81,7 @@ TABLE = [
     _row("api:routine_detail", "delete", ("routine",), 204),
     _row("api:routine_move_lock", "post", ("routine", 0), 200, {"locked": True}),
     _row("api:routine_video", "get", ("routine",), 200),
+    _row("api:routine_video_mirrored", "get", ("routine",), 200),
     _row("api:routine_move_swap", "post", ("routine", 1), 202, {"slug": "box-step"}),
     _row("api:routine_regenerate", "post", ("routine",), 202),
     _row("api:routine_practice", "post", ("routine",), 200, {"seconds": 30}),
@@ -129,10 +133,10 @@ def _fresh_throttles(settings):
 
 @pytest.fixture
 def world(owner) -> dict:
-    """The owner's ready routine (two moves, a video), their song, a demo song, two share tokens."""
-    routine = make_routine(owner)
+    """The owner's ready routine (two moves, both videos), their song, a demo song, two share tokens."""
+    routine = make_routine(owner, mirrored=True)
     make_clip("box-step")
-    shared = make_routine(owner, song=routine.song, title="Shared")
+    shared = make_routine(owner, song=routine.song, title="Shared", mirrored=True)
     shared.shared = True
     shared.save(update_fields=["shared"])
     demo_song = make_song(None, title="Demo")

@@ -72,7 +72,11 @@ class RoutineDetailOutput(RoutineOutput):
     timings_ms = serializers.DictField(child=serializers.FloatField())
     shared = serializers.BooleanField()
     share_url = serializers.SerializerMethodField()
-    video_url = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField(help_text="the video as seen, once ready")
+    video_mirrored_url = serializers.SerializerMethodField(
+        help_text="the same routine mirrored (the dancers flipped left to right, the words not), once ready; "
+        "null for a routine made before mirrored videos existed"
+    )
     stage = serializers.SerializerMethodField(
         help_text="while queued or running: waiting, analysing (its song), understanding, matching, planning, "
         "assembling; empty once ready or failed"
@@ -93,6 +97,11 @@ class RoutineDetailOutput(RoutineOutput):
         # Answers HTTP Range requests, with the same (token or session) authentication as the rest of the API.
         if routine.status == Routine.Status.READY and routine.video:
             return reverse("api:routine_video", args=[routine.pk])
+        return None
+
+    def get_video_mirrored_url(self, routine: Routine) -> str | None:
+        if routine.status == Routine.Status.READY and routine.video_mirrored:
+            return reverse("api:routine_video_mirrored", args=[routine.pk])
         return None
 
 
@@ -177,6 +186,19 @@ class RoutineVideoApi(APIView):
     def get(self, request: Request, routine_id: int) -> HttpResponse:
         """The routine's video once ready; seekable (HTTP Range, 206 Partial Content)."""
         return routine_video_response(request, routine_for_user(request, routine_id))
+
+
+class RoutineVideoMirroredApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "video/mp4"): OpenApiResponse(description="The whole MP4."),
+            (206, "video/mp4"): OpenApiResponse(description="The byte range asked for with a Range header."),
+            404: ERROR_RESPONSES[404],
+        }
+    )
+    def get(self, request: Request, routine_id: int) -> HttpResponse:
+        """The routine's mirrored video once ready (404 for a routine made without one); seekable like the other."""
+        return routine_video_response(request, routine_for_user(request, routine_id), mirrored=True)
 
 
 class RoutineMoveSwapApi(APIView):

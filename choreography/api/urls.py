@@ -27,6 +27,11 @@ urlpatterns = [
         name="routine_move_lock",
     ),
     path("routines/<int:routine_id>/video/", routines.RoutineVideoApi.as_view(), name="routine_video"),
+    path(
+        "routines/<int:routine_id>/video/mirrored/",
+        routines.RoutineVideoMirroredApi.as_view(),
+        name="routine_video_mirrored",
+    ),
     path("routines/<int:routine_id>/regenerate/", routines.RoutineRegenerateApi.as_view(), name="routine_regenerate"),
     path("routines/<int:routine_id>/practice/", practice.RoutinePracticeApi.as_view(), name="routine_practice"),
     path("practice/", practice.PracticeListApi.as_view(), name="practice_list"),

@@ -3,11 +3,13 @@
 Whatever staff upload (portrait phone footage with a rotation flag, 25/50/60 fps, variable
 frame rate, HEVC, with sound) comes out as canonical H.264 (see clipformat): right side up,
 letterboxed into 1280x720, 30 fps constant, no audio, cut to whole 8-count phrases that
-start on count 1. Assembly can then copy its packets without decoding.
+start on count 1. Assembly can then copy its packets without decoding. Its mirrored twin (the
+picture flipped left to right, for the mirrored routine) is encoded in the same pass.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Iterator
@@ -54,12 +56,14 @@ def normalise_clip(
     *,
     bpm: float,
     count1_s: float,
+    mirrored_dst: str | os.PathLike[str] | None = None,
     max_duration_s: float = 120,
     max_bytes: int | None = None,
 ) -> NormalisedClip:
-    """Encode `src` to the canonical format at `dst`, cut to whole phrases from count 1.
+    """Encode `src` to the canonical format at `dst`, cut to whole phrases from count 1; with `mirrored_dst`,
+    its mirrored twin (every frame flipped left to right) there too, from the same decoded frames.
 
-    `dst` appears complete or not at all: a failure raises MediaError and leaves nothing there.
+    `dst` (and `mirrored_dst`) appear complete or not at all: a failure raises MediaError and leaves nothing.
     """
     from choreography.media.encoders import pick_encoder
 
@@ -77,8 +81,14 @@ def normalise_clip(
     counts = phrases * COUNTS_PER_PHRASE
     frames = clipformat.frames_for_counts(counts, bpm)
     dst = Path(dst)
-    with atomic_output(dst, suffix=".mp4", what="the normalised file") as tmp:
-        _transcode(Path(src), tmp, start_s=count1_s, frames=frames, encoder=pick_encoder())
+    with contextlib.ExitStack() as outputs:
+        tmp = outputs.enter_context(atomic_output(dst, suffix=".mp4", what="the normalised file"))
+        mirrored_tmp = None
+        if mirrored_dst is not None:
+            mirrored_tmp = outputs.enter_context(
+                atomic_output(Path(mirrored_dst), suffix=".mp4", what="the normalised file's mirrored twin")
+            )
+        _transcode(Path(src), tmp, start_s=count1_s, frames=frames, encoder=pick_encoder(), mirrored_dst=mirrored_tmp)
     return NormalisedClip(
         path=dst, frames=frames, counts=counts, phrases=phrases, duration_s=frames / clipformat.FPS, bpm=bpm
     )
@@ -116,26 +126,32 @@ def make_thumbnail(
     return dst
 
 
-def _transcode(src: Path, dst: Path, *, start_s: float, frames: int, encoder: str) -> None:
+def _transcode(
+    src: Path, dst: Path, *, start_s: float, frames: int, encoder: str, mirrored_dst: Path | None = None
+) -> None:
     import av
 
     placer = _Letterbox()
-    output = av.open(str(dst), mode="w", format="mp4")
-    try:
-        out_stream = clipformat.add_canonical_video_stream(output, encoder=encoder)
+    with contextlib.ExitStack() as closing:
+        targets = []
+        for path, flip in ((dst, False), (mirrored_dst, True)):
+            if path is not None:
+                output = closing.enter_context(contextlib.closing(av.open(str(path), mode="w", format="mp4")))
+                targets.append((output, clipformat.add_canonical_video_stream(output, encoder=encoder), flip))
         written = 0
         with open_video(src) as (container, stream):
             for picture in _frames_at_output_times(container, stream, start_s=start_s, frames=frames):
-                out_frame = placer.place(picture, frame_rotation(picture, stream))
-                out_frame.pts = written
-                # A source I-frame passed straight through would force an extra keyframe.
-                out_frame.pict_type = 0
-                out_frame.time_base = Fraction(1, clipformat.FPS)
-                output.mux(out_stream.encode(out_frame))
+                placed = placer.place(picture, frame_rotation(picture, stream))
+                for output, out_stream, flip in targets:
+                    out_frame = placer.flipped(placed) if flip else placed
+                    out_frame.pts = written
+                    # A source I-frame passed straight through would force an extra keyframe.
+                    out_frame.pict_type = 0
+                    out_frame.time_base = Fraction(1, clipformat.FPS)
+                    output.mux(out_stream.encode(out_frame))
                 written += 1
-        output.mux(out_stream.encode(None))
-    finally:
-        output.close()
+        for output, out_stream, _ in targets:
+            output.mux(out_stream.encode(None))
     if written != frames:
         raise MediaError(f"Normalising produced {written} frames instead of {frames}.")
 
@@ -203,6 +219,7 @@ class _Letterbox:
         )
         self._geometry: tuple[int, int, int] | None = None
         self._cache: tuple[Any, Any] | None = None
+        self._flip_cache: tuple[Any, Any] | None = None
 
     def place(self, frame: Any, rotation: int) -> Any:
         import av
@@ -229,6 +246,28 @@ class _Letterbox:
             # from_ndarray copies, so the canvas can be reused for the next frame.
             result = av.VideoFrame.from_ndarray(self._canvas.reshape(-1, clipformat.WIDTH), format=clipformat.PIX_FMT)
         self._cache = (frame, result)
+        return result
+
+    def flipped(self, frame: Any) -> Any:
+        """The placed frame mirrored left to right (a new frame; cached while the same frame repeats)."""
+        import av
+
+        np = self._np
+        if self._flip_cache is not None and self._flip_cache[0] is frame:
+            return self._flip_cache[1]
+        width, height = clipformat.WIDTH, clipformat.HEIGHT
+        canvas = np.empty(width * height * 3 // 2, dtype=np.uint8)
+        luma = width * height
+        targets = (
+            canvas[:luma].reshape(height, width),
+            canvas[luma : luma * 5 // 4].reshape(height // 2, width // 2),
+            canvas[luma * 5 // 4 :].reshape(height // 2, width // 2),
+        )
+        for plane, target in zip(frame.planes, targets, strict=True):
+            pixels = np.frombuffer(plane, dtype=np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+            target[:] = pixels[:, ::-1]
+        result = av.VideoFrame.from_ndarray(canvas.reshape(-1, width), format=clipformat.PIX_FMT)
+        self._flip_cache = (frame, result)
         return result
 
     def _compose(self, scaled: Any, rotation: int, fit_w: int, fit_h: int) -> None:

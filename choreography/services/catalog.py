@@ -101,10 +101,11 @@ def catalog_seed(*, path: Path | None = None, force: bool = False) -> SeedReport
 
 
 def demo_clips_ensure(*, workers: int = 2) -> int:
-    """Render the instructional clip of every move that lacks one (a second run renders nothing)
-    and record it as a ready demo clip with its thumbnail and motion features. Returns clips rendered.
+    """Render the instructional clip of every move that lacks one, with its mirrored twin (a second run
+    renders nothing), and record it as a ready demo clip with its thumbnail and motion features. Returns
+    the moves whose clip (either twin) was rendered.
 
-    The "Get ready" count-in clips, one per hold, are rendered here too where missing.
+    The "Get ready" count-in clips, one per hold and twin, are rendered here too where missing.
     """
     from choreography import clipformat
     from choreography.catalog.render import render_catalog
@@ -115,22 +116,27 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
     moves = {move.slug: move for move in Move.objects.all()}
     before = {p.name for p in out_dir.glob("*.mp4")} if out_dir.exists() else set()
     paths = render_catalog([move.to_spec() for move in moves.values()], out_dir, workers=workers)
-    fresh = {slug for slug, path in paths.items() if Path(path).name not in before}
-    rendered = len(fresh)
-    for slug, path in paths.items():
-        name = f"{DEMO_CLIP_FOLDER}/{Path(path).name}"
-        if slug in fresh or not media_exists(name):
-            save_media(name, Path(path))
+    twins = {slug: (Path(path), Path(clipformat.mirrored_twin_name(str(path)))) for slug, path in paths.items()}
+    rendered = 0
+    for pair in twins.values():
+        fresh = [path.name not in before for path in pair]
+        rendered += any(fresh)
+        for path, made in zip(pair, fresh, strict=True):
+            name = f"{DEMO_CLIP_FOLDER}/{path.name}"
+            if made or not media_exists(name):
+                save_media(name, path)
     get_ready_clips_ensure()
     ready = {clip.move_id: clip for clip in MoveClip.objects.filter(is_demo=True)}
-    for slug, path in paths.items():
+    for slug, (path, mirrored_path) in twins.items():
         move = moves[slug]
-        relative = f"{DEMO_CLIP_FOLDER}/{Path(path).name}"
-        thumbnail = demo_thumbnail_ensure(slug=slug, clip_path=Path(path))
+        relative = f"{DEMO_CLIP_FOLDER}/{path.name}"
+        relative_mirrored = f"{DEMO_CLIP_FOLDER}/{mirrored_path.name}"
+        thumbnail = demo_thumbnail_ensure(slug=slug, clip_path=path)
         clip = ready.get(move.pk)
         if (
             clip
             and clip.normalised.name == relative
+            and clip.normalised_mirrored.name == relative_mirrored
             and clip.thumbnail.name == thumbnail
             and clip.motion_features
             and clip.counts == move.counts
@@ -142,6 +148,7 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
             is_demo=True,
             defaults={
                 "normalised": relative,
+                "normalised_mirrored": relative_mirrored,
                 "thumbnail": thumbnail,
                 "recorded_bpm": clipformat.RECORDED_BPM,
                 "count1_s": 0.0,
@@ -185,37 +192,43 @@ def _local_render_dir(folder: str) -> Path:
     return scratch_dir(folder)
 
 
-def get_ready_clip_name(position: str) -> str:
+def get_ready_clip_name(position: str, *, mirrored: bool = False) -> str:
     """Where the "Get ready" count-in clip showing the couple in `position` lives, under MEDIA_ROOT.
 
-    The closed hold keeps the name the only count-in clip had before there was one per hold.
+    The closed hold keeps the name the only count-in clip had before there was one per hold; the
+    mirrored twin sits beside it (clipformat.mirrored_twin_name).
     """
-    return GET_READY_CLIP if position == "closed" else f"{GET_READY_FOLDER}/get-ready-{position}.mp4"
+    from choreography import clipformat
+
+    name = GET_READY_CLIP if position == "closed" else f"{GET_READY_FOLDER}/get-ready-{position}.mp4"
+    return clipformat.mirrored_twin_name(name) if mirrored else name
 
 
 def get_ready_clips_ensure(*, force: bool = False) -> int:
-    """Render the count-in clip of every hold that lacks one (all with `force`). Returns clips rendered."""
+    """Render the count-in clip of every hold and twin that lacks one (all with `force`). Returns clips rendered."""
     from choreography import vocab
-    from choreography.catalog.render import render_get_ready_clip
+    from choreography.catalog.render import TWINS, render_get_ready_clip
 
     rendered = 0
     for position in vocab.POSITIONS:
-        name = get_ready_clip_name(position)
-        if force or not media_exists(name):
-            local = _local_render_dir(GET_READY_FOLDER) / Path(name).name
-            render_get_ready_clip(local, position=position)
-            save_media(name, local)
-            rendered += 1
+        for mirrored in TWINS:
+            name = get_ready_clip_name(position, mirrored=mirrored)
+            if force or not media_exists(name):
+                local = _local_render_dir(GET_READY_FOLDER) / Path(name).name
+                render_get_ready_clip(local, position=position, mirrored=mirrored)
+                save_media(name, local)
+                rendered += 1
     return rendered
 
 
-def get_ready_clip_for(position: str | None) -> Path | None:
+def get_ready_clip_for(position: str | None, *, mirrored: bool = False) -> Path | None:
     """The count-in clip to play before a routine whose first move starts in `position`, on this machine.
 
     Falls back to the closed-hold clip where that hold's clip was never rendered, and to none at all
     (the first clip then starts the video) where no count-in clip exists.
     """
-    for name in (get_ready_clip_name(position or "closed"), GET_READY_CLIP):
+    for held in (position or "closed", "closed"):
+        name = get_ready_clip_name(held, mirrored=mirrored)
         if media_exists(name):
             return cached_media_on_disk(name)
     return None
@@ -333,12 +346,18 @@ def clip_normalise(*, clip_id: int) -> MoveClip | None:
     if clip is None:
         return None
     bpm, count1_s, source = clip_timing(clip)
-    video_name = thumb_name = ""
+    video_name = mirrored_name = thumb_name = ""
     try:
-        with media_on_disk(clip.original.name) as original, media_output("clips/normalised", ".mp4") as video:
+        with (
+            media_on_disk(clip.original.name) as original,
+            media_output("clips/normalised", ".mp4") as video,
+            media_output("clips/normalised", ".mp4") as mirrored,
+        ):
+            # The mirrored twin in the same pass: real footage flipped left to right, for the mirrored routine.
             result = normalise_clip(
                 original,
                 video.path,
+                mirrored_dst=mirrored.path,
                 bpm=bpm,
                 count1_s=count1_s,
                 max_duration_s=settings.CLIP_MAX_DURATION_S,
@@ -348,7 +367,8 @@ def clip_normalise(*, clip_id: int) -> MoveClip | None:
                 make_thumbnail(video.path, thumbnail.path)
             thumb_name = thumbnail.name
             features = motion_features(video.path, bpm=bpm, counts=result.counts)
-        video_name = video.name
+        # Both stored (the block above ended): named only now, so a failure above leaves neither name behind.
+        video_name, mirrored_name = video.name, mirrored.name
     except Exception:
         remove_media(thumb_name)
         raise
@@ -357,6 +377,7 @@ def clip_normalise(*, clip_id: int) -> MoveClip | None:
         count1_s=count1_s,
         timing_source=source,
         normalised=video_name,
+        normalised_mirrored=mirrored_name,
         thumbnail=thumb_name,
         counts=result.counts,
         frames=result.frames,

@@ -6,6 +6,7 @@ domain errors; none of them sets a routine's status.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 
@@ -124,7 +125,7 @@ def _kept_moves(routine: Routine, keep: str) -> dict[int, str]:
 
 def _generate(routine: Routine, *, keep: str) -> None:
     from choreography import stages
-    from choreography.generation import generate_blueprint, render_blueprint
+    from choreography.generation import generate_blueprint, has_mirrored_twins, render_blueprint
 
     song = routine.song
     if song.status in (Song.Status.QUEUED, Song.Status.RUNNING):
@@ -146,23 +147,39 @@ def _generate(routine: Routine, *, keep: str) -> None:
         on_stage=report_stage,
     )
     report_stage(stages.ASSEMBLING)
-    # Written in this machine's scratch folder (or in place, with a local storage), then stored.
-    with media_output("routines", ".mp4") as video:
+    # Written in this machine's scratch folder (or in place, with a local storage), then stored. The
+    # mirrored twin is a second remux of the clips' mirrored twins; none where a clip has no twin (the
+    # player then flips the video itself).
+    with contextlib.ExitStack() as outputs:
+        video = outputs.enter_context(media_output("routines", ".mp4"))
+        mirrored = outputs.enter_context(media_output("routines", ".mp4")) if has_mirrored_twins(result) else None
         render_timings = render_blueprint(
-            result, song_audio=cached_media_on_disk(song.audio_aac.name), out_path=video.path
+            result,
+            song_audio=cached_media_on_disk(song.audio_aac.name),
+            out_path=video.path,
+            mirrored_out_path=mirrored.path if mirrored else None,
         )
-    video_name = video.name
+    video_name, mirrored_name = video.name, (mirrored.name if mirrored else "")
     try:
         timings = {**result.timings_ms, **render_timings}
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)
-        _store_result(routine, result, video_name, timings, previous=previous)
+        _store_result(routine, result, video_name, timings, previous=previous, mirrored_name=mirrored_name)
     except Exception:
         remove_media(video_name)
+        remove_media(mirrored_name)
         raise
 
 
 @transaction.atomic
-def _store_result(routine: Routine, result, video_name: str, timings: dict, *, previous: dict | None = None) -> None:
+def _store_result(
+    routine: Routine,
+    result,
+    video_name: str,
+    timings: dict,
+    *,
+    previous: dict | None = None,
+    mirrored_name: str = "",
+) -> None:
     from choreography.models import Move
 
     previous = previous or {}
@@ -170,7 +187,7 @@ def _store_result(routine: Routine, result, video_name: str, timings: dict, *, p
     # deleted while it was being built has nowhere to go (the runner then ends the job quietly).
     if not Routine.objects.select_for_update().filter(pk=routine.pk).values_list("pk", flat=True).first():
         raise ChoreographyError("This routine was deleted while it was being built.")
-    old_video = routine.video.name
+    old_videos = [routine.video.name, routine.video_mirrored.name]
     moves = {move.slug: move for move in Move.objects.filter(slug__in=[e.slug for e in result.blueprint.entries])}
     clip_by_slug = result.clip_ids
     RoutineMove.objects.filter(routine=routine).delete()
@@ -199,10 +216,15 @@ def _store_result(routine: Routine, result, video_name: str, timings: dict, *, p
         ]
     )
     Routine.objects.filter(pk=routine.pk).update(
-        request=result.request.to_dict(), notes=list(result.notes), timings_ms=timings, video=video_name
+        request=result.request.to_dict(),
+        notes=list(result.notes),
+        timings_ms=timings,
+        video=video_name,
+        video_mirrored=mirrored_name,
     )
-    if old_video and old_video != video_name:
-        transaction.on_commit(lambda: remove_media(old_video))
+    for old in old_videos:
+        if old and old not in (video_name, mirrored_name):
+            transaction.on_commit(lambda old=old: remove_media(old))
 
 
 @transaction.atomic
@@ -218,10 +240,11 @@ def routine_rename(*, routine: Routine, title: str) -> Routine:
 @transaction.atomic
 def routine_delete(*, routine: Routine) -> None:
     """Delete a routine in any state, with its video; a job still building it finds nothing and stops."""
-    # Read the video's name under the row's lock: a job finishing just now may have stored a new one.
-    video = Routine.objects.select_for_update().filter(pk=routine.pk).values_list("video", flat=True).first()
+    # Read the videos' names under the row's lock: a job finishing just now may have stored new ones.
+    videos = Routine.objects.select_for_update().filter(pk=routine.pk).values_list("video", "video_mirrored").first()
     routine.delete()
-    transaction.on_commit(lambda: remove_media(video or ""))
+    for video in videos or ():
+        transaction.on_commit(lambda video=video: remove_media(video or ""))
 
 
 @transaction.atomic

@@ -4,13 +4,28 @@
  * current-move highlight, jump to a move, speed with pitch kept, loops (a move, the selected
  * moves, free A-B) checked on every video frame, count-in, mirror, a count overlay, keyboard
  * shortcuts and a practice log that survives lost requests.
+ *
+ * Mirror switches to the routine's mirrored video (static/js/twins.js) at the same instant; `video`
+ * is always the one shown. A routine made before there were mirrored videos is flipped with CSS.
  */
 (function () {
   "use strict";
 
   const dataElement = document.getElementById("player-data");
-  const video = document.getElementById("video");
+  // The video shown; with a mirrored twin, the other one waits under it (#video-standby).
+  let video = document.getElementById("video");
   if (!dataElement || !video) return; // a routine that is not ready has no player
+  const standbyVideo = document.getElementById("video-standby");
+  const videos = standbyVideo ? [video, standbyVideo] : [video];
+  const seenVideo = videos.find((element) => element.dataset.twin !== "mirrored") || video;
+  const mirroredVideo = videos.find((element) => element.dataset.twin === "mirrored") || null;
+
+  // Listen on both twins, but hear only the one shown: the standby's seeks and plays are the switch's own.
+  function onVideo(type, handler) {
+    for (const element of videos) {
+      element.addEventListener(type, (event) => { if (element === video) handler(event); });
+    }
+  }
 
   const data = JSON.parse(dataElement.textContent);
   const $ = (id) => document.getElementById(id);
@@ -19,6 +34,7 @@
     setA: $("set-a"), setB: $("set-b"), loop: $("loop"), mirror: $("mirror"), counts: $("counts"),
     countIn: $("count-in"), countInStart: $("count-in-start"), loopInfo: $("loop-info"), overlay: $("count-overlay"),
     moves: $("moves"), loopSelected: $("loop-selected"), seek: $("seek"), time: $("time"),
+    download: $("download"),
   };
 
   const SPEED_MIN = 0.25;
@@ -96,9 +112,11 @@
 
   // Keep the music's pitch at any speed (slowed-down music that drops an octave is no help).
   function keepPitch() {
-    video.preservesPitch = true;
-    video.mozPreservesPitch = true;
-    video.webkitPreservesPitch = true;
+    for (const element of videos) {
+      element.preservesPitch = true;
+      element.mozPreservesPitch = true;
+      element.webkitPreservesPitch = true;
+    }
   }
 
   function setSpeed(value) {
@@ -106,9 +124,11 @@
     const speed = clamp(roundSpeed(Number(value) || 1), SPEED_MIN, SPEED_MAX);
     state.speed = speed;
     keepPitch();
-    // defaultPlaybackRate too: a reload of the media resets playbackRate to it.
-    video.defaultPlaybackRate = speed;
-    video.playbackRate = speed;
+    // defaultPlaybackRate too: a reload of the media resets playbackRate to it. Both twins: a switch keeps it.
+    for (const element of videos) {
+      element.defaultPlaybackRate = speed;
+      element.playbackRate = speed;
+    }
     ui.speed.textContent = speed.toFixed(2) + "x";
     ui.slower.disabled = speed <= SPEED_MIN;
     ui.faster.disabled = speed >= SPEED_MAX;
@@ -432,8 +452,39 @@
 
   /* ---------- mirror ---------- */
 
+  // With a mirrored video: switch to it (or back) at the instant shown, keeping speed, play or pause
+  // and the loop; the download link follows, so the MP4 saved is the one being watched.
+  const twins = mirroredVideo && window.BachataTwins
+    ? window.BachataTwins.createTwinSwitcher({ shown: seenVideo, standby: mirroredVideo, onSwitch: onTwinSwitch })
+    : null;
+
+  function onTwinSwitch(from, to, info) {
+    const playing = info.playing;
+    closePracticeSegment();
+    video = to;
+    // The shown twin's play() is the switch's, not the dancer's: no count-in for it.
+    if (playing) countInDone = true;
+    lastMediaTime = null;
+    refresh(video.currentTime);
+    updatePlayButton();
+    if (playing) { openPracticeSegment(); requestFrame(true); }
+  }
+
+  function renderDownload() {
+    if (!ui.download || !twins) return;
+    const mirrored = state.mirror;
+    ui.download.href = mirrored ? ui.download.dataset.mirroredHref : ui.download.dataset.seenHref;
+    ui.download.textContent = mirrored ? "Download MP4 (mirrored)" : "Download MP4";
+  }
+
   function toggleMirror() {
     state.mirror = !state.mirror;
+    ui.mirror.setAttribute("aria-pressed", String(state.mirror));
+    if (twins) {
+      twins.switchTo(state.mirror ? mirroredVideo : seenVideo);
+      renderDownload();
+      return;
+    }
     video.classList.toggle("mirrored", state.mirror);
     // The native controls would be flipped with the picture (a seek bar running right to
     // left): use our own seek bar while mirrored.
@@ -450,6 +501,12 @@
 
   /* ---------- playback and the per-frame loop ---------- */
 
+  function updatePlayButton() {
+    const playing = !video.paused;
+    ui.play.textContent = playing ? "❚❚ Pause" : "▶︎ Play";
+    ui.play.setAttribute("aria-label", playing ? "Pause" : "Play");
+  }
+
   function playVideo() {
     const promise = video.play();
     if (promise && promise.catch) promise.catch(() => { /* autoplay refused: the dancer presses play */ });
@@ -462,6 +519,7 @@
   }
 
   let frameRequested = null; // the pending callback's handle, so it is never requested twice
+  let frameVideo = video; // the video it was requested on
   let lastMediaTime = null;
   let frameSeconds = 1 / 30;
   const hasFrameCallbacks = typeof video.requestVideoFrameCallback === "function";
@@ -470,9 +528,10 @@
   function requestFrame(fresh) {
     if (frameRequested !== null) {
       if (!fresh) return;
-      if (hasFrameCallbacks) video.cancelVideoFrameCallback(frameRequested);
+      if (hasFrameCallbacks) frameVideo.cancelVideoFrameCallback(frameRequested);
       else window.cancelAnimationFrame(frameRequested);
     }
+    frameVideo = video;
     frameRequested = hasFrameCallbacks
       ? video.requestVideoFrameCallback(onVideoFrame)
       : window.requestAnimationFrame(onAnimationFrame);
@@ -515,7 +574,7 @@
   function wireSeekBar() {
     if (!ui.seek) return;
     const setMax = () => { if (Number.isFinite(video.duration)) ui.seek.max = String(video.duration); };
-    video.addEventListener("loadedmetadata", setMax);
+    onVideo("loadedmetadata", setMax);
     setMax();
     ui.seek.addEventListener("input", () => { seekDragging = true; jumpTo(Number(ui.seek.value), { leaveLoop: true }); });
     ui.seek.addEventListener("change", () => { seekDragging = false; });
@@ -668,10 +727,10 @@
 
   function wirePracticeLog() {
     if (!practice.enabled) return;
-    video.addEventListener("playing", openPracticeSegment);
-    video.addEventListener("pause", closePracticeSegment);
-    video.addEventListener("waiting", closePracticeSegment); // buffering is not practising
-    video.addEventListener("ended", closePracticeSegment);
+    onVideo("playing", openPracticeSegment);
+    onVideo("pause", closePracticeSegment);
+    onVideo("waiting", closePracticeSegment); // buffering is not practising
+    onVideo("ended", closePracticeSegment);
     setInterval(() => { if (!video.paused) flush(); }, SEND_EVERY_MS);
     window.addEventListener("pagehide", flush);
     document.addEventListener("visibilitychange", () => {
@@ -753,7 +812,7 @@
 
   function wireVideo() {
     const sync = () => { refresh(video.currentTime); requestFrame(); };
-    video.addEventListener("play", () => {
+    onVideo("play", () => {
       // Play pressed during a count-in (native controls): the dancer is ready, skip the rest.
       if (state.countingIn) cancelCountIn();
       else if (countInDone) countInDone = false;
@@ -762,26 +821,21 @@
       lastMediaTime = null;
       requestFrame(true);
     });
-    video.addEventListener("playing", () => requestFrame());
-    video.addEventListener("seeked", () => { lastMediaTime = null; sync(); });
-    video.addEventListener("loadedmetadata", sync);
+    onVideo("playing", () => requestFrame());
+    onVideo("seeked", () => { lastMediaTime = null; sync(); });
+    onVideo("loadedmetadata", sync);
     // A source (re)load resets the rate to the default: put the dancer's speed back.
-    video.addEventListener("loadstart", () => { keepPitch(); video.playbackRate = state.speed; });
-    video.addEventListener("ratechange", () => {
+    onVideo("loadstart", () => { keepPitch(); video.playbackRate = state.speed; });
+    onVideo("ratechange", () => {
       // The native controls can change the rate as well: keep ours in step.
       if (Math.abs(video.playbackRate - state.speed) > 0.001 && video.playbackRate > 0) setSpeed(video.playbackRate);
     });
-    video.addEventListener("ended", () => {
+    onVideo("ended", () => {
       const loop = state.loop;
       if (loop.on && loop.b !== null && loop.b >= video.duration - 0.1) repeatLoop(true);
     });
-    const updatePlayButton = () => {
-      const playing = !video.paused;
-      ui.play.textContent = playing ? "❚❚ Pause" : "▶︎ Play";
-      ui.play.setAttribute("aria-label", playing ? "Pause" : "Play");
-    };
-    video.addEventListener("play", updatePlayButton);
-    video.addEventListener("pause", updatePlayButton);
+    onVideo("play", updatePlayButton);
+    onVideo("pause", updatePlayButton);
     updatePlayButton();
   }
 
@@ -805,6 +859,10 @@
         loop: { a: state.loop.a, b: state.loop.b, on: state.loop.on, slugs: state.loop.slugs.slice(),
           repetitions: state.loop.repetitions },
         mirror: state.mirror,
+        // Which video is shown ("seen" or "mirrored"), whether a switch is under way, and the last one's times.
+        showing: video.dataset.twin || "seen",
+        switching: Boolean(twins && twins.switching),
+        lastSwitch: twins && twins.last ? { ...twins.last } : null,
         counts: state.counts,
         count: state.count,
         currentMove: state.currentMove ? state.currentMove.slug : null,

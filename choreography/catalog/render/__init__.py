@@ -1,7 +1,9 @@
 """Instructional demo clips for catalog moves: the couple seen from above, encoded canonically.
 
 Each clip is exactly `frames_for_counts(move.counts, bpm)` frames with count 1 on frame 0,
-written in the canonical format (clipformat) so routine assembly can copy its packets.
+written in the canonical format (clipformat) so routine assembly can copy its packets. Every clip
+comes in two twins, as seen and mirrored (`mirrored=True`: the picture flipped left to right, its
+words not), so a routine is assembled twice and the player's Mirror switches between them.
 Heavy imports (av, PIL) stay inside this package: importing the catalog data does not
 load them.
 """
@@ -24,7 +26,7 @@ from choreography.errors import MediaError
 logger = logging.getLogger(__name__)
 
 # Bump when the drawing or the motion rules change: render_catalog re-renders stale clips.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 MANIFEST_NAME = "manifest.json"
 # The drawings are flat colours that compress well: a fast preset keeps the whole catalog
 # under two minutes on two cores, and a slightly lower CRF keeps the text crisp.
@@ -40,8 +42,17 @@ class RenderedClip:
     bpm: float
 
 
-def clip_path(out_dir: Path | str, move: MoveSpec) -> Path:
-    return Path(out_dir) / f"{move.slug}.mp4"
+def clip_path(out_dir: Path | str, move: MoveSpec, *, mirrored: bool = False) -> Path:
+    name = f"{move.slug}.mp4"
+    return Path(out_dir) / (clipformat.mirrored_twin_name(name) if mirrored else name)
+
+
+def twin_key(slug: str, *, mirrored: bool) -> str:
+    """The manifest's key of one twin: the slug for the clip as seen (as before there were twins)."""
+    return slug + clipformat.MIRRORED_SUFFIX if mirrored else slug
+
+
+TWINS = (False, True)
 
 
 def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM) -> str:
@@ -51,9 +62,14 @@ def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM) -> st
 
 
 def render_move_clip(
-    move: MoveSpec, out_path: Path | str, *, bpm: float = clipformat.RECORDED_BPM, threads: int = 0
+    move: MoveSpec,
+    out_path: Path | str,
+    *,
+    mirrored: bool = False,
+    bpm: float = clipformat.RECORDED_BPM,
+    threads: int = 0,
 ) -> RenderedClip:
-    """Render one move's demo clip to out_path (atomically: see choreography.atomic)."""
+    """Render one move's demo clip to out_path (atomically: see choreography.atomic), as seen or mirrored."""
     from choreography.catalog.render.draw import background, draw_frame
     from choreography.catalog.render.motion import Choreography, plan_motion
 
@@ -61,12 +77,22 @@ def render_move_clip(
     choreo = Choreography(plan_motion(move))
     base = background(move.name, move.level, move.counts, move.styles, bpm)
     beats_per_frame = bpm / 60.0 / clipformat.FPS
-    _encode(out_path, frames, lambda index: draw_frame(base, choreo, index * beats_per_frame), threads=threads)
+    _encode(
+        out_path,
+        frames,
+        lambda index: draw_frame(base, choreo, index * beats_per_frame, mirrored=mirrored),
+        threads=threads,
+    )
     return RenderedClip(path=Path(out_path), frames=frames, counts=move.counts, bpm=bpm)
 
 
 def render_get_ready_clip(
-    out_path: Path | str, *, position: str = "closed", seconds: float = 2.0, bpm: float = clipformat.RECORDED_BPM
+    out_path: Path | str,
+    *,
+    position: str = "closed",
+    mirrored: bool = False,
+    seconds: float = 2.0,
+    bpm: float = clipformat.RECORDED_BPM,
 ) -> RenderedClip:
     """A canonical count-in clip ("Get ready... 5 6 7 8") played before a song's first 1.
 
@@ -84,7 +110,7 @@ def render_get_ready_clip(
         beats_before_end = int((frames - index - 1) // frames_per_beat)
         label = 8 - beats_before_end % 4
         if label not in cache:
-            cache[label] = get_ready_frame(str(label), position)
+            cache[label] = get_ready_frame(str(label), position, mirrored=mirrored)
         return cache[label]
 
     _encode(out_path, frames, frame_at)
@@ -125,24 +151,34 @@ def _yuv420p_frame(av, image) -> object:  # noqa: ANN001 - av module, PIL image
     return frame
 
 
-def _render_job(move: MoveSpec, path: str, bpm: float, threads: int) -> tuple[str, int]:
-    clip = render_move_clip(move, path, bpm=bpm, threads=threads)
+def _render_job(move: MoveSpec, path: str, mirrored: bool, bpm: float, threads: int) -> tuple[str, int]:
+    clip = render_move_clip(move, path, mirrored=mirrored, bpm=bpm, threads=threads)
     return move.slug, clip.frames
+
+
+def twins_to_render(
+    moves: Iterable[MoveSpec], out_dir: Path | str, *, bpm: float = clipformat.RECORDED_BPM, force: bool = False
+) -> list[tuple[MoveSpec, bool]]:
+    """(move, mirrored) of every twin in out_dir that is missing or stale (the manifest records another fingerprint)."""
+    out_dir = Path(out_dir)
+    manifest = _read_manifest(out_dir / MANIFEST_NAME)
+    todo = []
+    for move in moves:
+        fingerprint = move_fingerprint(move, bpm)
+        for mirrored in TWINS:
+            recorded = manifest.get(twin_key(move.slug, mirrored=mirrored))
+            stale = recorded is not None and recorded != fingerprint
+            if force or stale or not clip_path(out_dir, move, mirrored=mirrored).exists():
+                todo.append((move, mirrored))
+    return todo
 
 
 def clips_to_render(
     moves: Iterable[MoveSpec], out_dir: Path | str, *, bpm: float = clipformat.RECORDED_BPM, force: bool = False
 ) -> list[MoveSpec]:
-    """The moves whose clip in out_dir is missing or stale (the manifest records another fingerprint)."""
-    out_dir = Path(out_dir)
-    manifest = _read_manifest(out_dir / MANIFEST_NAME)
-    todo = []
-    for move in moves:
-        recorded = manifest.get(move.slug)
-        stale = recorded is not None and recorded != move_fingerprint(move, bpm)
-        if force or stale or not clip_path(out_dir, move).exists():
-            todo.append(move)
-    return todo
+    """The moves with a twin in out_dir that is missing or stale."""
+    todo = twins_to_render(moves, out_dir, bpm=bpm, force=force)
+    return list(dict.fromkeys(move for move, _ in todo))
 
 
 def render_catalog(
@@ -153,44 +189,49 @@ def render_catalog(
     bpm: float = clipformat.RECORDED_BPM,
     force: bool = False,
 ) -> dict[str, Path]:
-    """Render the clips that are missing (or stale) in out_dir; returns slug -> clip path for every move.
+    """Render the twins that are missing (or stale) in out_dir; returns slug -> the as-seen clip's path for
+    every move (its mirrored twin: clip_path(..., mirrored=True), or clipformat.mirrored_twin_name).
 
-    A second run with nothing changed renders nothing. The manifest (slug -> fingerprint)
-    is updated for every clip that was rendered, even when another one fails.
+    A second run with nothing changed renders nothing. The manifest (twin key -> fingerprint)
+    is updated for every twin that was rendered, even when another one fails.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     moves = list(moves)
     paths = {move.slug: clip_path(out_dir, move) for move in moves}
-    todo = clips_to_render(moves, out_dir, bpm=bpm, force=force)
+    todo = twins_to_render(moves, out_dir, bpm=bpm, force=force)
     manifest_path = out_dir / MANIFEST_NAME
     manifest = _read_manifest(manifest_path)
     for move in moves:
-        if move not in todo:
-            manifest[move.slug] = move_fingerprint(move, bpm)
+        for mirrored in TWINS:
+            if (move, mirrored) not in todo:
+                manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm)
     # Longest first, so the pool does not end waiting on one long clip.
-    todo.sort(key=lambda move: (-move.counts, move.slug))
-    logger.info("rendering %d of %d demo clips into %s", len(todo), len(moves), out_dir)
+    todo.sort(key=lambda twin: (-twin[0].counts, twin[0].slug, twin[1]))
+    logger.info("rendering %d of %d demo clips (twins) into %s", len(todo), 2 * len(moves), out_dir)
     failure: BaseException | None = None
     if todo and workers > 1:
         # One encoder thread per process: the processes already fill the cores.
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_render_job, move, str(paths[move.slug]), bpm, 1) for move in todo]
-            for move, future in zip(todo, futures, strict=True):
+            futures = [
+                pool.submit(_render_job, move, str(clip_path(out_dir, move, mirrored=mirrored)), mirrored, bpm, 1)
+                for move, mirrored in todo
+            ]
+            for (move, mirrored), future in zip(todo, futures, strict=True):
                 try:
                     future.result()
                 except Exception as exc:  # keep what finished; report the first failure below
                     failure = failure or exc
                     continue
-                manifest[move.slug] = move_fingerprint(move, bpm)
+                manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm)
     else:
-        for move in todo:
+        for move, mirrored in todo:
             try:
-                render_move_clip(move, paths[move.slug], bpm=bpm)
+                render_move_clip(move, clip_path(out_dir, move, mirrored=mirrored), mirrored=mirrored, bpm=bpm)
             except Exception as exc:
                 failure = exc
                 break
-            manifest[move.slug] = move_fingerprint(move, bpm)
+            manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm)
     _write_manifest(manifest_path, manifest)
     if failure is not None:
         if isinstance(failure, MediaError):

@@ -3,6 +3,10 @@
 Everything that does not change within a clip (floor, title, legend) is drawn once into a
 background image; per frame we copy it and draw only the dancers, the count and the bar.
 Text is rasterised once per string and size and pasted as a mask.
+
+The mirrored twin of a frame is the same drawing with the floor (the diagram) flipped left to
+right and every word still reading left to right: words on the floor are collected as labels
+while the bodies are drawn, and pasted after the flip at their mirrored places.
 """
 
 from __future__ import annotations
@@ -113,6 +117,40 @@ def paste_text(
     return mask.width, mask.height
 
 
+@dataclasses.dataclass(frozen=True)
+class Label:
+    """Text on the floor, centred at `xy` (anchor "mm" or "mt"), pasted after the floor is (maybe) flipped."""
+
+    text: str
+    size: int
+    colour: tuple[int, int, int]
+    xy: tuple[float, float]
+    anchor: str = "mm"
+    bold: bool = True
+
+
+def mirror_floor(image: Image.Image) -> None:
+    """Flip the floor box (the diagram and everything drawn on it) left to right, in place."""
+    left, top, right, bottom = FLOOR_BOX
+    box = (left, top, right + 1, bottom + 1)
+    image.paste(image.crop(box).transpose(Image.Transpose.FLIP_LEFT_RIGHT), box[:2])
+
+
+def paste_labels(image: Image.Image, labels: list[Label], *, mirrored: bool) -> None:
+    """Paste the floor's words where the floor put them: at the mirrored place on a mirrored floor, unmirrored."""
+    left, _, right, _ = FLOOR_BOX
+    for label in labels:
+        x, y = label.xy
+        if mirrored:
+            # Centred labels only: the mirror of a centre is the centre's mirror.
+            x = left + right - x
+        paste_text(image, label.text, label.size, label.colour, (x, y), anchor=label.anchor, bold=label.bold)
+
+
+# The floor's own caption, pasted with the labels so that it never reads backwards.
+FRONT_LABEL = Label("front of the room", 16, MUTED, (FLOOR_CX, FLOOR_BOX[1] + 8), anchor="mt", bold=False)
+
+
 def to_screen(x: float, y: float) -> tuple[float, float]:
     return FLOOR_CX + x * SCALE, FLOOR_CY + y * SCALE
 
@@ -160,7 +198,6 @@ def background(title: str, level: str, counts: int, styles: tuple[str, ...], bpm
         draw.ellipse([PANEL_X + 20, y, PANEL_X + 44, y + 24], fill=colour)
         paste_text(image, name, 24, TEXT, (PANEL_X + 56, y), bold=False)
     paste_text(image, "seen from above", 18, MUTED, (PANEL_X + 190, 618), bold=False)
-    paste_text(image, "front of the room", 16, MUTED, (FLOOR_CX, FLOOR_BOX[1] + 8), anchor="mt", bold=False)
     return image
 
 
@@ -216,12 +253,12 @@ def shoulder_points(
 
 
 def draw_dancer(
-    image: Image.Image,
     draw: ImageDraw.ImageDraw,
     pose: DancerPose,
     colour: tuple[int, int, int],
     letter: str,
     dip_direction: float | None,
+    labels: list[Label],
 ) -> None:
     x, y, scale = _body_center(pose, dip_direction)
     if pose.lower > 0:
@@ -250,7 +287,7 @@ def draw_dancer(
     side = (-forward[1] * head_r * 0.55, forward[0] * head_r * 0.55)
     draw.polygon([tip, (hx + side[0], hy + side[1]), (hx - side[0], hy - side[1])], fill=WHITE)
     draw.ellipse([hx - head_r, hy - head_r, hx + head_r, hy + head_r], fill=colour, outline=WHITE, width=2)
-    paste_text(image, letter, max(12, int(22 * scale)), WHITE, (hx, hy), anchor="mm")
+    labels.append(Label(letter, max(12, int(22 * scale)), WHITE, (hx, hy)))
 
 
 def draw_arm(draw: ImageDraw.ImageDraw, a: tuple[float, float], b: tuple[float, float], *, hands: bool = True) -> None:
@@ -305,7 +342,7 @@ def draw_turn(draw: ImageDraw.ImageDraw, pose: DancerPose) -> None:
     )
 
 
-def draw_accent(image: Image.Image, draw: ImageDraw.ImageDraw, kind: str, pose: DancerPose, phase: float) -> None:
+def draw_accent(draw: ImageDraw.ImageDraw, kind: str, pose: DancerPose, phase: float, labels: list[Label]) -> None:
     sx, sy = to_screen(pose.x, pose.y)
     if kind == "wave":
         # Ripples running out from the body: a wave travelling through it.
@@ -350,7 +387,7 @@ def draw_accent(image: Image.Image, draw: ImageDraw.ImageDraw, kind: str, pose: 
             draw.arc([sx - r, sy - r, sx + r, sy + r], face + side - 25, face + side + 25, fill=ACCENT_HIPS, width=7)
     elif kind == "sync":
         fx, fy = to_screen(*pose.right_foot)
-        paste_text(image, "&", 34, ACCENT_HIPS, (fx + 26, fy - 10), anchor="mm")
+        labels.append(Label("&", 34, ACCENT_HIPS, (fx + 26, fy - 10)))
     elif kind == "hand_change":
         r = 0.1 * SCALE * (1 + 0.4 * math.sin(phase * math.pi))
         draw.ellipse([sx - r, sy - r, sx + r, sy + r], outline=ACCENT_HIPS, width=3)
@@ -413,10 +450,11 @@ def _paste_caption(image: Image.Image, caption: str) -> None:
         paste_text(image, line, 28, TEXT, (PANEL_CX, 490 + row * 36), anchor="mt")
 
 
-def draw_frame(base: Image.Image, choreo: Choreography, t: float) -> Image.Image:
-    """One frame of a move at beat t."""
+def draw_frame(base: Image.Image, choreo: Choreography, t: float, *, mirrored: bool = False) -> Image.Image:
+    """One frame of a move at beat t; `mirrored`: the diagram flipped left to right, the words not."""
     image = base.copy()
     draw = ImageDraw.Draw(image)
+    labels = [FRONT_LABEL]
     leader = choreo.pose("leader", t)
     follower = choreo.pose("follower", t)
     dip = choreo.dip_at(t)
@@ -437,8 +475,8 @@ def draw_frame(base: Image.Image, choreo: Choreography, t: float) -> Image.Image
         else:
             hand, head = shoulder_points(follower)[1], (leader.x, leader.y)
         draw_arm(draw, hand, head)
-    draw_dancer(image, draw, leader, LEADER, "L", None)
-    draw_dancer(image, draw, follower, FOLLOWER, "F", dip_direction)
+    draw_dancer(draw, leader, LEADER, "L", None, labels)
+    draw_dancer(draw, follower, FOLLOWER, "F", dip_direction, labels)
     if not turning:
         draw_connection(draw, choreo.hold_at(t), leader, follower, dip_direction)
     for pose in (leader, follower):
@@ -450,12 +488,13 @@ def draw_frame(base: Image.Image, choreo: Choreography, t: float) -> Image.Image
     for accent, phase in choreo.accents_at(t):
         for who, pose in (("leader", leader), ("follower", shown)):
             if accent.who in (who, "both"):
-                draw_accent(image, draw, accent.kind, pose, phase)
+                draw_accent(draw, accent.kind, pose, phase, labels)
     if dip is not None and follower.lower > 0.05:
         fx, fy, _ = _body_center(follower, dip_direction)
         sx, sy = to_screen(fx, fy)
-        paste_text(
-            image, "DIP", 30, WHITE, (sx + math.cos(dip_direction) * 80, sy + math.sin(dip_direction) * 80), anchor="mm"
-        )
+        labels.append(Label("DIP", 30, WHITE, (sx + math.cos(dip_direction) * 80, sy + math.sin(dip_direction) * 80)))
+    if mirrored:
+        mirror_floor(image)
+    paste_labels(image, labels, mirrored=mirrored)
     draw_hud(image, draw, t, choreo.plan.counts, choreo.caption_at(t))
     return image

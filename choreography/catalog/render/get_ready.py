@@ -19,9 +19,12 @@ from choreography.catalog.render.draw import (
     PANEL_X,
     TEXT,
     WHITE,
+    Label,
     _floor,
     draw_connection,
     draw_dancer,
+    mirror_floor,
+    paste_labels,
     paste_text,
 )
 from choreography.catalog.render.motion import Choreography, DancerPose, MotionPlan
@@ -51,17 +54,22 @@ def get_ready_poses(position: str) -> tuple[DancerPose, DancerPose]:
 
 
 @functools.cache
-def _get_ready_base(position: str = "closed") -> Image.Image:
+def _get_ready_base(position: str = "closed", mirrored: bool = False) -> Image.Image:
     image = _floor().copy()
     draw = ImageDraw.Draw(image)
+    leader, follower = get_ready_poses(position)
+    labels: list[Label] = []
+    draw_dancer(draw, leader, LEADER, "L", None, labels)
+    draw_dancer(draw, follower, FOLLOWER, "F", None, labels)
+    draw_connection(draw, position, leader, follower, None)
+    # The couple stands in a hold that is not symmetric: the mirrored twin shows it flipped, its words not.
+    if mirrored:
+        mirror_floor(image)
+    paste_labels(image, labels, mirrored=mirrored)
     paste_text(image, "Get ready…", 44, TEXT, (30, 24))
     hold = GET_READY_HOLDS.get(position, GET_READY_HOLDS["closed"])
     subtitle = f"{hold}, weight on the leader's right foot: the first step is on 1"
     paste_text(image, subtitle, 22, MUTED, (30, 80), bold=False)
-    leader, follower = get_ready_poses(position)
-    draw_dancer(image, draw, leader, LEADER, "L", None)
-    draw_dancer(image, draw, follower, FOLLOWER, "F", None)
-    draw_connection(draw, position, leader, follower, None)
     for row, (name, colour) in enumerate((("Leader", LEADER), ("Follower", FOLLOWER))):
         y = 610 + row * 36
         draw.ellipse([PANEL_X + 20, y, PANEL_X + 44, y + 24], fill=colour)
@@ -69,9 +77,10 @@ def _get_ready_base(position: str = "closed") -> Image.Image:
     return image
 
 
-def get_ready_frame(label: str, position: str = "closed") -> Image.Image:
-    """The count-in frame showing `label` ("5".."8") large, with the 5 6 7 8 track, the couple in `position`."""
-    image = _get_ready_base(position).copy()
+def get_ready_frame(label: str, position: str = "closed", *, mirrored: bool = False) -> Image.Image:
+    """The count-in frame showing `label` ("5".."8") large, with the 5 6 7 8 track, the couple in `position`
+    (flipped left to right where `mirrored`, the words not)."""
+    image = _get_ready_base(position, mirrored).copy()
     draw = ImageDraw.Draw(image)
     paste_text(image, label, 220, GOLD if label == "8" else WHITE, (PANEL_CX, 250), anchor="mm")
     for i, name in enumerate(("5", "6", "7", "8")):

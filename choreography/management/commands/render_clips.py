@@ -11,7 +11,10 @@ from choreography.errors import ChoreographyError
 
 
 class Command(BaseCommand):
-    help = "Render the instructional demo clip of every catalog move that has none yet (canonical format)."
+    help = (
+        "Render the instructional demo clip of every catalog move that has none yet, as seen and mirrored "
+        "(canonical format)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--out", type=Path, help="output folder (default MEDIA_ROOT/clips/demo)")
@@ -23,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # Heavy imports (PyAV, Pillow) only when the command runs.
         from choreography.catalog.data import CATALOG_PATH, load_catalog
-        from choreography.catalog.render import clips_to_render, render_catalog, render_get_ready_clip
+        from choreography.catalog.render import TWINS, render_catalog, render_get_ready_clip, twins_to_render
         from choreography.services.catalog import DEMO_CLIP_FOLDER, get_ready_clip_name, get_ready_clips_ensure
 
         out_dir = options["out"] or Path(settings.MEDIA_ROOT) / DEMO_CLIP_FOLDER
@@ -37,20 +40,24 @@ class Command(BaseCommand):
                 if unknown:
                     raise CommandError(f"unknown move slug(s): {', '.join(unknown)}")
                 moves = [move for move in moves if move.slug in set(options["only"])]
-            todo = clips_to_render(moves, out_dir, force=options["force"])
+            todo = twins_to_render(moves, out_dir, force=options["force"])
             started = time.perf_counter()
             paths = render_catalog(moves, out_dir, workers=options["workers"], force=options["force"])
             # One count-in clip per hold: beside the clips when --out is given; else where assembly looks.
             if options["out"]:
                 for position in vocab.POSITIONS:
-                    get_ready = out_dir / Path(get_ready_clip_name(position)).name
-                    if options["force"] or not get_ready.exists():
-                        render_get_ready_clip(get_ready, position=position)
+                    for mirrored in TWINS:
+                        get_ready = out_dir / Path(get_ready_clip_name(position, mirrored=mirrored)).name
+                        if options["force"] or not get_ready.exists():
+                            render_get_ready_clip(get_ready, position=position, mirrored=mirrored)
             else:
                 get_ready_clips_ensure(force=options["force"])
         except ChoreographyError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
-        frames = sum(clipformat.frames_for_counts(move.counts) for move in todo)
+        frames = sum(clipformat.frames_for_counts(move.counts) for move, _ in todo)
         rate = f" ({frames} frames, {frames / elapsed:.0f} frames/s)" if todo and elapsed > 0 else ""
-        self.stdout.write(f"demo clips in {out_dir}: {len(paths)} moves, {len(todo)} rendered in {elapsed:.1f}s{rate}")
+        self.stdout.write(
+            f"demo clips in {out_dir}: {len(paths)} moves, {len(todo)} clips (as seen and mirrored) "
+            f"rendered in {elapsed:.1f}s{rate}"
+        )

@@ -29,7 +29,9 @@ class Command(BaseCommand):
             )
             clip_started = time.perf_counter()
             rendered = demo_clips_ensure(workers=options["workers"])
-            self.stdout.write(f"demo clips: {rendered} rendered in {time.perf_counter() - clip_started:.1f} s")
+            self.stdout.write(
+                f"demo clips: {rendered} rendered (as seen and mirrored) in {time.perf_counter() - clip_started:.1f} s"
+            )
             song_started = time.perf_counter()
             songs = demo_songs_ensure()
             self.stdout.write(f"demo songs: {songs} made in {time.perf_counter() - song_started:.1f} s")
