@@ -166,7 +166,9 @@ def render_move_twins_3d(
         if isinstance(exc, MediaError):
             raise
         raise MediaError(f"cannot render the 3D clip of {move.slug}: {exc}") from exc
-    return [RenderedClip3D(path=path, frames=frames, counts=move.counts, bpm=bpm, mirrored=flag) for path, flag in outputs]
+    return [
+        RenderedClip3D(path=path, frames=frames, counts=move.counts, bpm=bpm, mirrored=flag) for path, flag in outputs
+    ]
 
 
 def _yuv420p(av, picture) -> object:  # noqa: ANN001 - the av module, a PIL RGBA image

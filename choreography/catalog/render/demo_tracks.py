@@ -110,7 +110,9 @@ def _pose(
     joints[JOINT["neck"]] = chest + up * height * (NECK_HEIGHT - CHEST_HEIGHT)
     joints[JOINT["head"]] = joints[JOINT["neck"]] + up * height * (HEAD_HEIGHT - NECK_HEIGHT) + forward * 0.015
     for side, sign in (("l", -1.0), ("r", 1.0)):
-        shoulder = chest + up * height * (SHOULDER_HEIGHT - CHEST_HEIGHT) + right * sign * height * SHOULDER_HALF_WIDTH[dancer]
+        shoulder = (
+            chest + up * height * (SHOULDER_HEIGHT - CHEST_HEIGHT) + right * sign * height * SHOULDER_HALF_WIDTH[dancer]
+        )
         joints[JOINT[f"{side}_shoulder"]] = shoulder
         target = hands.get(side)
         if target is None:
@@ -122,7 +124,11 @@ def _pose(
         joints[JOINT[f"{side}_elbow"]] = elbow
         joints[JOINT[f"{side}_wrist"]] = wrist
         joints[JOINT[f"{side}_hand"]] = wrist + (wrist - elbow) / np.linalg.norm(wrist - elbow) * height * HAND
-        hip = joints[JOINT["pelvis"]] + right * sign * height * HIP_HALF_WIDTH - up * height * (PELVIS_HEIGHT - HIP_HEIGHT)
+        hip = (
+            joints[JOINT["pelvis"]]
+            + right * sign * height * HIP_HALF_WIDTH
+            - up * height * (PELVIS_HEIGHT - HIP_HEIGHT)
+        )
         joints[JOINT[f"{side}_hip"]] = hip
         weight = weight_right if side == "r" else 1.0 - weight_right
         # The free foot's heel leaves the floor; a tapping foot reaches out beside the other.

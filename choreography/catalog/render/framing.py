@@ -26,8 +26,8 @@ VERTICAL_MARGIN_M = 0.04  # above the crown and below the soles
 HEAD_TOP_M = 0.13  # the crown above the head's centre joint
 REST_DISTANCE_M = 5.4
 MIN_DISTANCE_M, MAX_DISTANCE_M = 3.0, 14.0
-SMOOTHING_S = 0.5
-STILL_TRAVEL_M = 0.25  # a couple whose middle moves less than this keeps one camera for the clip  # the Gaussian that turns per-frame needs into camera motion
+SMOOTHING_S = 0.5  # the Gaussian that turns per-frame needs into camera motion
+STILL_TRAVEL_M = 0.25  # a couple whose middle moves less than this keeps one camera for the clip
 
 
 @dataclass(frozen=True)

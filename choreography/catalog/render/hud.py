@@ -198,7 +198,10 @@ class FloorInset:
 
     def _foot(self, draw: ImageDraw.ImageDraw, ankle: np.ndarray, toe: np.ndarray, colour, *, carrying: bool) -> None:  # noqa: ANN001
         heel = ankle - (toe - ankle) * 0.35
-        (hx, hy), (tx, ty) = self._to_inset(float(heel[0]), float(heel[2])), self._to_inset(float(toe[0]), float(toe[2]))
+        (hx, hy), (tx, ty) = (
+            self._to_inset(float(heel[0]), float(heel[2])),
+            self._to_inset(float(toe[0]), float(toe[2])),
+        )
         length = max(math.hypot(tx - hx, ty - hy), 6.0)
         angle = math.atan2(ty - hy, tx - hx)
         half_width = 0.045 * self.scale
@@ -208,7 +211,10 @@ class FloorInset:
             a = 2 * math.pi * step / 14
             along, across = math.cos(a) * length / 2 * 1.1, math.sin(a) * half_width
             points.append(
-                (cx + along * math.cos(angle) - across * math.sin(angle), cy + along * math.sin(angle) + across * math.cos(angle))
+                (
+                    cx + along * math.cos(angle) - across * math.sin(angle),
+                    cy + along * math.sin(angle) + across * math.cos(angle),
+                )
             )
         if carrying:
             draw.polygon(points, fill=colour + (255,), outline=INK[:3] + (255,))
@@ -225,7 +231,9 @@ class FloorInset:
         base = (x + math.cos(end) * radius, y + math.sin(end) * radius)
         tip = (base[0] + math.cos(tangent) * 12, base[1] + math.sin(tangent) * 12)
         normal = (math.cos(end) * 8, math.sin(end) * 8)
-        draw.polygon([tip, (base[0] + normal[0], base[1] + normal[1]), (base[0] - normal[0], base[1] - normal[1])], fill=colour)
+        draw.polygon(
+            [tip, (base[0] + normal[0], base[1] + normal[1]), (base[0] - normal[0], base[1] - normal[1])], fill=colour
+        )
 
 
 class InsetLayer:
