@@ -147,20 +147,19 @@ def render_move_twins_3d(
                 stream = clipformat.add_canonical_video_stream(container, preset=PRESET_3D, crf=CRF_3D)
                 if threads:
                     stream.codec_context.thread_count = threads
-                writers.append((container, stream, flag))
+                writers.append((container, stream, flag, _Yuv420p(av, clipformat.WIDTH, clipformat.HEIGHT)))
             for frame_index in range(frames):
                 count = min(int(frame_index * beats_per_frame + 1e-6), move.counts - 1)
                 if count not in layers_by_count:
                     layers_by_count[count] = text_layer(move.name, count, cues[count])
                 scene.draw_world(primitives[frame_index], cameras[frame_index])
                 scene.set_layers([InsetLayer(inset.frame(int(index[frame_index]))), layers_by_count[count]])
-                for container, stream, flag in writers:
-                    picture = scene.picture(mirrored=flag)
-                    frame = _yuv420p(av, picture)
+                for container, stream, flag, to_yuv420p in writers:
+                    frame = to_yuv420p(scene.picture(mirrored=flag))
                     frame.pts = frame_index
                     frame.time_base = stream.codec_context.time_base
                     container.mux(stream.encode(frame))
-            for container, stream, _flag in writers:
+            for container, stream, _flag, _convert in writers:
                 container.mux(stream.encode(None))
     except Exception as exc:
         if isinstance(exc, MediaError):
@@ -171,7 +170,81 @@ def render_move_twins_3d(
     ]
 
 
-def _yuv420p(av, picture) -> object:  # noqa: ANN001 - the av module, a PIL RGBA image
-    """An RGBA picture as a canonical yuv420p frame (limited-range BT.709, like the 2D clips)."""
-    frame = av.VideoFrame.from_ndarray(np.asarray(picture), format="rgba")
-    return frame.reformat(format=clipformat.PIX_FMT, dst_colorspace="ITU709", dst_color_range="MPEG")
+class _Yuv420p:
+    """RGBA pictures as canonical yuv420p frames: limited-range BT.709 like the 2D clips, chroma taken
+    per 2x2 block without filtering (also like them). One input frame and one swscale context for
+    the whole clip: setting a context up costs more than a conversion."""
+
+    def __init__(self, av, width: int, height: int) -> None:  # noqa: ANN001 - the av module
+        from av.video.reformatter import VideoReformatter
+
+        self._frame = av.VideoFrame(width, height, "rgba")
+        self._reformatter = VideoReformatter()
+
+    def __call__(self, picture) -> object:  # noqa: ANN001 - a PIL RGBA image
+        # Straight from Pillow's buffer: numpy's view of an image costs more than the conversion.
+        self._frame.planes[0].update(picture.tobytes())
+        return self._reformatter.reformat(
+            self._frame,
+            format=clipformat.PIX_FMT,
+            dst_colorspace="ITU709",
+            dst_color_range="MPEG",
+            interpolation="POINT",
+        )
+
+
+def mirrored_clip_path(out_dir: Path | str, move: MoveSpec) -> Path:
+    """Where a move's mirrored twin goes beside its as-seen clip (`<slug>.mp4`)."""
+    return Path(out_dir) / f"{move.slug}.mirrored.mp4"
+
+
+def load_tracks_for(spec: str) -> TracksFor:
+    """A `tracks_for` callable named "package.module:function" ("demo" for the demo couple)."""
+    if spec == "demo":
+        return demo_tracks_for
+    import importlib
+
+    module_name, _, function_name = spec.partition(":")
+    if not function_name:
+        raise ValueError(f"name the tracks function as package.module:function, not {spec!r}")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def _render_twins_job(move: MoveSpec, out_dir: str, bpm: float, tracks_spec: str) -> tuple[str, int, float]:
+    import time
+
+    started = time.perf_counter()
+    clips = render_move_twins_3d(
+        move,
+        Path(out_dir) / f"{move.slug}.mp4",
+        mirrored_clip_path(out_dir, move),
+        bpm=bpm,
+        tracks_for=load_tracks_for(tracks_spec),
+        threads=1,
+    )
+    return move.slug, clips[0].frames, time.perf_counter() - started
+
+
+def render_catalog_3d(
+    moves: list[MoveSpec],
+    out_dir: Path | str,
+    *,
+    workers: int = 2,
+    bpm: float = clipformat.RECORDED_BPM,
+    tracks_spec: str = "demo",
+) -> dict[str, float]:
+    """Render both twins of every move into out_dir with `workers` processes; slug -> seconds it took.
+
+    Workers are spawned, not forked: an EGL context does not survive a fork, and each process makes
+    its own. `tracks_spec` names the tracks function (see load_tracks_for) so it can cross processes.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    # Longest first, so the pool does not end waiting on one long clip.
+    todo = sorted(moves, key=lambda move: (-move.counts, move.slug))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_render_twins_job, move, str(out_dir), bpm, tracks_spec) for move in todo]
+        results = [future.result() for future in futures]
+    return {slug: seconds for slug, _frames, seconds in results}
