@@ -149,7 +149,10 @@ def body_primitives(positions: np.ndarray, dancer: str, *, build: Build | None =
         add(chest_point, at[f"{side}_shoulder"], build.torso_radius * 0.7, build.upper_arm_radius * 1.05, shirt)
     if not build.skirt:
         add(at["l_hip"], at["r_hip"], build.hip_radius * 0.75, build.hip_radius * 0.75, legs)
-    add(at["chest"], at["neck"], 0.05, 0.045, skin)
+    # A collar up to the base of the neck, then the neck itself.
+    collar = at["chest"] + (at["neck"] - at["chest"]) * 0.55
+    add(at["chest"], collar, 0.065, 0.058, shirt if not build.skirt else skin)
+    add(collar, at["neck"], 0.05, 0.046, skin)
     # Head: a slightly tall ball, hair behind and above the face, a nose where it looks.
     crown = at["head"] + head_up * 0.02
     chin = at["head"] - head_up * 0.02

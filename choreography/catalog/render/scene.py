@@ -181,7 +181,7 @@ void main() {
 """
 
 
-def _capsule_mesh(segments: int = 14, rings: int = 4) -> tuple[np.ndarray, np.ndarray]:
+def _capsule_mesh(segments: int = 12, rings: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """A unit capsule: per vertex a direction on the unit sphere (y along the axis) and which end it
     belongs to; the two equators are joined by the side. Returns (vertices (n, 4), triangle indices)."""
     rows = [(0.0, latitude) for latitude in np.linspace(-math.pi / 2, 0.0, rings + 1)]
