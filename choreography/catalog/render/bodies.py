@@ -18,6 +18,9 @@ from choreography.catalog.render.skeleton import FOLLOWER, HEIGHT_M, JOINT, LEAD
 # Floats per primitive: end a (3), end b (3), radius at a and b (2), flattening at a and b (2:
 # 1 = a round cap, 0 = a flat disc), linear RGB colour (3).
 PRIMITIVE_FLOATS = 13
+# A turning follower's skirt: its hem widens with the turn's speed, up to a limit.
+SKIRT_FLARE_PER_RADIAN_S = 0.012
+SKIRT_FLARE_MAX_M = 0.09
 
 
 def _srgb(hex_colour: str) -> tuple[float, float, float]:
@@ -112,17 +115,26 @@ def body_frames(positions: np.ndarray) -> dict[str, np.ndarray]:
     return {"up": up, "right": right, "forward": forward, "head_up": head_up, "head_forward": head_forward}
 
 
-def body_primitives(positions: np.ndarray, dancer: str, *, build: Build | None = None) -> np.ndarray:
+def _turn_speed(forward: np.ndarray, fps: float) -> np.ndarray:
+    """Per frame, how fast the body turns about the vertical, radians per second (0 for a single pose)."""
+    if len(forward) < 2:
+        return np.zeros(len(forward))
+    yaw = np.unwrap(np.arctan2(forward[:, 0], forward[:, 2]))
+    return np.abs(np.gradient(yaw)) * fps
+
+
+def body_primitives(positions: np.ndarray, dancer: str, *, build: Build | None = None, fps: float = 30.0) -> np.ndarray:
     """The body of `dancer` around its joints: (frames, primitives, PRIMITIVE_FLOATS) float32.
 
-    positions: (frames, len(JOINTS), 3) in metres, as skeleton.JointTracks holds them.
+    positions: (frames, len(JOINTS), 3) in metres, as skeleton.JointTracks holds them; `fps` is theirs
+    (the skirt flares with the speed of a turn).
     """
     build = build or BUILDS[dancer]
     scale = HEIGHT_M[dancer] / HEIGHT_M[LEADER]
     positions = np.asarray(positions, dtype=np.float64)
     at = {name: positions[:, index] for name, index in JOINT.items()}
     axes = body_frames(positions)
-    up, head_up, face = axes["up"], axes["head_up"], axes["head_forward"]
+    head_up, face = axes["head_up"], axes["head_forward"]
     shirt, legs, skin, hair, shoes, sleeves = (
         _srgb(c) for c in (build.shirt, build.legs, build.skin, build.hair, build.shoes, build.sleeves)
     )
@@ -162,7 +174,9 @@ def body_primitives(positions: np.ndarray, dancer: str, *, build: Build | None =
     parts.append((hair_centre, hair_centre, head_r * 1.04, head_r * 1.04, 1.0, 1.0, hair))
     if build.long_hair:
         nape = at["head"] - face * (0.05 * scale) - head_up * (0.02 * scale)
-        ends = at["head"] - face * (0.075 * scale) - head_up * (0.2 * scale)
+        # Long hair falls half along the neck, half toward the floor (it hangs when her head goes back).
+        fall = _unit(-head_up + np.array([0.0, -1.0, 0.0]), (0.0, -1.0, 0.0))
+        ends = nape - face * (0.03 * scale) + fall * (0.19 * scale)
         parts.append((nape, ends, head_r * 0.8, head_r * 0.55, 1.0, 1.0, hair))
     nose_root = at["head"] + face * (head_r * 0.82) - head_up * (0.005 * scale)
     nose_tip = at["head"] + face * (head_r * 1.2) - head_up * (0.022 * scale)
@@ -178,15 +192,22 @@ def body_primitives(positions: np.ndarray, dancer: str, *, build: Build | None =
         add(at[f"{side}_knee"], at[f"{side}_ankle"], build.shin_radius, build.shin_radius * 0.7, legs)
         add(at[f"{side}_ankle"], at[f"{side}_toe"], 0.042, 0.036, shoes)
     if build.skirt:
-        # A flared skirt hanging from the waist along the body's axis, its hem a flat disc.
-        hem = at["pelvis"] - up * (0.36 * scale)
-        add(at["spine"], hem, build.waist_radius * 1.05, 0.25, _srgb(build.skirt), 1.0, 0.0)
+        # A flared skirt from the waist along the thighs (so it hangs, not tilts, when her torso goes
+        # back in a dip), its hem a flat disc that flares out and up as she turns.
+        knees = (at["l_knee"] + at["r_knee"]) / 2
+        along = _unit(knees - at["pelvis"], (0.0, -1.0, 0.0))
+        flare = np.clip(_turn_speed(axes["forward"], fps) * SKIRT_FLARE_PER_RADIAN_S, 0.0, SKIRT_FLARE_MAX_M)
+        hem = at["pelvis"] + along * (0.36 * scale - flare * 0.5)[:, None]
+        hem_radius = 0.25 * scale + flare
+        parts.append((at["spine"], hem, build.waist_radius * 1.05 * scale, hem_radius, 1.0, 0.0, _srgb(build.skirt)))
 
     frames = positions.shape[0]
     out = np.empty((frames, len(parts), PRIMITIVE_FLOATS), dtype=np.float32)
     for index, (a, b, ra, rb, flat_a, flat_b, colour) in enumerate(parts):
         out[:, index, 0:3] = a
         out[:, index, 3:6] = b
-        out[:, index, 6:10] = (ra, rb, flat_a, flat_b)
+        out[:, index, 6] = ra
+        out[:, index, 7] = np.ravel(rb) if np.ndim(rb) else rb
+        out[:, index, 8:10] = (flat_a, flat_b)
         out[:, index, 10:13] = colour
     return out

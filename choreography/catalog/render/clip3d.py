@@ -132,7 +132,9 @@ def render_move_twins_3d(
     # last pose.
     index = np.minimum(np.arange(frames), tracks.frames - 1)
     positions = {dancer: joints[index] for dancer, joints in tracks.positions.items()}
-    primitives = np.concatenate([body_primitives(joints, dancer) for dancer, joints in positions.items()], axis=1)
+    primitives = np.concatenate(
+        [body_primitives(joints, dancer, fps=clipformat.FPS) for dancer, joints in positions.items()], axis=1
+    )
     cameras = clip_cameras(positions, clipformat.FPS, aspect=clipformat.WIDTH / clipformat.HEIGHT)
     inset = FloorInset(tracks, centre=(cameras[0].x, cameras[0].z))
     cues = count_cues(move)

@@ -55,6 +55,7 @@ class Command(BaseCommand):
         draw_fps = self._draw_rate(sample[0], tracks_for)
         with tempfile.TemporaryDirectory(prefix="bench-render-") as directory:
             pair_frames, pair_seconds = 0, 0.0
+            cpu_started = time.process_time()
             for move in sample:
                 started = time.perf_counter()
                 clips = render_move_twins_3d(
@@ -66,6 +67,7 @@ class Command(BaseCommand):
                 )
                 pair_seconds += time.perf_counter() - started
                 pair_frames += clips[0].frames
+            pair_cpu_s = (time.process_time() - cpu_started) / pair_frames
             catalog_frames = sum(clipformat.frames_for_counts(move.counts) for move in moves)
             pair_rate = pair_frames / pair_seconds
             figures: dict[str, Any] = {
@@ -76,6 +78,9 @@ class Command(BaseCommand):
                 "draw_readback_fps": round(draw_fps, 1),
                 "twin_frames_fps": round(pair_rate, 1),
                 "clip_frames_fps_with_encode": round(2 * pair_rate, 1),
+                # CPU time (all threads: the rasteriser's, the encoder's) per frame of a move, both twins:
+                # what the figures would be on a machine nobody else is using.
+                "cpu_ms_per_frame_both_twins": round(1000 * pair_cpu_s, 1),
                 "seconds_per_clip_both_twins": round(pair_seconds / len(sample), 2),
                 "sample_moves": [move.slug for move in sample],
                 "catalog": {
@@ -85,16 +90,24 @@ class Command(BaseCommand):
                     "workers": options["workers"],
                     # One process per core; the GL and the encoder of a process share its core.
                     "estimated_s": round(catalog_frames / pair_rate / options["workers"], 1),
+                    "estimated_s_idle_cores": round(catalog_frames * pair_cpu_s / options["workers"], 1),
                     "measured_s": None,
+                    "measured_cpu_s": None,
                     "target_s": CATALOG_TARGET_S,
                 },
             }
             if options["catalog"]:
+                import resource
+
+                children = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
                 render_catalog_3d(
                     moves, Path(directory) / "catalog", workers=options["workers"], tracks_spec=options["tracks"]
                 )
                 figures["catalog"]["measured_s"] = round(time.perf_counter() - started, 1)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+                figures["catalog"]["measured_cpu_s"] = round(cpu, 1)
         if options["json"]:
             self.stdout.write(json.dumps(figures, indent=1))
             return
