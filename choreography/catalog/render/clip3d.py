@@ -119,7 +119,8 @@ def render_move_twins_3d(
     from choreography.catalog.render.hud import FloorInset, InsetLayer, text_layer
     from choreography.catalog.render.scene import Scene
 
-    outputs = [(Path(path), flag) for path, flag in ((out_path, False), (mirrored_path, True)) if path is not None]
+    # The mirrored twin first: the as-seen picture is then drawn on the world's own buffer.
+    outputs = [(Path(path), flag) for path, flag in ((mirrored_path, True), (out_path, False)) if path is not None]
     if not outputs:
         raise ValueError("render_move_twins_3d needs out_path or mirrored_path")
     frames = clipformat.frames_for_counts(move.counts, bpm)
@@ -157,7 +158,7 @@ def render_move_twins_3d(
                 scene.draw_world(primitives[frame_index], cameras[frame_index])
                 scene.set_layers([InsetLayer(inset.frame(int(index[frame_index]))), layers_by_count[count]])
                 for container, stream, flag, to_yuv420p in writers:
-                    frame = to_yuv420p(scene.picture(mirrored=flag))
+                    frame = to_yuv420p(scene.picture(mirrored=flag, in_place=True))
                     frame.pts = frame_index
                     frame.time_base = stream.codec_context.time_base
                     container.mux(stream.encode(frame))
@@ -167,9 +168,10 @@ def render_move_twins_3d(
         if isinstance(exc, MediaError):
             raise
         raise MediaError(f"cannot render the 3D clip of {move.slug}: {exc}") from exc
-    return [
+    clips = [
         RenderedClip3D(path=path, frames=frames, counts=move.counts, bpm=bpm, mirrored=flag) for path, flag in outputs
     ]
+    return sorted(clips, key=lambda clip: clip.mirrored)  # as seen first
 
 
 class _Yuv420p:
