@@ -186,6 +186,9 @@ def test_both_twins_are_canonical_clips(tmp_path):
             frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
         assert len(frames) == clip.frames
         first[clip.mirrored] = frames[0]
+        # The bodies move: mid-turn (count 6) is not the first frame, in the picture's middle.
+        middle = (slice(220, 540), slice(320, 960))
+        assert np.abs(frames[clip.frames * 5 // 8][middle].astype(int) - frames[0][middle].astype(int)).mean() > 2.0
     # The world flips between the twins (after compression, nearly exactly).
     band = slice(220, 540)  # below the name and the floor inset, above the text bands
     difference = np.abs(first[True][band].astype(int) - first[False][band, ::-1].astype(int)).mean()

@@ -119,7 +119,6 @@ def render_move_twins_3d(
     from choreography.catalog.render.hud import FloorInset, InsetLayer, text_layer
     from choreography.catalog.render.scene import Scene
 
-    # The mirrored twin first: the as-seen picture is then drawn on the world's own buffer.
     outputs = [(Path(path), flag) for path, flag in ((mirrored_path, True), (out_path, False)) if path is not None]
     if not outputs:
         raise ValueError("render_move_twins_3d needs out_path or mirrored_path")
@@ -158,7 +157,7 @@ def render_move_twins_3d(
                 scene.draw_world(primitives[frame_index], cameras[frame_index])
                 scene.set_layers([InsetLayer(inset.frame(int(index[frame_index]))), layers_by_count[count]])
                 for container, stream, flag, to_yuv420p in writers:
-                    frame = to_yuv420p(scene.picture(mirrored=flag, in_place=True))
+                    frame = to_yuv420p(scene.picture(mirrored=flag))
                     frame.pts = frame_index
                     frame.time_base = stream.codec_context.time_base
                     container.mux(stream.encode(frame))

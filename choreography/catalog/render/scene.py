@@ -293,16 +293,16 @@ class Scene:
         floor-pattern inset, the text); see hud.py."""
         self._layers = list(layers)
 
-    def picture(self, *, mirrored: bool = False, in_place: bool = False) -> Any:
+    def picture(self, *, mirrored: bool = False) -> Any:
         """The last world drawn (flipped left-right for the mirrored twin) with the layers on top: a
-        PIL RGBA image; the text layers are never flipped. `in_place` draws the as-seen picture on the
-        world's own buffer (a copy less per frame): ask for the mirrored twin first, then this one."""
+        new PIL RGBA image; the text layers are never flipped."""
         from PIL import Image
 
+        # Always a new image: the world's own (over the readback buffer) is shared by both twins.
         if mirrored:
             image = self._world_image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         else:
-            image = self._world_image if in_place else self._world_image.copy()
+            image = self._world_image.copy()
         for layer in self._layers:
             layer.paste_onto(image, mirrored=mirrored)
         return image
