@@ -9,6 +9,8 @@ text), and each is encoded in the canonical format (clipformat) so assembly can 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +119,6 @@ def render_move_twins_3d(
     from choreography.catalog.render.bodies import body_primitives
     from choreography.catalog.render.framing import clip_cameras
     from choreography.catalog.render.hud import FloorInset, InsetLayer, text_layer
-    from choreography.catalog.render.scene import Scene
 
     outputs = [(Path(path), flag) for path, flag in ((mirrored_path, True), (out_path, False)) if path is not None]
     if not outputs:
@@ -127,7 +128,7 @@ def render_move_twins_3d(
     if tracks_path is not None:
         with atomic_output(tracks_path, suffix=".npz", what="the joint tracks") as temp:
             tracks.save(temp)
-    scene = Scene(clipformat.WIDTH, clipformat.HEIGHT)
+    scene = _scene()
     # Joints to bodies and the framing for the whole clip at once; a track shorter than the clip holds its
     # last pose.
     index = np.minimum(np.arange(frames), tracks.frames - 1)
@@ -171,6 +172,14 @@ def render_move_twins_3d(
         RenderedClip3D(path=path, frames=frames, counts=move.counts, bpm=bpm, mirrored=flag) for path, flag in outputs
     ]
     return sorted(clips, key=lambda clip: clip.mirrored)  # as seen first
+
+
+@functools.cache
+def _scene():  # noqa: ANN202 - a Scene
+    """One Scene per process: its shaders and buffers are made once, not per clip."""
+    from choreography.catalog.render.scene import Scene
+
+    return Scene(clipformat.WIDTH, clipformat.HEIGHT)
 
 
 class _Yuv420p:
@@ -228,6 +237,11 @@ def _render_twins_job(move: MoveSpec, out_dir: str, bpm: float, tracks_spec: str
     return move.slug, clips[0].frames, time.perf_counter() - started
 
 
+def _one_rasteriser_thread() -> None:
+    """In a pool with a process per core, llvmpipe's own threads only contend: one each (unless set)."""
+    os.environ.setdefault("LP_NUM_THREADS", "1")
+
+
 def render_catalog_3d(
     moves: list[MoveSpec],
     out_dir: Path | str,
@@ -247,7 +261,9 @@ def render_catalog_3d(
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     # Longest first, so the pool does not end waiting on one long clip.
     todo = sorted(moves, key=lambda move: (-move.counts, move.slug))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=_one_rasteriser_thread
+    ) as pool:
         futures = [pool.submit(_render_twins_job, move, str(out_dir), bpm, tracks_spec) for move in todo]
         results = [future.result() for future in futures]
     return {slug: seconds for slug, _frames, seconds in results}

@@ -24,7 +24,7 @@ FREE_REGION = (-0.5, -0.54, 0.5, 0.78)  # left, bottom, right, top
 BODY_MARGIN_M = 0.16  # flesh and clothes beside the joints (the widest: a skirt's hem, a shoulder)
 VERTICAL_MARGIN_M = 0.04  # above the crown and below the soles
 HEAD_TOP_M = 0.13  # the crown above the head's centre joint
-REST_DISTANCE_M = 5.4
+REST_DISTANCE_M = 6.2
 MIN_DISTANCE_M, MAX_DISTANCE_M = 3.0, 14.0
 SMOOTHING_S = 0.5  # the Gaussian that turns per-frame needs into camera motion
 STILL_TRAVEL_M = 0.25  # a couple whose middle moves less than this keeps one camera for the clip
@@ -92,23 +92,41 @@ def _running_max(values: np.ndarray, radius: int) -> np.ndarray:
     return windows.max(axis=1)
 
 
-def _fits(points: np.ndarray, camera: Camera) -> bool:
-    """Whether every point, with the body's margin around it, falls inside FREE_REGION."""
-    left, bottom, right, top = FREE_REGION
-    clip = np.c_[points, np.ones(len(points))] @ camera.view_projection().T
-    if (clip[:, 3] <= NEAR_M).any():
-        return False
-    ndc = clip[:, :2] / clip[:, 3:4]
-    # The margin in metres, as it shows at each point's depth.
+def _fit_all(points: np.ndarray, x: np.ndarray, z: np.ndarray, distance: np.ndarray, aspect: float) -> np.ndarray:
+    """Per frame, whether every point (with the body's margin) falls inside FREE_REGION for the camera
+    at (x, z, distance): points (frames, n, 3), the rest (frames,). All frames at once."""
+    eye = np.stack([x, np.full_like(x, EYE_HEIGHT_M), z + distance], axis=1)
+    target = np.stack([x, np.full_like(x, LOOK_HEIGHT_M), z], axis=1)
+    forward = target - eye
+    forward /= np.linalg.norm(forward, axis=1, keepdims=True)
+    side = np.cross(forward, [0.0, 1.0, 0.0])
+    side /= np.linalg.norm(side, axis=1, keepdims=True)
+    up = np.cross(side, forward)
+    relative = points - eye[:, None, :]
+    depth = np.einsum("fnk,fk->fn", relative, forward)
+    if (depth <= NEAR_M).any(axis=1).all():
+        return np.zeros(len(points), dtype=bool)
+    depth = np.maximum(depth, 1e-6)
     focal = 1.0 / math.tan(math.radians(FOV_Y_DEGREES) / 2)
-    margin_x = BODY_MARGIN_M * focal / clip[:, 3] / camera.aspect
-    margin_y = VERTICAL_MARGIN_M * focal / clip[:, 3]
-    return bool(
-        (ndc[:, 0] - margin_x).min() >= left
-        and (ndc[:, 0] + margin_x).max() <= right
-        and (ndc[:, 1] - margin_y).min() >= bottom
-        and (ndc[:, 1] + margin_y).max() <= top
+    ndc_x = np.einsum("fnk,fk->fn", relative, side) * focal / aspect / depth
+    ndc_y = np.einsum("fnk,fk->fn", relative, up) * focal / depth
+    # The margins in metres, as they show at each point's depth.
+    margin_x = BODY_MARGIN_M * focal / aspect / depth
+    margin_y = VERTICAL_MARGIN_M * focal / depth
+    left, bottom, right, top = FREE_REGION
+    return (
+        (depth > NEAR_M).all(axis=1)
+        & ((ndc_x - margin_x).min(axis=1) >= left)
+        & ((ndc_x + margin_x).max(axis=1) <= right)
+        & ((ndc_y - margin_y).min(axis=1) >= bottom)
+        & ((ndc_y + margin_y).max(axis=1) <= top)
     )
+
+
+def _fits(points: np.ndarray, camera: Camera) -> bool:
+    """Whether every point (n, 3), with the body's margin around it, falls inside FREE_REGION."""
+    one = np.array([0.0])
+    return bool(_fit_all(points[None], one + camera.x, one + camera.z, one + camera.distance, camera.aspect)[0])
 
 
 def _framed_points(points: np.ndarray) -> np.ndarray:
@@ -123,17 +141,14 @@ def _framed_points(points: np.ndarray) -> np.ndarray:
 
 def _needed_distance(points: np.ndarray, x: np.ndarray, z: np.ndarray, aspect: float) -> np.ndarray:
     """Per frame, the least distance at which the points fit (bisection: farther shows them smaller)."""
-    needed = np.empty(len(points))
-    for frame in range(len(points)):
-        near, far = MIN_DISTANCE_M, MAX_DISTANCE_M
-        for _ in range(10):
-            middle = (near + far) / 2
-            if _fits(points[frame], Camera(float(x[frame]), float(z[frame]), middle, aspect)):
-                far = middle
-            else:
-                near = middle
-        needed[frame] = far
-    return needed
+    near = np.full(len(points), MIN_DISTANCE_M)
+    far = np.full(len(points), MAX_DISTANCE_M)
+    for _ in range(12):
+        middle = (near + far) / 2
+        fits = _fit_all(points, x, z, middle, aspect)
+        far = np.where(fits, middle, far)
+        near = np.where(fits, near, middle)
+    return far
 
 
 def clip_cameras(positions_by_dancer: dict[str, np.ndarray], fps: float, *, aspect: float = 16 / 9) -> list[Camera]:

@@ -35,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--catalog", action="store_true", help="also render the whole catalog and time it")
         parser.add_argument("--workers", type=int, default=2, help="render processes for the catalog (default 2)")
         parser.add_argument("--tracks", default="demo", help="tracks function, package.module:function (default: demo)")
+        parser.add_argument(
+            "--frames-out",
+            type=Path,
+            help="save PNG frames of the sample clips here (counts 1 and 6, both twins, desktop and phone size)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from choreography.catalog.data import load_catalog
@@ -55,6 +60,7 @@ class Command(BaseCommand):
         draw_fps = self._draw_rate(sample[0], tracks_for)
         with tempfile.TemporaryDirectory(prefix="bench-render-") as directory:
             pair_frames, pair_seconds = 0, 0.0
+            pngs: list[str] = []
             cpu_started = time.process_time()
             for move in sample:
                 started = time.perf_counter()
@@ -67,6 +73,8 @@ class Command(BaseCommand):
                 )
                 pair_seconds += time.perf_counter() - started
                 pair_frames += clips[0].frames
+                if options["frames_out"]:
+                    pngs += _save_frames(clips, options["frames_out"], move.slug)
             pair_cpu_s = (time.process_time() - cpu_started) / pair_frames
             catalog_frames = sum(clipformat.frames_for_counts(move.counts) for move in moves)
             pair_rate = pair_frames / pair_seconds
@@ -83,6 +91,7 @@ class Command(BaseCommand):
                 "cpu_ms_per_frame_both_twins": round(1000 * pair_cpu_s, 1),
                 "seconds_per_clip_both_twins": round(pair_seconds / len(sample), 2),
                 "sample_moves": [move.slug for move in sample],
+                "frames_saved": pngs,
                 "catalog": {
                     "moves": len(moves),
                     "clips": 2 * len(moves),
@@ -138,3 +147,29 @@ class Command(BaseCommand):
         for frame in range(tracks.frames):
             scene.draw_world(primitives[frame], cameras[frame])
         return tracks.frames / (time.perf_counter() - started)
+
+
+# A phone in portrait shows the video about this wide.
+PHONE_WIDTH = 390
+
+
+def _save_frames(clips: list[Any], folder: Path, slug: str) -> list[str]:
+    """PNGs of count 1 and count 6 of each twin, as decoded from the clip, at full size and phone size."""
+    import av
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for clip in clips:
+        wanted = {0: "count1", clip.frames * 5 // 8 + 2: "count6"}
+        twin = "mirrored" if clip.mirrored else "seen"
+        with av.open(str(clip.path)) as container:
+            for index, frame in enumerate(container.decode(video=0)):
+                if index in wanted:
+                    image = frame.to_image()
+                    stem = folder / f"{slug}-{twin}-{wanted[index]}"
+                    image.save(f"{stem}.png")
+                    height = round(image.height * PHONE_WIDTH / image.width)
+                    image.resize((PHONE_WIDTH, height), Image.Resampling.LANCZOS).save(f"{stem}-phone.png")
+                    saved += [f"{stem}.png", f"{stem}-phone.png"]
+    return saved
