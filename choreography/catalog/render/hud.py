@@ -187,10 +187,10 @@ class FloorInset:
             pelvis = joints[JOINT["pelvis"]]
             x, y = self._to_inset(float(pelvis[0]), float(pelvis[2]))
             yaw = float(self.yaw[dancer][index])
-            nose = (x + math.cos(yaw) * 17, y + math.sin(yaw) * 17)
-            side = (-math.sin(yaw) * 7, math.cos(yaw) * 7)
+            nose = (x + math.cos(yaw) * 22, y + math.sin(yaw) * 22)
+            side = (-math.sin(yaw) * 9, math.cos(yaw) * 9)
             draw.polygon([nose, (x + side[0], y + side[1]), (x - side[0], y - side[1])], fill=INK)
-            draw.ellipse([x - 10, y - 10, x + 10, y + 10], fill=colour + (255,), outline=WHITE, width=2)
+            draw.ellipse([x - 13, y - 13, x + 13, y + 13], fill=colour + (255,), outline=WHITE, width=3)
             speed = float(self.turning[dancer][index])
             if abs(speed) > 0.04:
                 self._turn_arrow(draw, x, y, yaw, 1 if speed > 0 else -1)
@@ -219,18 +219,18 @@ class FloorInset:
         if carrying:
             draw.polygon(points, fill=colour + (255,), outline=INK[:3] + (255,))
         else:
-            draw.polygon(points, outline=colour + (255,), width=2)
+            draw.polygon(points, outline=colour + (255,), width=3)
 
     def _turn_arrow(self, draw: ImageDraw.ImageDraw, x: float, y: float, yaw: float, direction: int) -> None:
-        radius = 26
+        radius = 32
         start = math.degrees(yaw) + 40
         colour = (230, 160, 30, 255)
-        draw.arc([x - radius, y - radius, x + radius, y + radius], start, start + 250, fill=colour, width=4)
+        draw.arc([x - radius, y - radius, x + radius, y + radius], start, start + 250, fill=colour, width=6)
         end = math.radians(start + 250 if direction > 0 else start)
         tangent = end + (math.pi / 2 if direction > 0 else -math.pi / 2)
         base = (x + math.cos(end) * radius, y + math.sin(end) * radius)
-        tip = (base[0] + math.cos(tangent) * 12, base[1] + math.sin(tangent) * 12)
-        normal = (math.cos(end) * 8, math.sin(end) * 8)
+        tip = (base[0] + math.cos(tangent) * 16, base[1] + math.sin(tangent) * 16)
+        normal = (math.cos(end) * 11, math.sin(end) * 11)
         draw.polygon(
             [tip, (base[0] + normal[0], base[1] + normal[1]), (base[0] - normal[0], base[1] - normal[1])], fill=colour
         )
