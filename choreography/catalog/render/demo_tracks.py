@@ -164,7 +164,8 @@ def demo_couple_tracks(
         spacing = CLOSED_DISTANCE_M + (0.12 if in_turn else 0.0)
         leader_centre = -line * CLOSED_DISTANCE_M / 2
         follower_centre = leader_centre + line * spacing
-        follower_yaw = leader_yaw + math.pi + 2 * math.pi * float(turning)
+        # A right turn is clockwise seen from above: the heading (sin yaw, cos yaw) turns with yaw falling.
+        follower_yaw = leader_yaw + math.pi - 2 * math.pi * float(turning)
         frame_weight = {}
         for dancer in DANCERS:
             share = _weight_on_right(dancer, beat)
@@ -181,7 +182,7 @@ def demo_couple_tracks(
         f_back = follower_centre + up * f_height * 0.76 + l_forward * 0.06
         if in_turn:
             # His left hand over her head, drawing a small circle; her right hand in it.
-            angle = 2 * math.pi * float(turning)
+            angle = -2 * math.pi * float(turning)
             halo = follower_centre + up * (f_height + 0.18) + np.array([math.cos(angle), 0.0, math.sin(angle)]) * 0.07
             leader_hands = {"l": halo, "r": leader_centre + up * l_height * 0.5 + l_right * 0.2}
             follower_hands = {"r": halo, "l": None}
