@@ -1,16 +1,17 @@
 """The 3D scene of a demo clip, drawn offscreen with OpenGL: two bodies on a studio floor, then the text.
 
-Passes, per frame:
-  1. contact shadows: every body part's footprint, blurred by its height, into a top-down texture;
-  2. world: the floor (with its reference lines and those shadows) and the bodies (instanced capsules,
-     key and fill light), multisampled, into a texture;
-  3. compose: the world (flipped left-right for the mirrored twin), the floor-pattern inset and the
-     text on top, never flipped, into the final picture;
-  4. for the encoder: the final picture as Y'CbCr 4:2:0 planes, in the layout a yuv420p frame holds,
-     so the readback is all the CPU does.
+Per frame, on the GL device (Mesa's llvmpipe without a GPU, where every full-screen pass costs
+milliseconds, so there are as few as possible):
+  1. the floor (boards, metre lines, fading into the backdrop), drawn once per camera and copied
+     while the camera stands still;
+  2. contact shadows: every body part's footprint on the floor, softer and fainter the higher it is;
+  3. the bodies: instanced tapered capsules (bodies.py) under a key, a fill and a rim light;
+  4. one readback of the picture.
+Then on the CPU, per twin (Pillow): the world as it is or flipped left-right for the mirrored twin,
+then the floor-pattern inset and the text on top (hud.py), so the text never reads backwards.
 
 A mirrored twin flips the drawn world, which is exactly the world mirrored (x -> -x) seen by the
-mirrored camera under mirrored lights; the text is drawn after it, so it always reads the right way.
+mirrored camera under mirrored lights: one world drawn per frame makes both twins.
 """
 
 from __future__ import annotations
