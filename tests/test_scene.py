@@ -190,3 +190,17 @@ def test_both_twins_are_canonical_clips(egl, tmp_path):
     band = slice(220, 540)  # below the name and the floor inset, above the text bands
     difference = np.abs(first[True][band].astype(int) - first[False][band, ::-1].astype(int)).mean()
     assert difference < 3.0
+
+
+def test_the_floor_inset_is_drawn_from_the_same_joints(tracks):
+    from choreography.catalog.render.hud import INSET_RECT, FloorInset
+
+    inset = FloorInset(tracks)
+    first, mid_turn = (np.asarray(inset.frame(index)) for index in (0, tracks.frames * 5 // 8))
+    assert first.shape == (INSET_RECT[3] - INSET_RECT[1], INSET_RECT[2] - INSET_RECT[0], 4)
+    assert _leader_blue(first[:, :, :3]).sum() > 100
+    assert _follower_coral(first[:, :, :3]).sum() > 100
+    assert not np.array_equal(first, mid_turn)
+    # A turn arrow while she turns (amber), none while the couple stands in hold.
+    amber = lambda image: ((image[:, :, 0] > 200) & (image[:, :, 1] > 130) & (image[:, :, 2] < 80)).sum()  # noqa: E731
+    assert amber(mid_turn) > 50 and amber(first) == 0
