@@ -78,7 +78,11 @@ const vec3 GROUND = vec3(0.3, 0.25, 0.2);
 void main() {
     vec3 n = normalize(v_normal);
     vec3 view = normalize(u_eye - v_position);
-    if (dot(n, view) < 0.0) n = -n;  // the inside of a cone seen through its open hem
+    float facing = dot(n, view);
+    // Edge smoothing without multisampling: where the surface turns away (the silhouette), the
+    // last pixel fades into what is behind it.
+    float coverage = clamp(abs(facing) / max(fwidth(facing) * 1.5, 1e-4), 0.0, 1.0);
+    if (facing < 0.0) n = -n;  // the inside of a cone seen through its open hem
     float key = max(dot(n, KEY_DIR), 0.0);
     // Wrapped fill: soft, reaches round the form.
     float fill = max((dot(n, FILL_DIR) + 0.35) / 1.35, 0.0);
@@ -92,7 +96,7 @@ void main() {
     vec3 colour = v_colour * light + vec3(specular + rim);
     // Filmic-ish shoulder, then sRGB.
     colour = colour / (1.0 + 0.25 * colour);
-    f_colour = vec4(pow(clamp(colour, 0.0, 1.0), vec3(1.0 / 2.2)), 1.0);
+    f_colour = vec4(pow(clamp(colour, 0.0, 1.0), vec3(1.0 / 2.2)), coverage);
 }
 """
 
@@ -285,7 +289,10 @@ class Scene:
         ctx.enable(moderngl.DEPTH_TEST)
         self._capsule_program["u_view_proj"].write(view_projection)
         self._capsule_program["u_eye"].value = eye
+        ctx.enable(moderngl.BLEND)
+        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         self._capsules.render(moderngl.TRIANGLES, instances=len(primitives))
+        ctx.disable(moderngl.BLEND)
         self._world_fbo.read_into(self._world, components=4, alignment=1)
 
     # The 2D part ----------------------------------------------------------------------------
