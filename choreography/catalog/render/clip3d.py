@@ -125,6 +125,8 @@ def render_move_twins_3d(
         raise ValueError("render_move_twins_3d needs out_path or mirrored_path")
     frames = clipformat.frames_for_counts(move.counts, bpm)
     tracks = tracks_for(move, bpm)
+    if abs(tracks.fps - clipformat.FPS) > 1e-6:
+        raise MediaError(f"the joint tracks of {move.slug} are at {tracks.fps} fps; clips are {clipformat.FPS}")
     if tracks_path is not None:
         with atomic_output(tracks_path, suffix=".npz", what="the joint tracks") as temp:
             tracks.save(temp)
