@@ -1,6 +1,7 @@
 """Benchmark the 3D demo-clip renderer: frames per second drawn, encoded, and the whole catalog.
 
-    python manage.py bench_render --json [--moves 3] [--catalog] [--workers 2] [--tracks demo]
+    python manage.py bench_render --json [--moves 3 | --slugs SLUG ...] [--catalog] [--workers 2]
+        [--tracks package.module:function] [--frames-out var/bench/render]
 
 Figures: draw + readback (the GL part alone), a frame's two twins drawn, converted and encoded,
 seconds per clip (a move's two twins), and the whole catalog (every move, both twins) on `workers`
@@ -32,6 +33,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
         parser.add_argument("--moves", type=int, default=3, help="moves rendered (both twins) for the per-clip rate")
+        parser.add_argument("--slugs", nargs="+", metavar="SLUG", help="render these moves as the sample instead")
         parser.add_argument("--catalog", action="store_true", help="also render the whole catalog and time it")
         parser.add_argument("--workers", type=int, default=2, help="render processes for the catalog (default 2)")
         parser.add_argument("--tracks", default="demo", help="tracks function, package.module:function (default: demo)")
@@ -54,8 +56,14 @@ class Command(BaseCommand):
         tracks_for = load_tracks_for(options["tracks"])
         moves = load_catalog()
         by_slug = {move.slug: move for move in moves}
-        sample = [by_slug[slug] for slug in SAMPLE_SLUGS if slug in by_slug]
-        sample = (sample + [move for move in moves if move not in sample])[: options["moves"]]
+        if options["slugs"]:
+            unknown = sorted(set(options["slugs"]) - set(by_slug))
+            if unknown:
+                raise CommandError(f"unknown move slug(s): {', '.join(unknown)}")
+            sample = [by_slug[slug] for slug in options["slugs"]]
+        else:
+            sample = [by_slug[slug] for slug in SAMPLE_SLUGS if slug in by_slug]
+            sample = (sample + [move for move in moves if move not in sample])[: options["moves"]]
 
         draw_fps = self._draw_rate(sample[0], tracks_for)
         with tempfile.TemporaryDirectory(prefix="bench-render-") as directory:
