@@ -4,6 +4,9 @@
 FROM python:3.11-slim AS web
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 WORKDIR /app
+# EGL and Mesa's software rasteriser for the 3D demo clips (no GPU here).
+RUN apt-get update && apt-get install -y --no-install-recommends libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
@@ -12,8 +15,10 @@ EXPOSE 8000
 CMD ["gunicorn", "bachata.wsgi", "-b", "0.0.0.0:8000", "-w", "3", "--timeout", "60"]
 
 FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04 AS worker-gpu
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 DEBIAN_FRONTEND=noninteractive
-RUN apt-get update && apt-get install -y --no-install-recommends python3.11 python3.11-venv python3-pip \
+# "graphics": the container toolkit mounts the driver's EGL, so the 3D clips render on the GPU.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 DEBIAN_FRONTEND=noninteractive \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
+RUN apt-get update && apt-get install -y --no-install-recommends python3.11 python3.11-venv python3-pip libegl1 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt ./

@@ -9,9 +9,23 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-gpu demo seed serve test test-fast lint bench bench-journey load clean
+.PHONY: venv system-packages venv-gpu demo seed serve test test-fast lint bench bench-journey load clean
 
-venv: $(VENV)/.installed
+venv: system-packages $(VENV)/.installed
+
+# The 3D clips draw through EGL: Debian's libEGL (glvnd) and Mesa's EGL and software rasteriser
+# (llvmpipe). Checked on every `make venv`, installed only where missing (needs root and apt): a
+# machine that has them does nothing, one without dpkg is left alone.
+EGL_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1
+
+system-packages:
+	@command -v dpkg-query >/dev/null || exit 0; \
+	missing=$$(for p in $(EGL_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing" $$missing "(EGL for the 3D clips)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -1,0 +1,247 @@
+"""What is drawn over the 3D picture: the move's name, the count track with a cue, the floor inset.
+
+Text is pasted after the world is mirrored, so it never reads backwards; the floor inset is a
+top-down view of the same joints the bodies are drawn around (footprints, where each dancer faces,
+turn arrows), so it is mirrored with the world and always in step with it. Sizes are chosen for a
+phone: at 390 px wide the count is still about 20 px tall.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from choreography.catalog.render.bodies import body_frames
+from choreography.catalog.render.draw import COUNT_LABELS, font
+from choreography.catalog.render.skeleton import DANCERS, JOINT, LEADER, JointTracks
+
+# Layout of a 1280x720 picture, in pixels (framing.FREE_REGION keeps the bodies clear of it).
+NAME_SIZE = 50  # >= 5% of the height in ink
+COUNT_SIZE = 84  # the digits' ink is >= 8% of the height
+CUE_SIZE = 38
+MARGIN = 22
+COUNT_BAND_TOP = 612
+CUE_BAND_TOP = 556
+INSET_RECT = (962, 14, 1266, 212)  # left, top, right, bottom
+INSET_METRES_PER_WIDTH = 1.8
+
+INK = (28, 30, 40, 255)
+WHITE = (255, 255, 255, 255)
+DIM = (225, 228, 236, 200)
+BAND = (24, 26, 36, 178)
+LIT = (47, 111, 208, 255)  # the leader's blue
+LIT_TAP = (230, 160, 30, 255)
+DANCER_COLOURS = {LEADER: (47, 111, 208), "follower": (224, 64, 90)}
+
+
+@functools.cache
+def _text(text: str, size: int, colour: tuple[int, int, int, int]) -> Image.Image:
+    """The text as an RGBA image cropped to its ink (cached per string, size and colour)."""
+    face = font(size)
+    left, top, right, bottom = face.getbbox(text)
+    image = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+    ImageDraw.Draw(image).text((-left, -top), text, fill=colour, font=face)
+    return image
+
+
+def _fit(text: str, size: int, width: int) -> int:
+    while size > 20 and font(size).getlength(text) > width:
+        size -= 2
+    return size
+
+
+@dataclass
+class Piece:
+    image: Image.Image
+    xy: tuple[int, int]
+
+
+class TextLayer:
+    """Pre-drawn RGBA pieces pasted at fixed places; the same on both twins (never flipped)."""
+
+    def __init__(self, pieces: list[Piece]) -> None:
+        self.pieces = pieces
+
+    def paste_onto(self, image: Image.Image, *, mirrored: bool = False) -> None:
+        for piece in self.pieces:
+            image.alpha_composite(piece.image, piece.xy)
+
+
+@functools.cache
+def _band(width: int, height: int) -> Image.Image:
+    band = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    ImageDraw.Draw(band).rounded_rectangle([0, 0, width - 1, height - 1], radius=18, fill=BAND)
+    return band
+
+
+@functools.cache
+def count_track(current: int, width: int = 1280) -> Piece:
+    """The eight as a track, 1 2 3 tap 5 6 7 tap, the current count lit."""
+    labels = [_text(label, COUNT_SIZE if label != "tap" else int(COUNT_SIZE * 0.8), WHITE) for label in COUNT_LABELS]
+    gap = 34
+    total = sum(label.width for label in labels) + gap * (len(labels) - 1) + 2 * 28
+    height = 720 - COUNT_BAND_TOP - 10
+    track = _band(total, height).copy()
+    draw = ImageDraw.Draw(track)
+    x = 28
+    digit_height = labels[0].height
+    for index, label in enumerate(labels):
+        y = (height - digit_height) // 2 + (digit_height - label.height)
+        if index == current:
+            fill = LIT_TAP if COUNT_LABELS[index] == "tap" else LIT
+            draw.rounded_rectangle([x - 14, 8, x + label.width + 14, height - 8], radius=14, fill=fill)
+            track.alpha_composite(label, (x, y))
+        else:
+            faded = label.copy()
+            faded.putalpha(label.getchannel("A").point(lambda a: a * 150 // 255))
+            track.alpha_composite(faded, (x, y))
+        x += label.width + gap
+    return Piece(track, ((width - total) // 2, COUNT_BAND_TOP))
+
+
+def text_layer(name: str, count: int, cue: str, *, width: int = 1280) -> TextLayer:
+    """The name (top left), the cue for this count and the count track (bottom)."""
+    name_piece = Piece(_text(name, _fit(name, NAME_SIZE, INSET_RECT[0] - 2 * MARGIN), INK), (MARGIN, MARGIN))
+    pieces = [name_piece]
+    if cue:
+        cue_image = _text(cue, _fit(cue, CUE_SIZE, width - 4 * MARGIN), WHITE)
+        band = _band(cue_image.width + 36, cue_image.height + 18).copy()
+        band.alpha_composite(cue_image, (18, 9))
+        pieces.append(Piece(band, ((width - band.width) // 2, CUE_BAND_TOP)))
+    pieces.append(count_track(count % 8, width))
+    return TextLayer(pieces)
+
+
+# The floor inset ----------------------------------------------------------------------------------
+def _yaw(forward: np.ndarray) -> np.ndarray:
+    """Heading on the floor: the angle of the forward direction in the inset's frame (x right, z down)."""
+    return np.arctan2(forward[..., 2], forward[..., 0])
+
+
+class FloorInset:
+    """The top-down floor pattern of a clip, drawn per frame from its joint tracks: each dancer's feet
+    (filled while carrying weight, outlined while free), a dot with a nose for the body and where it
+    faces, a curved arrow while a dancer turns, and the spots where steps landed so far."""
+
+    def __init__(self, tracks: JointTracks, *, centre: tuple[float, float] = (0.0, 0.0)) -> None:
+        self.tracks = tracks
+        left, top, right, bottom = INSET_RECT
+        self.size = (right - left, bottom - top)
+        self.scale = self.size[0] / INSET_METRES_PER_WIDTH
+        self.centre = centre
+        self.yaw = {dancer: _yaw(body_frames(tracks.positions[dancer])["forward"]) for dancer in tracks.positions}
+        # Turning speed over a quarter second either side, radians per frame.
+        reach = max(1, int(round(tracks.fps / 4)))
+        self.turning = {}
+        for dancer, yaw in self.yaw.items():
+            unwrapped = np.unwrap(yaw)
+            padded = np.pad(unwrapped, reach, mode="edge")
+            self.turning[dancer] = (padded[2 * reach :] - padded[: -2 * reach]) / (2 * reach)
+        self._background = self._draw_background()
+
+    def _to_inset(self, x: float, z: float) -> tuple[float, float]:
+        return (
+            self.size[0] / 2 + (x - self.centre[0]) * self.scale,
+            self.size[1] / 2 + (z - self.centre[1]) * self.scale,
+        )
+
+    def _draw_background(self) -> Image.Image:
+        image = Image.new("RGBA", self.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.rounded_rectangle([0, 0, self.size[0] - 1, self.size[1] - 1], radius=16, fill=(246, 240, 230, 225))
+        # The same metre lines as the studio floor, and a mark on the side the camera (the class) is.
+        for metre in range(-3, 4):
+            x, _ = self._to_inset(float(metre), 0.0)
+            _, y = self._to_inset(0.0, float(metre))
+            colour = (205, 190, 170, 255) if metre else (180, 160, 140, 255)
+            if 4 < x < self.size[0] - 4:
+                draw.line([(x, 6), (x, self.size[1] - 6)], fill=colour, width=1 if metre else 2)
+            if 4 < y < self.size[1] - 4:
+                draw.line([(6, y), (self.size[0] - 6, y)], fill=colour, width=1 if metre else 2)
+        cx = self.size[0] / 2
+        draw.polygon([(cx - 9, self.size[1] - 3), (cx + 9, self.size[1] - 3), (cx, self.size[1] - 14)], fill=INK)
+        return image
+
+    def frame(self, index: int) -> Image.Image:
+        image = self._background.copy()
+        draw = ImageDraw.Draw(image)
+        tracks = self.tracks
+        for dancer in DANCERS:
+            if dancer not in tracks.positions:
+                continue
+            colour = DANCER_COLOURS[dancer]
+            joints = tracks.positions[dancer][index]
+            for frame, foot, _kind in tracks.step_frames.get(dancer, []):
+                if frame <= index:
+                    toe = tracks.positions[dancer][frame][JOINT[f"{foot}_toe"]]
+                    x, y = self._to_inset(float(toe[0]), float(toe[2]))
+                    draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour + (110,))
+            weight = tracks.weight[dancer][index] if dancer in tracks.weight else (0.5, 0.5)
+            for side, share in zip(("l", "r"), weight, strict=True):
+                ankle, toe = joints[JOINT[f"{side}_ankle"]], joints[JOINT[f"{side}_toe"]]
+                self._foot(draw, ankle, toe, colour, carrying=share >= 0.25)
+            pelvis = joints[JOINT["pelvis"]]
+            x, y = self._to_inset(float(pelvis[0]), float(pelvis[2]))
+            yaw = float(self.yaw[dancer][index])
+            nose = (x + math.cos(yaw) * 22, y + math.sin(yaw) * 22)
+            side = (-math.sin(yaw) * 9, math.cos(yaw) * 9)
+            draw.polygon([nose, (x + side[0], y + side[1]), (x - side[0], y - side[1])], fill=INK)
+            draw.ellipse([x - 13, y - 13, x + 13, y + 13], fill=colour + (255,), outline=WHITE, width=3)
+            speed = float(self.turning[dancer][index])
+            if abs(speed) > 0.04:
+                self._turn_arrow(draw, x, y, yaw, 1 if speed > 0 else -1)
+        return image
+
+    def _foot(self, draw: ImageDraw.ImageDraw, ankle: np.ndarray, toe: np.ndarray, colour, *, carrying: bool) -> None:  # noqa: ANN001
+        heel = ankle - (toe - ankle) * 0.35
+        (hx, hy), (tx, ty) = (
+            self._to_inset(float(heel[0]), float(heel[2])),
+            self._to_inset(float(toe[0]), float(toe[2])),
+        )
+        length = max(math.hypot(tx - hx, ty - hy), 6.0)
+        angle = math.atan2(ty - hy, tx - hx)
+        half_width = 0.045 * self.scale
+        cx, cy = (hx + tx) / 2, (hy + ty) / 2
+        points = []
+        for step in range(14):
+            a = 2 * math.pi * step / 14
+            along, across = math.cos(a) * length / 2 * 1.1, math.sin(a) * half_width
+            points.append(
+                (
+                    cx + along * math.cos(angle) - across * math.sin(angle),
+                    cy + along * math.sin(angle) + across * math.cos(angle),
+                )
+            )
+        if carrying:
+            draw.polygon(points, fill=colour + (255,), outline=INK[:3] + (255,))
+        else:
+            draw.polygon(points, outline=colour + (255,), width=3)
+
+    def _turn_arrow(self, draw: ImageDraw.ImageDraw, x: float, y: float, yaw: float, direction: int) -> None:
+        radius = 32
+        start = math.degrees(yaw) + 40
+        colour = (230, 160, 30, 255)
+        draw.arc([x - radius, y - radius, x + radius, y + radius], start, start + 250, fill=colour, width=6)
+        end = math.radians(start + 250 if direction > 0 else start)
+        tangent = end + (math.pi / 2 if direction > 0 else -math.pi / 2)
+        base = (x + math.cos(end) * radius, y + math.sin(end) * radius)
+        tip = (base[0] + math.cos(tangent) * 16, base[1] + math.sin(tangent) * 16)
+        normal = (math.cos(end) * 11, math.sin(end) * 11)
+        draw.polygon(
+            [tip, (base[0] + normal[0], base[1] + normal[1]), (base[0] - normal[0], base[1] - normal[1])], fill=colour
+        )
+
+
+class InsetLayer:
+    """The inset for one frame, as a layer: flipped with the world in the mirrored twin."""
+
+    def __init__(self, image: Image.Image) -> None:
+        self.image = image
+
+    def paste_onto(self, image: Image.Image, *, mirrored: bool = False) -> None:
+        inset = self.image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirrored else self.image
+        image.alpha_composite(inset, INSET_RECT[:2])
