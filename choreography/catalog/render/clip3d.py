@@ -1,7 +1,7 @@
 """A move's demo clip with two 3D dancers, in the canonical format, as seen and mirrored.
 
-The motion comes from `tracks_for(move, bpm)`, a callable that returns the clip's JointTracks (the
-catalog's motion once it is plugged in; demo_tracks.demo_tracks_for until then). Each frame's world
+The motion comes from `tracks_for(move, bpm)`, a callable that returns the clip's JointTracks: the
+catalog's own motion (performance.joint_tracks) by default, demo_tracks.demo_tracks_for in tests. Each frame's world
 is drawn once on the GL device; both twins are made from it (the mirrored one flipped before its
 text), and each is encoded in the canonical format (clipformat) so assembly can copy its packets.
 """
@@ -92,7 +92,7 @@ def render_move_clip_3d(
     *,
     bpm: float = clipformat.RECORDED_BPM,
     mirrored: bool = False,
-    tracks_for: TracksFor = demo_tracks_for,
+    tracks_for: TracksFor | None = None,
     threads: int = 0,
 ) -> RenderedClip3D:
     """Render one twin of a move's 3D demo clip to out_path (atomically)."""
@@ -107,7 +107,7 @@ def render_move_twins_3d(
     mirrored_path: Path | str | None = None,
     *,
     bpm: float = clipformat.RECORDED_BPM,
-    tracks_for: TracksFor = demo_tracks_for,
+    tracks_for: TracksFor | None = None,
     tracks_path: Path | str | None = None,
     threads: int = 0,
 ) -> list[RenderedClip3D]:
@@ -124,7 +124,7 @@ def render_move_twins_3d(
     if not outputs:
         raise ValueError("render_move_twins_3d needs out_path or mirrored_path")
     frames = clipformat.frames_for_counts(move.counts, bpm)
-    tracks = tracks_for(move, bpm)
+    tracks = (tracks_for or catalog_tracks_for)(move, bpm)
     if abs(tracks.fps - clipformat.FPS) > 1e-6:
         raise MediaError(f"the joint tracks of {move.slug} are at {tracks.fps} fps; clips are {clipformat.FPS}")
     if tracks_path is not None:
@@ -212,8 +212,18 @@ def mirrored_clip_path(out_dir: Path | str, move: MoveSpec) -> Path:
     return Path(out_dir) / f"{move.slug}.mirrored.mp4"
 
 
+def catalog_tracks_for(move: MoveSpec, bpm: float) -> JointTracks:
+    """The move's motion from the catalog's own data (choreography.catalog.render.performance)."""
+    from choreography.catalog.render.performance import joint_tracks
+
+    return joint_tracks(move, bpm=bpm)
+
+
 def load_tracks_for(spec: str) -> TracksFor:
-    """A `tracks_for` callable named "package.module:function" ("demo" for the demo couple)."""
+    """A `tracks_for` callable: "catalog" (the move's own motion, the default), "demo" (a test couple)
+    or one named "package.module:function"."""
+    if spec == "catalog":
+        return catalog_tracks_for
     if spec == "demo":
         return demo_tracks_for
     import importlib
@@ -250,7 +260,7 @@ def render_catalog_3d(
     *,
     workers: int = 2,
     bpm: float = clipformat.RECORDED_BPM,
-    tracks_spec: str = "demo",
+    tracks_spec: str = "catalog",
 ) -> dict[str, float]:
     """Render both twins of every move into out_dir with `workers` processes; slug -> seconds it took.
 

@@ -36,7 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--slugs", nargs="+", metavar="SLUG", help="render these moves as the sample instead")
         parser.add_argument("--catalog", action="store_true", help="also render the whole catalog and time it")
         parser.add_argument("--workers", type=int, default=2, help="render processes for the catalog (default 2)")
-        parser.add_argument("--tracks", default="demo", help="tracks function, package.module:function (default: demo)")
+        parser.add_argument(
+            "--tracks", default="catalog", help="catalog (the moves' own motion), demo, or package.module:function"
+        )
         parser.add_argument(
             "--frames-out",
             type=Path,
