@@ -108,7 +108,7 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
     The "Get ready" count-in clips, one per hold and twin, are rendered here too where missing.
     """
     from choreography import clipformat
-    from choreography.catalog.render import render_catalog
+    from choreography.catalog.render import JOINTS_SUFFIX, render_catalog
     from choreography.media.features import motion_features
 
     # Rendered on this machine (in place with a local storage, else in its scratch folder), then stored.
@@ -125,6 +125,10 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
             name = f"{DEMO_CLIP_FOLDER}/{path.name}"
             if made or not media_exists(name):
                 save_media(name, path)
+        # The 3D renderer's joint tracks travel with their clips (a bucket's readers find them beside).
+        joints = pair[0].with_name(pair[0].name.removesuffix(".mp4") + JOINTS_SUFFIX)
+        if joints.exists() and (any(fresh) or not media_exists(f"{DEMO_CLIP_FOLDER}/{joints.name}")):
+            save_media(f"{DEMO_CLIP_FOLDER}/{joints.name}", joints)
     get_ready_clips_ensure()
     ready = {clip.move_id: clip for clip in MoveClip.objects.filter(is_demo=True)}
     for slug, (path, mirrored_path) in twins.items():

@@ -6,6 +6,10 @@ comes in two twins, as seen and mirrored (`mirrored=True`: the picture flipped l
 words not), so a routine is assembled twice and the player's Mirror switches between them.
 Heavy imports (av, PIL) stay inside this package: importing the catalog data does not
 load them.
+
+Two renderers draw them (`renderer`, default settings.CLIP_RENDERER): "2d", the diagram seen from
+above (draw.py), and "3d", two shaded dancers (clip3d.py), which also saves each move's joint tracks
+beside its clip (`<slug>.joints.npz`, skeleton.JointTracks).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 # Bump when the drawing or the motion rules change: render_catalog re-renders stale clips.
 RENDERER_VERSION = "2"
+RENDERERS = ("2d", "3d")
+JOINTS_SUFFIX = ".joints.npz"
 MANIFEST_NAME = "manifest.json"
 # The drawings are flat colours that compress well: a fast preset keeps the whole catalog
 # under two minutes on two cores, and a slightly lower CRF keeps the text crisp.
@@ -52,12 +58,34 @@ def twin_key(slug: str, *, mirrored: bool) -> str:
     return slug + clipformat.MIRRORED_SUFFIX if mirrored else slug
 
 
+def joints_path(out_dir: Path | str, move: MoveSpec) -> Path:
+    """Where the 3D renderer saves a move's joint tracks, beside its clip."""
+    return Path(out_dir) / f"{move.slug}{JOINTS_SUFFIX}"
+
+
 TWINS = (False, True)
 
 
-def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM) -> str:
-    """Changes whenever what a move's clip shows would change."""
-    payload = json.dumps({"move": move.to_dict(), "bpm": bpm, "renderer": RENDERER_VERSION}, sort_keys=True)
+def clip_renderer(renderer: str | None = None) -> str:
+    """The renderer asked for, else settings.CLIP_RENDERER (else "2d" where Django is not configured)."""
+    if renderer is None:
+        from django.conf import settings
+
+        renderer = getattr(settings, "CLIP_RENDERER", "2d") if settings.configured else "2d"
+    if renderer not in RENDERERS:
+        raise ValueError(f"the clip renderer must be one of {', '.join(RENDERERS)}, not {renderer!r}")
+    return renderer
+
+
+def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM, *, renderer: str = "2d") -> str:
+    """Changes whenever what a move's clip shows would change, the renderer that draws it included."""
+    if renderer == "3d":
+        from choreography.catalog.render.clip3d import RENDERER_3D_VERSION
+
+        version = RENDERER_3D_VERSION
+    else:
+        version = RENDERER_VERSION  # the 2D clips' fingerprints are what they were before there were two
+    payload = json.dumps({"move": move.to_dict(), "bpm": bpm, "renderer": version}, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -157,27 +185,44 @@ def _render_job(move: MoveSpec, path: str, mirrored: bool, bpm: float, threads: 
 
 
 def twins_to_render(
-    moves: Iterable[MoveSpec], out_dir: Path | str, *, bpm: float = clipformat.RECORDED_BPM, force: bool = False
+    moves: Iterable[MoveSpec],
+    out_dir: Path | str,
+    *,
+    bpm: float = clipformat.RECORDED_BPM,
+    force: bool = False,
+    renderer: str | None = None,
 ) -> list[tuple[MoveSpec, bool]]:
-    """(move, mirrored) of every twin in out_dir that is missing or stale (the manifest records another fingerprint)."""
+    """(move, mirrored) of every twin in out_dir that is missing or stale (the manifest records another
+    fingerprint). The 3D renderer draws a move's twins and joint tracks in one pass: where any of the
+    three is missing or stale, both twins are listed."""
+    renderer = clip_renderer(renderer)
     out_dir = Path(out_dir)
     manifest = _read_manifest(out_dir / MANIFEST_NAME)
     todo = []
     for move in moves:
-        fingerprint = move_fingerprint(move, bpm)
+        fingerprint = move_fingerprint(move, bpm, renderer=renderer)
+        stale_twins = []
         for mirrored in TWINS:
             recorded = manifest.get(twin_key(move.slug, mirrored=mirrored))
             stale = recorded is not None and recorded != fingerprint
             if force or stale or not clip_path(out_dir, move, mirrored=mirrored).exists():
-                todo.append((move, mirrored))
+                stale_twins.append((move, mirrored))
+        if renderer == "3d" and (stale_twins or not joints_path(out_dir, move).exists()):
+            stale_twins = [(move, mirrored) for mirrored in TWINS]
+        todo.extend(stale_twins)
     return todo
 
 
 def clips_to_render(
-    moves: Iterable[MoveSpec], out_dir: Path | str, *, bpm: float = clipformat.RECORDED_BPM, force: bool = False
+    moves: Iterable[MoveSpec],
+    out_dir: Path | str,
+    *,
+    bpm: float = clipformat.RECORDED_BPM,
+    force: bool = False,
+    renderer: str | None = None,
 ) -> list[MoveSpec]:
     """The moves with a twin in out_dir that is missing or stale."""
-    todo = twins_to_render(moves, out_dir, bpm=bpm, force=force)
+    todo = twins_to_render(moves, out_dir, bpm=bpm, force=force, renderer=renderer)
     return list(dict.fromkeys(move for move, _ in todo))
 
 
@@ -188,29 +233,34 @@ def render_catalog(
     workers: int = 2,
     bpm: float = clipformat.RECORDED_BPM,
     force: bool = False,
+    renderer: str | None = None,
 ) -> dict[str, Path]:
     """Render the twins that are missing (or stale) in out_dir; returns slug -> the as-seen clip's path for
     every move (its mirrored twin: clip_path(..., mirrored=True), or clipformat.mirrored_twin_name).
 
     A second run with nothing changed renders nothing. The manifest (twin key -> fingerprint)
-    is updated for every twin that was rendered, even when another one fails.
+    is updated for every twin that was rendered, even when another one fails. `renderer` ("2d" or
+    "3d") defaults to settings.CLIP_RENDERER; it is part of the fingerprint, so switching re-renders.
     """
+    renderer = clip_renderer(renderer)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     moves = list(moves)
     paths = {move.slug: clip_path(out_dir, move) for move in moves}
-    todo = twins_to_render(moves, out_dir, bpm=bpm, force=force)
+    todo = twins_to_render(moves, out_dir, bpm=bpm, force=force, renderer=renderer)
     manifest_path = out_dir / MANIFEST_NAME
     manifest = _read_manifest(manifest_path)
     for move in moves:
         for mirrored in TWINS:
             if (move, mirrored) not in todo:
-                manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm)
+                manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm, renderer=renderer)
     # Longest first, so the pool does not end waiting on one long clip.
     todo.sort(key=lambda twin: (-twin[0].counts, twin[0].slug, twin[1]))
-    logger.info("rendering %d of %d demo clips (twins) into %s", len(todo), 2 * len(moves), out_dir)
+    logger.info("rendering %d of %d demo clips (twins, %s) into %s", len(todo), 2 * len(moves), renderer, out_dir)
     failure: BaseException | None = None
-    if todo and workers > 1:
+    if todo and renderer == "3d":
+        failure = _render_3d(todo, out_dir, manifest, workers=workers, bpm=bpm)
+    elif todo and workers > 1:
         # One encoder thread per process: the processes already fill the cores.
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [
@@ -238,6 +288,47 @@ def render_catalog(
             raise failure
         raise MediaError(f"rendering demo clips into {out_dir} failed: {failure}") from failure
     return paths
+
+
+def _render_3d(
+    todo: list[tuple[MoveSpec, bool]], out_dir: Path, manifest: dict[str, str], *, workers: int, bpm: float
+) -> BaseException | None:
+    """Both twins and the joint tracks of every move in todo, one world pass each, in spawned processes (an
+    EGL context does not survive a fork: each worker makes its own, and this process makes none). Records
+    each move's twins in the manifest as it finishes; returns the first failure."""
+    from choreography.catalog.render.clip3d import spawned_render_pool
+
+    moves = list(dict.fromkeys(move for move, _ in todo))
+    failure: BaseException | None = None
+    with spawned_render_pool(max(1, workers)) as pool:
+        futures = [
+            pool.submit(
+                _render_twins_3d_job,
+                move,
+                str(clip_path(out_dir, move)),
+                str(clip_path(out_dir, move, mirrored=True)),
+                str(joints_path(out_dir, move)),
+                bpm,
+            )
+            for move in moves
+        ]
+        for move, future in zip(moves, futures, strict=True):
+            try:
+                future.result()
+            except Exception as exc:  # keep what finished; report the first failure
+                failure = failure or exc
+                continue
+            for mirrored in TWINS:
+                manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm, renderer="3d")
+    return failure
+
+
+def _render_twins_3d_job(move: MoveSpec, path: str, mirrored_path: str, tracks_path: str, bpm: float) -> int:
+    from choreography.catalog.render.clip3d import render_move_twins_3d
+
+    # One encoder thread per process: the processes already fill the cores.
+    clips = render_move_twins_3d(move, path, mirrored_path, bpm=bpm, tracks_path=tracks_path, threads=1)
+    return clips[0].frames
 
 
 def _read_manifest(path: Path) -> dict[str, str]:

@@ -254,6 +254,14 @@ def _one_rasteriser_thread() -> None:
     os.environ.setdefault("LP_NUM_THREADS", "1")
 
 
+def spawned_render_pool(workers: int):  # noqa: ANN201 - a ProcessPoolExecutor
+    """A pool of `workers` spawned processes for 3D rendering: an EGL context does not survive a fork."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_one_rasteriser_thread)
+
+
 def render_catalog_3d(
     moves: list[MoveSpec],
     out_dir: Path | str,
@@ -267,15 +275,10 @@ def render_catalog_3d(
     Workers are spawned, not forked: an EGL context does not survive a fork, and each process makes
     its own. `tracks_spec` names the tracks function (see load_tracks_for) so it can cross processes.
     """
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     # Longest first, so the pool does not end waiting on one long clip.
     todo = sorted(moves, key=lambda move: (-move.counts, move.slug))
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_one_rasteriser_thread
-    ) as pool:
+    with spawned_render_pool(workers) as pool:
         futures = [pool.submit(_render_twins_job, move, str(out_dir), bpm, tracks_spec) for move in todo]
         results = [future.result() for future in futures]
     return {slug: seconds for slug, _frames, seconds in results}

@@ -22,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--only", nargs="+", metavar="SLUG", help="render only these moves")
         parser.add_argument("--file", type=Path, help="another catalog file in the same format")
         parser.add_argument("--force", action="store_true", help="render again even where a clip exists")
+        parser.add_argument(
+            "--renderer",
+            choices=("2d", "3d"),
+            help="2d: the diagram seen from above; 3d: two shaded dancers, with each move's joint tracks "
+            "(<slug>.joints.npz) beside its clip (default: the CLIP_RENDERER setting)",
+        )
 
     def handle(self, *args, **options):
         # Heavy imports (PyAV, Pillow) only when the command runs.
@@ -29,6 +35,7 @@ class Command(BaseCommand):
         from choreography.catalog.render import TWINS, render_catalog, render_get_ready_clip, twins_to_render
         from choreography.services.catalog import DEMO_CLIP_FOLDER, get_ready_clip_name, get_ready_clips_ensure
 
+        renderer = options["renderer"] or settings.CLIP_RENDERER
         out_dir = options["out"] or Path(settings.MEDIA_ROOT) / DEMO_CLIP_FOLDER
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
@@ -40,9 +47,11 @@ class Command(BaseCommand):
                 if unknown:
                     raise CommandError(f"unknown move slug(s): {', '.join(unknown)}")
                 moves = [move for move in moves if move.slug in set(options["only"])]
-            todo = twins_to_render(moves, out_dir, force=options["force"])
+            todo = twins_to_render(moves, out_dir, force=options["force"], renderer=renderer)
             started = time.perf_counter()
-            paths = render_catalog(moves, out_dir, workers=options["workers"], force=options["force"])
+            paths = render_catalog(
+                moves, out_dir, workers=options["workers"], force=options["force"], renderer=renderer
+            )
             # One count-in clip per hold: beside the clips when --out is given; else where assembly looks.
             if options["out"]:
                 for position in vocab.POSITIONS:
@@ -58,6 +67,6 @@ class Command(BaseCommand):
         frames = sum(clipformat.frames_for_counts(move.counts) for move, _ in todo)
         rate = f" ({frames} frames, {frames / elapsed:.0f} frames/s)" if todo and elapsed > 0 else ""
         self.stdout.write(
-            f"demo clips in {out_dir}: {len(paths)} moves, {len(todo)} clips (as seen and mirrored) "
+            f"{renderer} demo clips in {out_dir}: {len(paths)} moves, {len(todo)} clips (as seen and mirrored) "
             f"rendered in {elapsed:.1f}s{rate}"
         )
