@@ -50,7 +50,7 @@ BOUNCE_M = 0.012  # the pelvis sinks a little on each beat: the knees absorb the
 SOFT_KNEES = 0.98  # standing hip height over the ankle, as a share of the leg: knees never locked
 LEG_REACH = 0.985  # at most this share of the leg's length from hip to ankle: the knee stays soft
 # The couple is turned this much from square to the camera so neither dancer hides the other.
-VIEW_YAW = 0.4
+VIEW_YAW = -1.1
 ARM_REACH = 0.96  # a held hand stays within this share of the arm's full reach
 RELEASE_FRAMES = 9
 BODY_REACH = 0.995  # a hand on the partner's back or shoulder, within this share
