@@ -1,4 +1,5 @@
-"""The camera: from the front at about eye height, as a class sees its teacher, both bodies head to toe.
+"""The camera: at about eye height, as a class sees its teacher couple (performance.VIEW_YAW turns the
+couple side-on to it), both bodies head to toe.
 
 A clip's framing is computed once from all its frames: the point the camera looks at follows the
 couple's travel smoothly, and the distance is the least that keeps every joint (with a margin for
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 EYE_HEIGHT_M = 1.55  # where the camera stands: a learner's eyes
-LOOK_HEIGHT_M = 0.66  # the point it looks at: well below the couple's middle, so the couple fills the free region (above the centre) top to bottom
+# The point it looks at: well below the couple's middle, so the couple fills the free region (which
+# sits above the picture's centre) from crowns to soles.
+LOOK_HEIGHT_M = 0.66
 FOV_Y_DEGREES = 30.0
 NEAR_M, FAR_M = 0.1, 60.0
 # The part of the picture the bodies may use, in normalised device coordinates (-1..1, y up):
