@@ -19,7 +19,7 @@ from choreography.catalog.render.bodies import body_frames, body_primitives
 from choreography.catalog.render.skeleton import FOLLOWER, JOINT, LEADER, JointTracks
 
 KEY_JOINTS = ("head", "l_hand", "r_hand", "l_ankle", "r_ankle")
-SIGHT_SAMPLES = 48  # points along each sightline tested against the partner's primitives
+SIGHT_SAMPLES = 96  # points along each sightline (2.6 cm apart: thinner than a forearm) tested against the partner
 SIGHT_REACH_M = 2.5  # the partner is never farther than this in front of a joint
 JOINT_CLEARANCE_M = 0.04  # the sightline stops this short of the joint: a hand on a back is still seen
 GRIP_REACH_M = 0.06  # the partner's parts this near a joint hold it (a hand in a hand), they do not hide it
