@@ -204,3 +204,22 @@ def test_the_floor_inset_is_drawn_from_the_same_joints(tracks):
     # A turn arrow while she turns (amber), none while the couple stands in hold.
     amber = lambda image: ((image[:, :, 0] > 200) & (image[:, :, 1] > 130) & (image[:, :, 2] < 80)).sum()  # noqa: E731
     assert amber(mid_turn) > 50 and amber(first) == 0
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["basic-in-place", "follower-right-turn", "simple-dip", "shadow-basic", "basic-in-open-position"],
+)
+def test_the_view_shows_both_dancers_faces_hands_and_feet(slug):
+    # A class sees its teacher couple from the side: neither dancer hides the other's face, hands or
+    # feet in most frames, and the couple is big enough to read on a phone.
+    from choreography.catalog.data import load_catalog
+    from choreography.catalog.render.performance import joint_tracks
+    from choreography.catalog.render.visibility import visibility
+
+    move = next(move for move in load_catalog() if move.slug == slug)
+    seen = visibility(joint_tracks(move))
+    for dancer in (LEADER, FOLLOWER):
+        assert seen.seen[dancer] >= 0.95, (dancer, seen.seen_by_joint[dancer])
+        assert min(seen.seen_by_joint[dancer].values()) >= 0.8, (dancer, seen.seen_by_joint[dancer])
+    assert seen.screen_height >= 0.57

@@ -1,4 +1,5 @@
-"""The camera: from the front at about eye height, as a class sees its teacher, both bodies head to toe.
+"""The camera: at about eye height, as a class sees its teacher couple (performance.VIEW_YAW turns the
+couple side-on to it), both bodies head to toe.
 
 A clip's framing is computed once from all its frames: the point the camera looks at follows the
 couple's travel smoothly, and the distance is the least that keeps every joint (with a margin for
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 EYE_HEIGHT_M = 1.55  # where the camera stands: a learner's eyes
-LOOK_HEIGHT_M = 0.78  # the point it looks at: below the couple's middle, which the free region puts above the centre
+# The point it looks at: well below the couple's middle, so the couple fills the free region (which
+# sits above the picture's centre) from crowns to soles.
+LOOK_HEIGHT_M = 0.66
 FOV_Y_DEGREES = 30.0
 NEAR_M, FAR_M = 0.1, 60.0
 # The part of the picture the bodies may use, in normalised device coordinates (-1..1, y up):
@@ -24,7 +27,7 @@ FREE_REGION = (-0.5, -0.54, 0.5, 0.78)  # left, bottom, right, top
 BODY_MARGIN_M = 0.16  # flesh and clothes beside the joints (the widest: a skirt's hem, a shoulder)
 VERTICAL_MARGIN_M = 0.04  # above the crown and below the soles
 HEAD_TOP_M = 0.13  # the crown above the head's centre joint
-REST_DISTANCE_M = 6.2
+REST_DISTANCE_M = 5.7
 MIN_DISTANCE_M, MAX_DISTANCE_M = 3.0, 14.0
 SMOOTHING_S = 0.5  # the Gaussian that turns per-frame needs into camera motion
 STILL_TRAVEL_M = 0.25  # a couple whose middle moves less than this keeps one camera for the clip

@@ -9,7 +9,7 @@ through "grips" that ease in and out, so a change of hold takes time instead of 
 
 Plain numpy, deterministic; coordinates and joints as skeleton.py defines them. Internally a body
 is built in the floor frame of motion.py (x right, z = the floor's y down the diagram, y up) and
-turned to the world (the couple seen from the front, the leader facing the camera) at the end.
+turned to the world (the couple seen from the side, as a class sees its teacher couple) at the end.
 """
 
 from __future__ import annotations
@@ -49,8 +49,10 @@ MAX_STRIDE_M = 0.6  # the furthest a foot travels in one step
 BOUNCE_M = 0.012  # the pelvis sinks a little on each beat: the knees absorb the step
 SOFT_KNEES = 0.98  # standing hip height over the ankle, as a share of the leg: knees never locked
 LEG_REACH = 0.985  # at most this share of the leg's length from hip to ankle: the knee stays soft
-# The couple is turned this much from square to the camera so neither dancer hides the other.
-VIEW_YAW = 0.4
+# The couple is turned this much from square (the leader facing the camera) so a class sees it from
+# the side, the joined hands nearer: both profiles, both dancers' hands and feet (visibility.py
+# measures it; at 0.4 the follower hid his face and a hand in closed hold).
+VIEW_YAW = -1.1
 ARM_REACH = 0.96  # a held hand stays within this share of the arm's full reach
 RELEASE_FRAMES = 9
 BODY_REACH = 0.995  # a hand on the partner's back or shoulder, within this share
