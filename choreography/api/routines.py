@@ -175,27 +175,23 @@ class RoutineDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# A routine's video, as seen or mirrored: the whole file, or the range a player asks for.
+VIDEO_RESPONSES = {
+    (200, "video/mp4"): OpenApiResponse(description="The whole MP4."),
+    (206, "video/mp4"): OpenApiResponse(description="The byte range asked for with a Range header."),
+    404: ERROR_RESPONSES[404],
+}
+
+
 class RoutineVideoApi(APIView):
-    @extend_schema(
-        responses={
-            (200, "video/mp4"): OpenApiResponse(description="The whole MP4."),
-            (206, "video/mp4"): OpenApiResponse(description="The byte range asked for with a Range header."),
-            404: ERROR_RESPONSES[404],
-        }
-    )
+    @extend_schema(responses=VIDEO_RESPONSES)
     def get(self, request: Request, routine_id: int) -> HttpResponse:
         """The routine's video once ready; seekable (HTTP Range, 206 Partial Content)."""
         return routine_video_response(request, routine_for_user(request, routine_id))
 
 
 class RoutineVideoMirroredApi(APIView):
-    @extend_schema(
-        responses={
-            (200, "video/mp4"): OpenApiResponse(description="The whole MP4."),
-            (206, "video/mp4"): OpenApiResponse(description="The byte range asked for with a Range header."),
-            404: ERROR_RESPONSES[404],
-        }
-    )
+    @extend_schema(responses=VIDEO_RESPONSES)
     def get(self, request: Request, routine_id: int) -> HttpResponse:
         """The routine's mirrored video once ready (404 for a routine made without one); seekable like the other."""
         return routine_video_response(request, routine_for_user(request, routine_id), mirrored=True)
