@@ -22,7 +22,7 @@ KNOWN_INTERSECTIONS = frozenset(
     right-turn-and-dip cross-body-lead-inside-turn cross-body-lead-outside-turn double-turn-to-closed
     hammerlock-entry shadow-entry cuddle-entry cuddle-exit side-by-side-entry side-by-side-return
     hammerlock-double-turn-exit hammerlock-leader-walk-around shadow-right-and-left-turns
-    contra-body-entry-to-shadow contra-body-rotation cuddle-wave cuddle-double-spin-out
+    contra-body-entry-to-shadow cuddle-wave cuddle-double-spin-out
     cross-body-lead-double-spin
     """.split()
 )
@@ -174,6 +174,22 @@ class TestMotion:
         assert ("l_hand", "r_hand") in track.connections[middle]
         hand = track.positions["leader"][middle, JOINT["l_hand"], 1]
         assert hand > track.positions["follower"][middle, JOINT["head"], 1]
+
+    def test_closed_hold_joins_hands_out_to_the_side_at_shoulder_height(self, tracks):
+        track = tracks["basic-in-place"]
+        held = [f for f, grips in enumerate(track.connections) if ("l_hand", "r_hand") in grips]
+        assert held
+        leader, follower = track.positions["leader"][held], track.positions["follower"][held]
+        hand = leader[:, JOINT["l_hand"]]
+        between_heads = (leader[:, JOINT["head"]] + follower[:, JOINT["head"]]) / 2
+        assert (np.linalg.norm((hand - between_heads)[:, [0, 2]], axis=1) >= 0.25).all()
+        shoulders = np.stack([leader[:, JOINT["l_shoulder"], 1], follower[:, JOINT["r_shoulder"], 1]])
+        assert (hand[:, 1] >= shoulders.min(axis=0) - 0.15).all()
+        assert (hand[:, 1] <= shoulders.max(axis=0) + 0.15).all()
+        # Her left hand rests on his right shoulder: not up beside his neck and face.
+        on_shoulder = follower[:, JOINT["l_hand"]]
+        assert (on_shoulder[:, 1] <= leader[:, JOINT["r_shoulder"], 1] + 0.08).all()
+        assert (np.linalg.norm(on_shoulder - leader[:, JOINT["head"]], axis=1) >= 0.25).all()
 
     def test_a_dip_takes_her_torso_back_and_down(self, tracks):
         track = tracks["simple-dip"]
