@@ -637,7 +637,7 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
         points[("r_hand", "chest")] = {LEADER: back + _unit(-f_fwd * 0.4 - f_right * 0.92) * (fb.torso_radius + 0.07)}
         # Her left hand rests on top of his right shoulder, out over the deltoid away from his neck:
         # 10 cm up beside his neck, from the front, it read as a hand at his face.
-        points[("r_shoulder", "l_hand")] = {FOLLOWER: L["r_shoulder"] + UP * 0.07 + l_right * 0.06 + l_fwd * 0.02}
+        points[("r_shoulder", "l_hand")] = {FOLLOWER: L["r_shoulder"] + UP * 0.05 + l_right * 0.1 + l_fwd * 0.02}
     elif hold in ("open", "hammerlock"):
         for lh, fh, ls, fs in (
             ("l_hand", "r_hand", "l_shoulder", "r_shoulder"),
