@@ -234,7 +234,8 @@ def test_a_failed_batch_is_kept_and_sent_once_later(open_player, routine):
     practice_url = reverse("practice_log", args=[routine.pk])
     page.route(f"**{practice_url}", lambda route: route.abort())
     play(page)
-    page.wait_for_timeout(600)
+    # Until the video has played half a second, however busy the machine (not a fixed wait).
+    page.wait_for_function("document.getElementById('video').currentTime > 0.6", timeout=WAIT_MS)
     page.evaluate("window.bachataPlayer.flush()")
     assert page.evaluate("window.bachataPlayer.state.pending") == 1
     assert not PracticeSession.objects.exists()
