@@ -283,10 +283,11 @@ CLIP_MAX_BYTES = _env_int("CLIP_MAX_BYTES", 200 * 1024 * 1024)
 CLIP_MAX_DURATION_S = _env_int("CLIP_MAX_DURATION_S", 120)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Which renderer draws the catalog's demo clips (choreography.catalog.render.render_catalog): "2d", the
-# diagram seen from above, or "3d", two shaded dancers (needs an EGL context: Mesa's llvmpipe will do).
-# Switching re-renders every clip once (the renderer is part of each clip's fingerprint).
-CLIP_RENDERER = os.environ.get("CLIP_RENDERER", "2d").strip().lower()
+# Which renderer draws the catalog's demo clips (choreography.catalog.render.render_catalog): "3d", two
+# shaded dancers seen from the front (needs an EGL context: Mesa's llvmpipe will do; `make` installs it),
+# or "2d", the older diagram seen from above. Switching re-renders every clip once (the renderer is part
+# of each clip's fingerprint).
+CLIP_RENDERER = os.environ.get("CLIP_RENDERER", "3d").strip().lower()
 if CLIP_RENDERER not in ("2d", "3d"):
     raise ImproperlyConfigured(f"CLIP_RENDERER must be 2d or 3d, not {CLIP_RENDERER!r}.")
 

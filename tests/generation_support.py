@@ -106,17 +106,17 @@ def _demo_song_files() -> tuple[Path, Path, dict]:
 def build_generation_assets() -> GenerationAssets:
     """Render, measure and analyse what is missing from the cache (a second session makes nothing)."""
     from choreography.catalog import data
-    from choreography.catalog.render import render_catalog, render_get_ready_clip
+    from choreography.catalog.render import get_ready_fingerprint, render_catalog, render_get_ready_twins
 
     specs = data.load_catalog()
     clips_dir = CACHE_DIR / "clips"
-    get_ready = CACHE_DIR / "get-ready.mp4"
-    get_ready_mirrored = CACHE_DIR / "get-ready.mirrored.mp4"
+    # Named by what they show, so a new renderer or version renders them again.
+    get_ready = CACHE_DIR / f"get-ready-{get_ready_fingerprint('closed')}.mp4"
+    get_ready_mirrored = get_ready.with_suffix(".mirrored.mp4")
     with _cache_lock():
         render_catalog(specs, clips_dir, workers=2)
-        for path, mirrored in ((get_ready, False), (get_ready_mirrored, True)):
-            if not path.exists():
-                render_get_ready_clip(path, mirrored=mirrored)
+        if not (get_ready.exists() and get_ready_mirrored.exists()):
+            render_get_ready_twins(get_ready, get_ready_mirrored)
         features = _clip_features(specs, clips_dir)
         wav, aac, analysis = _demo_song_files()
     return GenerationAssets(clips_dir, get_ready, get_ready_mirrored, features, wav, aac, analysis)
@@ -193,4 +193,3 @@ def install_generation_assets(assets: GenerationAssets):
         size_bytes=assets.song_wav.stat().st_size,
         status=Song.Status.READY,
     )
-

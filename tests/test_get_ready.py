@@ -87,7 +87,7 @@ class TestTheDrawing:
             assert np.linalg.norm(drawn_in_intro - drawn_in_move) < SAME_PLACE_PX
 
     def test_the_rendered_clip_shows_the_hold(self, tmp_path):
-        clip = render_get_ready_clip(tmp_path / "get-ready-open.mp4", position="open", seconds=1.0)
+        clip = render_get_ready_clip(tmp_path / "get-ready-open.mp4", position="open", seconds=1.0, renderer="2d")
         assert canonical_problems(clip.path) == []
         import av
 

@@ -1,5 +1,6 @@
 """The catalog pipeline with the 3D renderer (CLIP_RENDERER="3d"): both canonical twins of every move from
-one pass, its joint tracks beside them, the same manifest as the 2D clips; the 2D path stays the default."""
+one pass, its joint tracks beside them, the same manifest as the 2D clips, the count-in clips; the 3D renderer
+is the default, and the 2D one still renders where asked."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from choreography.catalog.render import (  # noqa: E402
     joints_path,
     move_fingerprint,
     render_catalog,
+    render_get_ready_twins,
     twins_to_render,
 )
 from choreography.catalog.render.skeleton import JointTracks  # noqa: E402
@@ -91,13 +93,15 @@ def test_3d_catalog_renders_canonical_twins_and_joint_tracks_once(settings, tmp_
     assert clips_to_render(moves, tmp_path, renderer="2d") == moves
 
 
-def test_the_2d_renderer_stays_the_default(settings, tmp_path, moves):
-    assert settings.CLIP_RENDERER == os.environ.get("CLIP_RENDERER", "2d")
+def test_the_3d_renderer_is_the_default_and_2d_still_renders(settings, tmp_path, moves):
+    assert settings.CLIP_RENDERER == os.environ.get("CLIP_RENDERER", "3d")
+    settings.CLIP_RENDERER = "3d"
+    assert clip_renderer() == "3d"
+    move = moves[0]
+    assert move_fingerprint(move) == move_fingerprint(move, renderer="3d") != move_fingerprint(move, renderer="2d")
     settings.CLIP_RENDERER = "2d"
     assert clip_renderer() == "2d"
-    move = moves[0]
-    # The 2D fingerprints are what they were before the 3D renderer: no clip is re-rendered by the switch.
-    assert move_fingerprint(move) == move_fingerprint(move, renderer="2d") != move_fingerprint(move, renderer="3d")
+    assert move_fingerprint(move) == move_fingerprint(move, renderer="2d")
     render_catalog([move], tmp_path, workers=1)
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         MANIFEST_NAME,
@@ -116,3 +120,31 @@ def test_clip_renderer_setting_is_validated():
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured: CLIP_RENDERER must be 2d or 3d, not '4d'." in result.stderr
+
+
+def test_the_3d_count_in_dances_into_the_first_1_in_every_hold(tmp_path, egl):
+    import numpy as np
+
+    from choreography import vocab
+    from choreography.catalog.render.clip3d import catalog_tracks_for, hold_basic
+
+    # The couple dances the end of a basic in place in the routine's first hold: its last frame is the
+    # basic's, standing on the spot a move's count 1 steps from.
+    for position in vocab.POSITIONS:
+        basic = hold_basic(position)
+        assert (basic.start_position, basic.end_position, basic.counts) == (position, position, 8)
+        tracks = catalog_tracks_for(basic, clipformat.RECORDED_BPM)
+        assert all(np.isfinite(joints).all() for joints in tracks.positions.values())
+    seen, mirrored = render_get_ready_twins(
+        tmp_path / "get-ready-open.mp4", tmp_path / "get-ready-open.mirrored.mp4", position="open", seconds=1.0
+    )
+    frames = round(clipformat.FPS)
+    assert (seen.frames, mirrored.frames) == (frames, frames)
+    for clip in (seen, mirrored):
+        assert canonical_problems(clip.path) == []
+        assert _decoded_frames(clip.path) == frames
+    with av.open(str(seen.path)) as a, av.open(str(mirrored.path)) as b:
+        last_seen = list(a.decode(video=0))[-1].to_ndarray()[: clipformat.HEIGHT].astype(int)
+        last_mirrored = list(b.decode(video=0))[-1].to_ndarray()[: clipformat.HEIGHT].astype(int)
+    # The open hold is not symmetric: the mirrored twin shows the couple the other way round.
+    assert (np.abs(last_seen - last_mirrored) > 24).mean() > 0.01

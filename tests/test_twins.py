@@ -41,10 +41,11 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def twins(catalog, tmp_path_factory):
-    """Both twins of two moves, rendered the way the seed does (render_catalog)."""
+    """Both twins of two moves, rendered the way the seed does (render_catalog), by the 2D renderer (the 3D
+    one's twins: test_render_3d)."""
     folder = tmp_path_factory.mktemp("twins")
     moves = [catalog["side-basic"], catalog["simple-dip"]]
-    render_catalog(moves, folder, workers=2)
+    render_catalog(moves, folder, workers=2, renderer="2d")
     return folder, moves
 
 
@@ -85,13 +86,13 @@ def test_every_rendered_clip_has_its_mirrored_twin_in_the_manifest(twins):
         assert seen.stat().st_size > 0 and mirrored.stat().st_size > 0
         assert manifest[move.slug] == manifest[f"{move.slug}.mirrored"]
         assert len(luma_frames(mirrored)) == len(luma_frames(seen)) == clipformat.frames_for_counts(move.counts)
-    assert clips_to_render(moves, folder) == []
+    assert clips_to_render(moves, folder, renderer="2d") == []
 
     # A lost twin is rendered again, alone.
     stamp = clip_path(folder, moves[0]).stat().st_mtime_ns
     clip_path(folder, moves[0], mirrored=True).unlink()
-    assert clips_to_render(moves, folder) == [moves[0]]
-    render_catalog(moves, folder, workers=1)
+    assert clips_to_render(moves, folder, renderer="2d") == [moves[0]]
+    render_catalog(moves, folder, workers=1, renderer="2d")
     assert clip_path(folder, moves[0], mirrored=True).exists()
     assert clip_path(folder, moves[0]).stat().st_mtime_ns == stamp
 
@@ -118,8 +119,10 @@ def test_the_mirrored_twin_is_the_diagram_flipped_with_its_words_unmirrored(twin
 
 
 def test_the_count_in_has_a_mirrored_twin_too(tmp_path):
-    seen = render_get_ready_clip(tmp_path / "get-ready.mp4", position="closed", seconds=0.5)
-    mirrored = render_get_ready_clip(tmp_path / "get-ready.mirrored.mp4", position="closed", seconds=0.5, mirrored=True)
+    seen = render_get_ready_clip(tmp_path / "get-ready.mp4", position="closed", seconds=0.5, renderer="2d")
+    mirrored = render_get_ready_clip(
+        tmp_path / "get-ready.mirrored.mp4", position="closed", seconds=0.5, mirrored=True, renderer="2d"
+    )
     assert seen.frames == mirrored.frames
     seen_frame, mirrored_frame = luma_frames(seen.path)[-1], luma_frames(mirrored.path)[-1]
     # The closed hold is not symmetric: flipped, the couple is where the other twin shows it.

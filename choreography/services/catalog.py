@@ -208,21 +208,34 @@ def get_ready_clip_name(position: str, *, mirrored: bool = False) -> str:
     return clipformat.mirrored_twin_name(name) if mirrored else name
 
 
-def get_ready_clips_ensure(*, force: bool = False) -> int:
-    """Render the count-in clip of every hold and twin that lacks one (all with `force`). Returns clips rendered."""
-    from choreography import vocab
-    from choreography.catalog.render import TWINS, render_get_ready_clip
+def get_ready_clips_ensure(*, force: bool = False, renderer: str | None = None) -> int:
+    """Render the count-in clips of every hold (both twins) that are missing or were drawn by another
+    renderer or version (all with `force`), and store them. Returns clips rendered.
 
-    rendered = 0
+    A manifest beside the clips rendered on this machine records each hold's fingerprint
+    (render.get_ready_fingerprint), so a second run renders nothing and a new renderer re-renders them.
+    `renderer`: settings.CLIP_RENDERER by default.
+    """
+    from choreography import vocab
+    from choreography.catalog.render import get_ready_fingerprint, read_manifest, render_get_ready_clips, write_manifest
+
+    local_dir = _local_render_dir(GET_READY_FOLDER)
+    manifest_path = local_dir / "manifest.json"
+    manifest = read_manifest(manifest_path)
+    todo = []
     for position in vocab.POSITIONS:
-        for mirrored in TWINS:
-            name = get_ready_clip_name(position, mirrored=mirrored)
-            if force or not media_exists(name):
-                local = _local_render_dir(GET_READY_FOLDER) / Path(name).name
-                render_get_ready_clip(local, position=position, mirrored=mirrored)
-                save_media(name, local)
-                rendered += 1
-    return rendered
+        names = [get_ready_clip_name(position, mirrored=mirrored) for mirrored in (False, True)]
+        current = manifest.get(position) == get_ready_fingerprint(position, renderer=renderer)
+        if force or not current or not all(media_exists(name) for name in names):
+            todo.append((position, *(local_dir / Path(name).name for name in names)))
+    render_get_ready_clips(todo, renderer=renderer)
+    for position, *paths in todo:
+        for path in paths:
+            save_media(f"{GET_READY_FOLDER}/{path.name}", path)
+        manifest[position] = get_ready_fingerprint(position, renderer=renderer)
+    if todo:
+        write_manifest(manifest_path, manifest)
+    return 2 * len(todo)
 
 
 def get_ready_clip_for(position: str | None, *, mirrored: bool = False) -> Path | None:

@@ -7,9 +7,9 @@ words not), so a routine is assembled twice and the player's Mirror switches bet
 Heavy imports (av, PIL) stay inside this package: importing the catalog data does not
 load them.
 
-Two renderers draw them (`renderer`, default settings.CLIP_RENDERER): "2d", the diagram seen from
-above (draw.py), and "3d", two shaded dancers (clip3d.py), which also saves each move's joint tracks
-beside its clip (`<slug>.joints.npz`, skeleton.JointTracks).
+Two renderers draw them (`renderer`, default settings.CLIP_RENDERER): "3d", two shaded dancers seen
+from the front (clip3d.py), which also saves each move's joint tracks beside its clip
+(`<slug>.joints.npz`, skeleton.JointTracks), and "2d", the older diagram seen from above (draw.py).
 """
 
 from __future__ import annotations
@@ -65,21 +65,32 @@ def joints_path(out_dir: Path | str, move: MoveSpec) -> Path:
 
 TWINS = (False, True)
 
+# What the count-in says about the hold the first move starts from.
+GET_READY_HOLDS = {
+    "closed": "Closed hold",
+    "open": "Open position, hands joined at waist height",
+    "shadow": "Shadow position, follower in front",
+    "hammerlock": "Hammerlock, her arm folded behind her back",
+    "cuddle": "Cuddle, follower wrapped in the leader's arm",
+    "side_by_side": "Side by side, inside hands joined",
+}
+
 
 def clip_renderer(renderer: str | None = None) -> str:
-    """The renderer asked for, else settings.CLIP_RENDERER (else "2d" where Django is not configured)."""
+    """The renderer asked for, else settings.CLIP_RENDERER (else "3d" where Django is not configured)."""
     if renderer is None:
         from django.conf import settings
 
-        renderer = getattr(settings, "CLIP_RENDERER", "2d") if settings.configured else "2d"
+        renderer = getattr(settings, "CLIP_RENDERER", "3d") if settings.configured else "3d"
     if renderer not in RENDERERS:
         raise ValueError(f"the clip renderer must be one of {', '.join(RENDERERS)}, not {renderer!r}")
     return renderer
 
 
-def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM, *, renderer: str = "2d") -> str:
-    """Changes whenever what a move's clip shows would change, the renderer that draws it included."""
-    if renderer == "3d":
+def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM, *, renderer: str | None = None) -> str:
+    """Changes whenever what a move's clip shows would change, the renderer that draws it included
+    (settings.CLIP_RENDERER unless named)."""
+    if clip_renderer(renderer) == "3d":
         from choreography.catalog.render.clip3d import RENDERER_3D_VERSION
 
         version = RENDERER_3D_VERSION
@@ -121,13 +132,101 @@ def render_get_ready_clip(
     mirrored: bool = False,
     seconds: float = 2.0,
     bpm: float = clipformat.RECORDED_BPM,
+    renderer: str | None = None,
 ) -> RenderedClip:
-    """A canonical count-in clip ("Get ready... 5 6 7 8") played before a song's first 1.
+    """A canonical count-in clip ("Get ready... 5 6 7 8") played before a song's first 1, as seen or mirrored."""
+    paths = {"mirrored_path" if mirrored else "out_path": out_path}
+    return render_get_ready_twins(**paths, position=position, seconds=seconds, bpm=bpm, renderer=renderer)[0]
 
-    The couple stands in `position`, the hold the routine's first move starts from. The count-in
-    is anchored on the clip's end: its last beat always shows "8", so a clip trimmed from the
-    front still leads straight into the "1".
+
+def render_get_ready_twins(
+    out_path: Path | str | None = None,
+    mirrored_path: Path | str | None = None,
+    *,
+    position: str = "closed",
+    seconds: float = 2.0,
+    bpm: float = clipformat.RECORDED_BPM,
+    renderer: str | None = None,
+) -> list[RenderedClip]:
+    """The count-in clips played before a song's first 1, as seen (out_path) and mirrored (mirrored_path);
+    either may be None. Returns the clips written, as seen first.
+
+    The couple is in `position`, the hold the routine's first move starts from. The count-in is
+    anchored on the clip's end: its last beat always shows "8", so a clip trimmed from the front still
+    leads straight into the "1". The 3D renderer draws in a spawned process (an EGL context does not
+    survive a fork, and the caller may fork later).
     """
+    clips = render_get_ready_clips([(position, out_path, mirrored_path)], seconds=seconds, bpm=bpm, renderer=renderer)
+    return clips[position]
+
+
+def render_get_ready_clips(
+    todo: list[tuple[str, Path | str | None, Path | str | None]],
+    *,
+    seconds: float = 2.0,
+    bpm: float = clipformat.RECORDED_BPM,
+    renderer: str | None = None,
+    workers: int = 2,
+) -> dict[str, list[RenderedClip]]:
+    """The count-in clips of several holds: todo is (position, as-seen path, mirrored path), either path
+    None; returns position -> its clips, as seen first. The 3D renderer draws in spawned processes
+    (an EGL context does not survive a fork, and the caller may fork later)."""
+    frames_per_beat = clipformat.FPS * 60.0 / bpm
+    frames = max(1, round(seconds * clipformat.FPS))
+    if todo and clip_renderer(renderer) == "3d":
+        from choreography.catalog.render.clip3d import spawned_render_pool
+
+        with spawned_render_pool(max(1, min(workers, len(todo)))) as pool:
+            futures = [
+                pool.submit(
+                    _render_get_ready_3d_job, seen and str(seen), mirrored and str(mirrored), position, seconds, bpm
+                )
+                for position, seen, mirrored in todo
+            ]
+            for future in futures:
+                future.result()
+    else:
+        for position, seen, mirrored in todo:
+            for path, flag in ((seen, False), (mirrored, True)):
+                if path is not None:
+                    _render_get_ready_2d(Path(path), position=position, mirrored=flag, seconds=seconds, bpm=bpm)
+    return {
+        position: [
+            RenderedClip(path=Path(path), frames=frames, counts=round(frames / frames_per_beat), bpm=bpm)
+            for path in (seen, mirrored)
+            if path is not None
+        ]
+        for position, seen, mirrored in todo
+    }
+
+
+def get_ready_fingerprint(
+    position: str, *, seconds: float = 2.0, bpm: float = clipformat.RECORDED_BPM, renderer: str | None = None
+) -> str:
+    """Changes whenever what a count-in clip shows would change: its hold, length, tempo and renderer."""
+    renderer = clip_renderer(renderer)
+    if renderer == "3d":
+        from choreography.catalog.render.clip3d import RENDERER_3D_VERSION
+
+        version = RENDERER_3D_VERSION
+    else:
+        version = RENDERER_VERSION
+    payload = json.dumps({"get_ready": position, "seconds": seconds, "bpm": bpm, "renderer": version}, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def _render_get_ready_3d_job(
+    out_path: str | None, mirrored_path: str | None, position: str, seconds: float, bpm: float
+) -> int:
+    from choreography.catalog.render.clip3d import render_get_ready_twins_3d
+
+    cue = GET_READY_HOLDS.get(position, GET_READY_HOLDS["closed"]) + ": the first step is on 1"
+    clips = render_get_ready_twins_3d(out_path, mirrored_path, position=position, cue=cue, seconds=seconds, bpm=bpm)
+    return clips[0].frames
+
+
+def _render_get_ready_2d(out_path: Path, *, position: str, mirrored: bool, seconds: float, bpm: float) -> None:
+    """The 2D count-in: the couple standing in the hold seen from above, the count large beside it."""
     from choreography.catalog.render.get_ready import get_ready_frame
 
     frames = max(1, round(seconds * clipformat.FPS))
@@ -142,7 +241,6 @@ def render_get_ready_clip(
         return cache[label]
 
     _encode(out_path, frames, frame_at)
-    return RenderedClip(path=Path(out_path), frames=frames, counts=round(frames / frames_per_beat), bpm=bpm)
 
 
 def _encode(out_path: Path | str, frames: int, frame_at: Callable[[int], object], *, threads: int = 0) -> None:
@@ -197,7 +295,7 @@ def twins_to_render(
     three is missing or stale, both twins are listed."""
     renderer = clip_renderer(renderer)
     out_dir = Path(out_dir)
-    manifest = _read_manifest(out_dir / MANIFEST_NAME)
+    manifest = read_manifest(out_dir / MANIFEST_NAME)
     todo = []
     for move in moves:
         fingerprint = move_fingerprint(move, bpm, renderer=renderer)
@@ -249,7 +347,7 @@ def render_catalog(
     paths = {move.slug: clip_path(out_dir, move) for move in moves}
     todo = twins_to_render(moves, out_dir, bpm=bpm, force=force, renderer=renderer)
     manifest_path = out_dir / MANIFEST_NAME
-    manifest = _read_manifest(manifest_path)
+    manifest = read_manifest(manifest_path)
     for move in moves:
         for mirrored in TWINS:
             if (move, mirrored) not in todo:
@@ -273,7 +371,7 @@ def render_catalog(
                 except Exception as exc:  # keep what finished; report the first failure below
                     failure = failure or exc
                     continue
-                manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm)
+                manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm, renderer="2d")
     else:
         for move, mirrored in todo:
             try:
@@ -281,8 +379,8 @@ def render_catalog(
             except Exception as exc:
                 failure = exc
                 break
-            manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm)
-    _write_manifest(manifest_path, manifest)
+            manifest[twin_key(move.slug, mirrored=mirrored)] = move_fingerprint(move, bpm, renderer="2d")
+    write_manifest(manifest_path, manifest)
     if failure is not None:
         if isinstance(failure, MediaError):
             raise failure
@@ -331,7 +429,7 @@ def _render_twins_3d_job(move: MoveSpec, path: str, mirrored_path: str, tracks_p
     return clips[0].frames
 
 
-def _read_manifest(path: Path) -> dict[str, str]:
+def read_manifest(path: Path) -> dict[str, str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
@@ -339,6 +437,6 @@ def _read_manifest(path: Path) -> dict[str, str]:
     return {str(key): str(value) for key, value in data.items()} if isinstance(data, dict) else {}
 
 
-def _write_manifest(path: Path, manifest: dict[str, str]) -> None:
+def write_manifest(path: Path, manifest: dict[str, str]) -> None:
     with atomic_output(path, suffix=".tmp") as temp:
         temp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n", encoding="utf-8")

@@ -19,7 +19,6 @@ import numpy as np
 
 from choreography import clipformat
 from choreography.atomic import atomic_output
-from choreography.catalog.render.demo_tracks import demo_tracks_for
 from choreography.catalog.render.skeleton import JointTracks
 from choreography.domain import MoveSpec
 from choreography.errors import MediaError
@@ -114,12 +113,6 @@ def render_move_twins_3d(
     """Render a move's clip as seen (out_path) and mirrored (mirrored_path) from one pass over its
     frames; either may be None. `tracks_path` also saves the joint tracks (.npz). Returns the clips
     written, as-seen first."""
-    import av
-
-    from choreography.catalog.render.bodies import body_primitives
-    from choreography.catalog.render.framing import clip_cameras
-    from choreography.catalog.render.hud import FloorInset, InsetLayer, text_layer
-
     outputs = [(Path(path), flag) for path, flag in ((mirrored_path, True), (out_path, False)) if path is not None]
     if not outputs:
         raise ValueError("render_move_twins_3d needs out_path or mirrored_path")
@@ -130,49 +123,119 @@ def render_move_twins_3d(
     if tracks_path is not None:
         with atomic_output(tracks_path, suffix=".npz", what="the joint tracks") as temp:
             tracks.save(temp)
-    scene = _scene()
-    # Joints to bodies and the framing for the whole clip at once; a track shorter than the clip holds its
-    # last pose.
+    # A track shorter than the clip holds its last pose.
     index = np.minimum(np.arange(frames), tracks.frames - 1)
+    cues = count_cues(move)
+    beats_per_frame = bpm / 60.0 / clipformat.FPS
+
+    def words(frame_index: int) -> tuple[str, int, str]:
+        count = min(int(frame_index * beats_per_frame + 1e-6), move.counts - 1)
+        return move.name, count, cues[count]
+
+    try:
+        _encode_twins(outputs, tracks, index, words, threads=threads)
+    except Exception as exc:
+        if isinstance(exc, MediaError):
+            raise
+        raise MediaError(f"cannot render the 3D clip of {move.slug}: {exc}") from exc
+    return _clips(outputs, frames, move.counts, bpm)
+
+
+def render_get_ready_twins_3d(
+    out_path: Path | str | None = None,
+    mirrored_path: Path | str | None = None,
+    *,
+    position: str = "closed",
+    cue: str = "",
+    seconds: float = 2.0,
+    bpm: float = clipformat.RECORDED_BPM,
+) -> list[RenderedClip3D]:
+    """The "Get ready" count-in before a routine's first 1, as seen and/or mirrored: the couple in `position`
+    dances the last counts of a basic in place ("5 6 7 tap", lit as they come), so its last frame leads
+    into any move's count 1. Anchored on the clip's end like the 2D one: its last beat is always the 8."""
+    outputs = [(Path(path), flag) for path, flag in ((mirrored_path, True), (out_path, False)) if path is not None]
+    if not outputs:
+        raise ValueError("render_get_ready_twins_3d needs out_path or mirrored_path")
+    frames = max(1, round(seconds * clipformat.FPS))
+    tracks = catalog_tracks_for(hold_basic(position), bpm)
+    # The basic's last `frames` frames (wrapping round its eight counts where the count-in is longer).
+    index = (np.arange(frames) - frames) % tracks.frames
+    frames_per_beat = clipformat.FPS * 60.0 / bpm
+
+    def words(frame_index: int) -> tuple[str, int, str]:
+        beats_before_end = int((frames - frame_index - 1) // frames_per_beat)
+        return "Get ready", 7 - beats_before_end % 4, cue
+
+    try:
+        _encode_twins(outputs, tracks, index, words)
+    except Exception as exc:
+        raise MediaError(f"cannot render the count-in clip in {position}: {exc}") from exc
+    return _clips(outputs, frames, round(frames / frames_per_beat), bpm)
+
+
+def hold_basic(position: str) -> MoveSpec:
+    """A basic in place in `position`: the catalog's basic-in-place, danced in that hold."""
+    import dataclasses
+
+    from choreography.catalog.data import load_catalog
+
+    basic = next(move for move in load_catalog() if move.slug == "basic-in-place")
+    if position == basic.start_position == basic.end_position:
+        return basic
+    return dataclasses.replace(basic, slug=f"basic-in-{position}", start_position=position, end_position=position)
+
+
+def _encode_twins(
+    outputs: list[tuple[Path, bool]],
+    tracks: JointTracks,
+    index: np.ndarray,
+    words: Callable[[int], tuple[str, int, str]],
+    *,
+    threads: int = 0,
+) -> None:
+    """Draw frame i of each output from the tracks' frame index[i], with the text words(i) gives (the name,
+    the count lit, the cue), and encode it in the canonical format: each world drawn once for both twins."""
+    import av
+
+    from choreography.catalog.render.bodies import body_primitives
+    from choreography.catalog.render.framing import clip_cameras
+    from choreography.catalog.render.hud import FloorInset, InsetLayer, text_layer
+
+    scene = _scene()
+    # Joints to bodies and the framing for the whole clip at once.
     positions = {dancer: joints[index] for dancer, joints in tracks.positions.items()}
     primitives = np.concatenate(
         [body_primitives(joints, dancer, fps=clipformat.FPS) for dancer, joints in positions.items()], axis=1
     )
     cameras = clip_cameras(positions, clipformat.FPS, aspect=clipformat.WIDTH / clipformat.HEIGHT)
     inset = FloorInset(tracks, centre=(cameras[0].x, cameras[0].z))
-    cues = count_cues(move)
-    beats_per_frame = bpm / 60.0 / clipformat.FPS
-    layers_by_count: dict[int, object] = {}
-    try:
-        with contextlib.ExitStack() as stack:
-            writers = []
-            for path, flag in outputs:
-                temp = stack.enter_context(atomic_output(path, suffix=".mp4"))
-                container = stack.enter_context(av.open(str(temp), mode="w", format="mp4"))
-                stream = clipformat.add_canonical_video_stream(container, preset=PRESET_3D, crf=CRF_3D)
-                if threads:
-                    stream.codec_context.thread_count = threads
-                writers.append((container, stream, flag, _Yuv420p(av, clipformat.WIDTH, clipformat.HEIGHT)))
-            for frame_index in range(frames):
-                count = min(int(frame_index * beats_per_frame + 1e-6), move.counts - 1)
-                if count not in layers_by_count:
-                    layers_by_count[count] = text_layer(move.name, count, cues[count])
-                scene.draw_world(primitives[frame_index], cameras[frame_index])
-                scene.set_layers([InsetLayer(inset.frame(int(index[frame_index]))), layers_by_count[count]])
-                for container, stream, flag, to_yuv420p in writers:
-                    frame = to_yuv420p(scene.picture(mirrored=flag))
-                    frame.pts = frame_index
-                    frame.time_base = stream.codec_context.time_base
-                    container.mux(stream.encode(frame))
-            for container, stream, _flag, _convert in writers:
-                container.mux(stream.encode(None))
-    except Exception as exc:
-        if isinstance(exc, MediaError):
-            raise
-        raise MediaError(f"cannot render the 3D clip of {move.slug}: {exc}") from exc
-    clips = [
-        RenderedClip3D(path=path, frames=frames, counts=move.counts, bpm=bpm, mirrored=flag) for path, flag in outputs
-    ]
+    layers: dict[tuple[str, int, str], object] = {}
+    with contextlib.ExitStack() as stack:
+        writers = []
+        for path, flag in outputs:
+            temp = stack.enter_context(atomic_output(path, suffix=".mp4"))
+            container = stack.enter_context(av.open(str(temp), mode="w", format="mp4"))
+            stream = clipformat.add_canonical_video_stream(container, preset=PRESET_3D, crf=CRF_3D)
+            if threads:
+                stream.codec_context.thread_count = threads
+            writers.append((container, stream, flag, _Yuv420p(av, clipformat.WIDTH, clipformat.HEIGHT)))
+        for frame_index in range(len(index)):
+            text = words(frame_index)
+            if text not in layers:
+                layers[text] = text_layer(*text)
+            scene.draw_world(primitives[frame_index], cameras[frame_index])
+            scene.set_layers([InsetLayer(inset.frame(int(index[frame_index]))), layers[text]])
+            for container, stream, flag, to_yuv420p in writers:
+                frame = to_yuv420p(scene.picture(mirrored=flag))
+                frame.pts = frame_index
+                frame.time_base = stream.codec_context.time_base
+                container.mux(stream.encode(frame))
+        for container, stream, _flag, _convert in writers:
+            container.mux(stream.encode(None))
+
+
+def _clips(outputs: list[tuple[Path, bool]], frames: int, counts: int, bpm: float) -> list[RenderedClip3D]:
+    clips = [RenderedClip3D(path=path, frames=frames, counts=counts, bpm=bpm, mirrored=flag) for path, flag in outputs]
     return sorted(clips, key=lambda clip: clip.mirrored)  # as seen first
 
 
@@ -225,6 +288,8 @@ def load_tracks_for(spec: str) -> TracksFor:
     if spec == "catalog":
         return catalog_tracks_for
     if spec == "demo":
+        from choreography.catalog.render.demo_tracks import demo_tracks_for
+
         return demo_tracks_for
     import importlib
 

@@ -10,6 +10,7 @@ import functools
 
 from PIL import Image, ImageDraw
 
+from choreography.catalog.render import GET_READY_HOLDS
 from choreography.catalog.render.draw import (
     FOLLOWER,
     GOLD,
@@ -28,16 +29,6 @@ from choreography.catalog.render.draw import (
     paste_text,
 )
 from choreography.catalog.render.motion import Choreography, DancerPose, MotionPlan
-
-# What the count-in says about the hold the first move starts from.
-GET_READY_HOLDS = {
-    "closed": "Closed hold",
-    "open": "Open position, hands joined at waist height",
-    "shadow": "Shadow position, follower in front",
-    "hammerlock": "Hammerlock, her arm folded behind her back",
-    "cuddle": "Cuddle, follower wrapped in the leader's arm",
-    "side_by_side": "Side by side, inside hands joined",
-}
 
 
 def get_ready_poses(position: str) -> tuple[DancerPose, DancerPose]:

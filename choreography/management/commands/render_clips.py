@@ -32,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # Heavy imports (PyAV, Pillow) only when the command runs.
         from choreography.catalog.data import CATALOG_PATH, load_catalog
-        from choreography.catalog.render import TWINS, render_catalog, render_get_ready_clip, twins_to_render
+        from choreography.catalog.render import TWINS, render_catalog, render_get_ready_clips, twins_to_render
         from choreography.services.catalog import DEMO_CLIP_FOLDER, get_ready_clip_name, get_ready_clips_ensure
 
         renderer = options["renderer"] or settings.CLIP_RENDERER
@@ -54,13 +54,14 @@ class Command(BaseCommand):
             )
             # One count-in clip per hold: beside the clips when --out is given; else where assembly looks.
             if options["out"]:
-                for position in vocab.POSITIONS:
-                    for mirrored in TWINS:
-                        get_ready = out_dir / Path(get_ready_clip_name(position, mirrored=mirrored)).name
-                        if options["force"] or not get_ready.exists():
-                            render_get_ready_clip(get_ready, position=position, mirrored=mirrored)
+                get_ready = [
+                    (position, *(out_dir / Path(get_ready_clip_name(position, mirrored=flag)).name for flag in TWINS))
+                    for position in vocab.POSITIONS
+                ]
+                todo_get_ready = [job for job in get_ready if options["force"] or not all(p.exists() for p in job[1:])]
+                render_get_ready_clips(todo_get_ready, renderer=renderer, workers=options["workers"])
             else:
-                get_ready_clips_ensure(force=options["force"])
+                get_ready_clips_ensure(force=options["force"], renderer=renderer)
         except ChoreographyError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
