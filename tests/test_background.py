@@ -479,7 +479,10 @@ def test_a_real_embedded_server_runs_the_jobs_left_from_before_and_answers_while
             news = json.loads(dancer.request(f"{status_url}?{query}")[2])
             # News, or no answer before the poll's cap (a busy machine may still be on the job left from before).
             waited = time.monotonic() - asked
-            assert (news["status"], news["stage"]) != (first["status"], first["stage"]) or waited >= stages.MAX_WAIT_S - 1
+            assert (news["status"], news["stage"]) != (
+                first["status"],
+                first["stage"],
+            ) or waited >= stages.MAX_WAIT_S - 1
         browsing = dancer.copy()
         stages_seen = {first["stage"]}
         answer = first
