@@ -41,6 +41,8 @@ _SECTIONS: dict[str, tuple[float, int, float, float]] = {
     "break": (0.25, 1, 0.0, 0.0),
     # Guitar and a light bongo, fading out phrase by phrase.
     "outro": (0.40, 1, 0.6, 0.0),
+    # The majao's busier bongo, no louder than the derecho: a chorus told by its texture alone.
+    "majao_even": (0.45, 2, 1.0, 1.0),
 }
 # Sections without bass (the bass is what a dancer hears stop in a break).
 _NO_BASS_SECTIONS = frozenset({"break"})
@@ -321,7 +323,7 @@ def synthesize(
             if bongo_gain:
                 tap = count in (3, 7)
                 add(drums["open" if tap else "high"], beats[beat], (0.9 if tap else 0.22) * bongo_gain * gain)
-                and_gain = 0.35 if section == "majao" else 0.15
+                and_gain = 0.35 if section.startswith("majao") else 0.15
                 add(drums["low"], eighth(beat, 1) + jitter(), and_gain * bongo_gain * gain)
             # Guira: a long scrape on the beat, a short one on the "and".
             if guira_gain:

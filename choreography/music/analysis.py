@@ -93,6 +93,7 @@ def analyze_audio(
     beat_offset_s: float = BEAT_OFFSET_S,
     energy_step_s: float = ENERGY_CURVE_STEP_S,
     energy_smooth_s: float = ENERGY_SMOOTH_S,
+    with_sections: bool = True,
 ) -> SongAnalysis:
     """Beats, downbeats, 8-count phrases, energy and sections of a decoded song; AudioError where it has none."""
     started = time.perf_counter()
@@ -105,7 +106,8 @@ def analyze_audio(
     counts = find_counts(spectrum, grid)
     energy = energy_curve(spectrum, step_s=energy_step_s, smooth_s=energy_smooth_s)
     phrases = describe_phrases(counts.phrases_beats, spectrum, energy, tempo_bpm=grid.tempo_bpm, duration_s=duration_s)
-    sections = song_sections(spectrum, phrases)
+    # Without sections: only for measuring what they cost.
+    sections = song_sections(spectrum, phrases) if with_sections else []
 
     return SongAnalysis(
         tempo_bpm=round(grid.tempo_bpm, 2),

@@ -122,9 +122,38 @@ STRUCTURED_SONGS: dict[str, tuple[float, int, float, tuple[tuple[str, int], ...]
             ("chorus", 4),
         ),
     ),
+    # Harder: a chorus no louder than the verse; a song that starts on its verse; one that starts on its chorus.
+    "even_loudness": (
+        120.0,
+        106,
+        55.0,
+        (
+            ("intro", 2),
+            ("verse", 4),
+            ("chorus_even", 4),
+            ("verse", 4),
+            ("chorus_even", 4),
+            ("mambo", 4),
+            ("chorus_even", 4),
+            ("outro", 2),
+        ),
+    ),
+    "no_intro": (
+        132.0,
+        107,
+        69.3,
+        (("verse", 4), ("chorus", 2), ("verse", 4), ("chorus", 2), ("mambo", 4), ("chorus", 2), ("outro", 2)),
+    ),
+    "chorus_first": (
+        140.0,
+        108,
+        61.74,
+        (("chorus", 2), ("verse", 4), ("chorus", 2), ("verse", 4), ("chorus", 4), ("outro", 1)),
+    ),
 }
 # How each label sounds in the synthesis (demo_songs' section mixes) and the chords it cycles through.
 _SECTION_MIX = {
+    "chorus_even": "majao_even",
     "intro": "intro",
     "verse": "derecho",
     "chorus": "majao",
@@ -136,6 +165,7 @@ _SECTION_CHORDS: dict[str, tuple[tuple[int, str], ...]] = {
     "intro": ((0, "min"), (7, "7")),
     "derecho": ((0, "min"), (5, "min"), (7, "7"), (0, "min")),
     "majao": ((8, "maj"), (3, "maj"), (10, "maj"), (7, "7")),
+    "majao_even": ((8, "maj"), (3, "maj"), (10, "maj"), (7, "7")),
     "mambo": ((0, "min"), (10, "maj"), (8, "maj"), (7, "7")),
     "break": ((5, "min"),),
     "outro": ((0, "min"),),
@@ -174,7 +204,9 @@ def structured_song(name: str, **variation: Any) -> StructuredSong:
     phrase_form = tuple(_SECTION_MIX[label] for label, phrases in form for _ in range(phrases))
     result = synthesize(song, form=phrase_form, section_chords=_SECTION_CHORDS, **variation)
     sections, first_of_label, first_phrase = [], {}, 0
-    for index, (label, phrases) in enumerate(form):
+    for index, (name, phrases) in enumerate(form):
+        # A label as the form names it, without how it is played ("chorus_even" is a chorus).
+        label = name.split("_")[0]
         repeat_of = first_of_label.get(label) if label not in ("intro", "outro") else None
         first_of_label.setdefault(label, index)
         sections.append(TrueSection(label, first_phrase, phrases, repeat_of))

@@ -247,7 +247,7 @@ def label_sections(
     A short quiet section inside the song is a break; a first section quieter than the body and
     never heard again is the intro, a last one likewise the outro. In the body, each kind of
     music (a section and its repeats) is a mambo where it is clearly the loudest or busiest and
-    at least two other kinds remain; of the rest, the loudest kind that comes back is the chorus
+    at least two other kinds remain (the loudest and busiest beside one other); of the rest, the loudest kind that comes back is the chorus
     and the others are verses."""
     n = len(spans)
     kind = [index if original is None else original for index, original in enumerate(repeat_of)]
@@ -279,12 +279,13 @@ def label_sections(
     kind_energy = {k: section_energy[[i for i in body if kind[i] == k]].mean() for k in kinds}
     kind_busy = {k: section_busy[[i for i in body if kind[i] == k]].mean() for k in kinds}
     kind_count = {k: sum(kind[i] == k for i in body) for k in kinds}
-    if len(kinds) >= 3:
+    if len(kinds) >= 2:
         loudest = max(kinds, key=lambda k: kind_energy[k])
         others = [k for k in kinds if k != loudest]
         louder = kind_energy[loudest] - max(kind_energy[k] for k in others) >= MAMBO_MARGIN
         busier = kind_busy[loudest] >= MAMBO_BUSIER * max(kind_busy[k] for k in others)
-        if louder or busier:
+        # Beside a single other kind of music, only louder and busier: else it is a chorus beside its verse.
+        if (louder or busier) if len(kinds) >= 3 else (louder and busier):
             for index in body:
                 if kind[index] == loudest:
                     labels[index] = "mambo"
