@@ -246,9 +246,10 @@ def label_sections(
 
     A short quiet section inside the song is a break; a first section quieter than the body and
     never heard again is the intro, a last one likewise the outro. In the body, each kind of
-    music (a section and its repeats) is a mambo where it is clearly the loudest or busiest and
-    at least two other kinds remain (the loudest and busiest beside one other); of the rest, the loudest kind that comes back is the chorus
-    and the others are verses."""
+    music (a section and its repeats) is a mambo where it is clearly the loudest or busiest and at
+    least two other kinds remain (the loudest and busiest beside one other); of the rest, the
+    loudest kind that comes back is the chorus and the others are verses. Texture, more than
+    chords, makes two sections the same music here: the majao is its bongo pattern."""
     n = len(spans)
     kind = [index if original is None else original for index, original in enumerate(repeat_of)]
     section_energy = np.array([energy[first : first + length].mean() for first, length in spans])
@@ -318,3 +319,18 @@ def find_sections(features: PhraseFeatures, phrases: list[Phrase]) -> list[Secti
         )
         for (first, length), original, label in zip(spans, repeat_of, labels)
     ]
+
+
+def section_names(sections: list[dict[str, Any]]) -> list[str]:
+    """What a dancer calls each section (as in the analysis JSON): "intro", "verse 1", "chorus 2", numbered
+    where its label comes more than once."""
+    totals: dict[str, int] = {}
+    for section in sections:
+        totals[section["label"]] = totals.get(section["label"], 0) + 1
+    seen: dict[str, int] = {}
+    names = []
+    for section in sections:
+        label = section["label"]
+        seen[label] = seen.get(label, 0) + 1
+        names.append(f"{label} {seen[label]}" if totals[label] > 1 else label)
+    return names
