@@ -202,19 +202,25 @@ def test_section_scores_fall_with_a_missed_boundary_and_a_wrong_label() -> None:
     assert scores["repeat_accuracy"] == pytest.approx(2 / 3)
 
 
+SECTIONS = [
+    {"label": "intro", "start_s": 0.0, "end_s": 7.5, "first_phrase": 0, "phrases": 2, "repeat_of": None},
+    {"label": "chorus", "start_s": 7.5, "end_s": 22.5, "first_phrase": 2, "phrases": 4, "repeat_of": None},
+    {"label": "verse", "start_s": 22.5, "end_s": 37.5, "first_phrase": 6, "phrases": 4, "repeat_of": None},
+    {"label": "chorus", "start_s": 37.5, "end_s": 60.0, "first_phrase": 10, "phrases": 6, "repeat_of": 1},
+]
+
+
+def _song_with_sections(owner):
+    song = make_song(owner)
+    song.analysis, song.duration_s = {**SONG_ANALYSIS, "sections": SECTIONS}, 60.0
+    song.save()
+    return song
+
+
 @pytest.mark.django_db
 class TestSongPageSections:
     def test_the_chart_names_each_section_and_its_repeats(self, owner_client, owner) -> None:
-        song = make_song(owner)
-        analysis = dict(SONG_ANALYSIS)
-        analysis["sections"] = [
-            {"label": "intro", "start_s": 0.0, "end_s": 7.5, "first_phrase": 0, "phrases": 2, "repeat_of": None},
-            {"label": "chorus", "start_s": 7.5, "end_s": 22.5, "first_phrase": 2, "phrases": 4, "repeat_of": None},
-            {"label": "verse", "start_s": 22.5, "end_s": 37.5, "first_phrase": 6, "phrases": 4, "repeat_of": None},
-            {"label": "chorus", "start_s": 37.5, "end_s": 60.0, "first_phrase": 10, "phrases": 6, "repeat_of": 1},
-        ]
-        song.analysis, song.duration_s = analysis, 60.0
-        song.save()
+        song = _song_with_sections(owner)
         page = owner_client.get(reverse("song_detail", args=[song.pk])).content.decode()
         assert (
             'class="section-band section-chorus" style="left:62.5%;width:37.5%" data-name="chorus 2" data-short="C2"'
@@ -236,3 +242,14 @@ class TestSongPageSections:
         assert "section-strip" not in page and "<h2>Sections</h2>" not in page
         chart = json.loads(page.split('<script id="chart-data" type="application/json">')[1].split("</script>")[0])
         assert chart["sections"] == []
+
+
+@pytest.mark.django_db
+class TestSongApiSections:
+    def test_the_detail_gives_the_sections(self, api, owner) -> None:
+        song = _song_with_sections(owner)
+        assert api.get(f"/api/songs/{song.pk}/").json()["analysis"]["sections"] == SECTIONS
+
+    def test_a_song_analysed_before_sections_has_none(self, api, owner) -> None:
+        song = make_song(owner)
+        assert api.get(f"/api/songs/{song.pk}/").json()["analysis"]["sections"] == []
