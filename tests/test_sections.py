@@ -253,3 +253,24 @@ class TestSongApiSections:
     def test_a_song_analysed_before_sections_has_none(self, api, owner) -> None:
         song = make_song(owner)
         assert api.get(f"/api/songs/{song.pk}/").json()["analysis"]["sections"] == []
+
+
+@pytest.mark.django_db
+def test_demo_songs_analysed_before_sections_are_analysed_again(monkeypatch) -> None:
+    from choreography import demo_songs
+    from choreography.models import Song
+    from choreography.services.songs import demo_songs_ensure
+
+    short = demo_songs.DemoSong("test-short", "Short Test Song", 126.0, 40.0, 7, 55.0, ((0, "min"), (5, "min")))
+    monkeypatch.setattr(demo_songs, "DEMO_SONGS", (short,))
+    assert demo_songs_ensure() == 1
+    song = Song.objects.get(demo_slug="test-short")
+    assert song.analysis["sections"]
+    old = {key: value for key, value in song.analysis.items() if key != "sections"}
+    Song.objects.filter(pk=song.pk).update(analysis=old)
+
+    assert demo_songs_ensure() == 1
+    song.refresh_from_db()
+    assert song.status == Song.Status.READY
+    assert sum(section["phrases"] for section in song.analysis["sections"]) == len(song.analysis["phrases"])
+    assert demo_songs_ensure() == 0
