@@ -112,9 +112,7 @@ def phrase_features(spectrum: Spectrum, phrases: list[Phrase], *, n_mfcc: int = 
     import librosa
 
     fps = spectrum.fps
-    chroma = librosa.feature.chroma_stft(
-        S=spectrum.power, sr=spectrum.sr, n_fft=spectrum.n_fft, hop_length=spectrum.hop_length, tuning=0.0
-    )
+    chroma = spectrum.chroma
     mfcc = librosa.feature.mfcc(S=spectrum.mel_db, n_mfcc=n_mfcc)
     n_frames = chroma.shape[1]
     harmony, timbre, rhythm, loudness = [], [], [], []

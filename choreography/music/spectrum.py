@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -39,6 +40,15 @@ class Spectrum:
     @property
     def fps(self) -> float:
         return self.sr / self.hop_length
+
+    @cached_property
+    def chroma(self) -> np.ndarray:
+        """(12, frames): the pitch classes of each frame; made once, on first use (counts and sections read it)."""
+        import librosa
+
+        return librosa.feature.chroma_stft(
+            S=self.power, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop_length, tuning=0.0
+        )
 
 
 def analysis_signal(samples: np.ndarray, sr: int, *, target_sr: int = ANALYSIS_SR) -> np.ndarray:
