@@ -298,3 +298,4 @@ def _fit(width: int, height: int) -> tuple[int, int]:
     fit_w = min(clipformat.WIDTH, max(2, round(width * scale / 2) * 2))
     fit_h = min(clipformat.HEIGHT, max(2, round(height * scale / 2) * 2))
     return fit_w, fit_h
+

@@ -39,30 +39,14 @@ def _fallback_moves() -> list[Any]:
         ("shadow", "Shadow entry", "intermediate", ("shadow_position",), ("sensual",), 0.4),
         ("body-wave", "Body wave", "intermediate", ("body_waves",), ("sensual",), 0.4),
         ("hip-rolls", "Hip rolls", "intermediate", ("hip_rolls",), ("sensual",), 0.5),
-        (
-            "dominican-shines",
-            "Dominican footwork shines",
-            "intermediate",
-            ("footwork", "syncopation"),
-            ("dominican",),
-            0.8,
-        ),
+        ("dominican-shines", "Dominican footwork shines", "intermediate", ("footwork", "syncopation"),
+         ("dominican",), 0.8),
         ("multiple-spins", "Multiple spins", "advanced", ("turns",), ("moderna",), 0.9),
         ("arm-styling", "Arm styling", "intermediate", ("arm_styling",), ("moderna",), 0.5),
     ]
     return [
-        MoveSpec(
-            slug=s,
-            name=n,
-            description=n,
-            level=lv,
-            counts=8,
-            start_position="closed",
-            end_position="closed",
-            elements=el,
-            styles=st,
-            energy=en,
-        )
+        MoveSpec(slug=s, name=n, description=n, level=lv, counts=8, start_position="closed", end_position="closed",
+                 elements=el, styles=st, energy=en)
         for s, n, lv, el, st, en in rows
     ]
 

@@ -1,6 +1,6 @@
 """Show how the intent parser reads a request.
 
-python manage.py parse_request "a romantic bachata with lots of turns" [--level beginner] [--json] [--rules-only]
+    python manage.py parse_request "a romantic bachata with lots of turns" [--level beginner] [--json] [--rules-only]
 """
 
 from __future__ import annotations
