@@ -30,13 +30,22 @@ _QUALITIES: dict[str, tuple[int, ...]] = {
     "7": (0, 4, 7, 10),
 }
 
-# Per-section mix: (overall gain, guitar notes per beat, bongo martillo gain, guira gain).
+# Per-section mix: (overall gain, guitar notes per beat, bongo martillo gain, guira gain). The
+# demo songs' form uses the first four; songs with a given form (see synthesize) all of them.
 _SECTIONS: dict[str, tuple[float, int, float, float]] = {
     "intro": (0.30, 2, 0.0, 0.5),
     "derecho": (0.45, 2, 0.8, 0.8),
     "majao": (0.70, 2, 1.0, 1.0),
     "mambo": (1.00, 4, 1.0, 1.0),
+    # The band stops: the guitar alone, one soft note a beat, no bass.
+    "break": (0.25, 1, 0.0, 0.0),
+    # Guitar and a light bongo, fading out phrase by phrase.
+    "outro": (0.40, 1, 0.6, 0.0),
+    # The majao's busier bongo, no louder than the derecho: a chorus told by its texture alone.
+    "majao_even": (0.45, 2, 1.0, 1.0),
 }
+# Sections without bass (the bass is what a dancer hears stop in a break).
+_NO_BASS_SECTIONS = frozenset({"break"})
 # The song form, in phrases, repeated until the song is long enough.
 _FORM: tuple[str, ...] = (
     ("intro",) * 2 + ("derecho",) * 4 + ("majao",) * 2 + ("derecho",) * 4 + ("mambo",) * 4 + ("majao",) * 2
@@ -189,6 +198,8 @@ def synthesize(
     no_bass: bool = False,
     timing_jitter_s: float = 0.0,
     swing: float = 0.0,
+    form: tuple[str, ...] | None = None,
+    section_chords: dict[str, tuple[tuple[int, str], ...]] | None = None,
 ) -> SynthResult:
     """Render `song`; `noise_db` is the signal-to-noise ratio of added white noise, in dB.
 
@@ -201,10 +212,28 @@ def synthesize(
     beat of the whole band by up to +-that much (a human band; the true beats move with it);
     `swing` delays the off-beat eighths by that fraction of a beat. With all of them off the
     output is the same as it always was: they draw on their own random generator.
+
+    `form` gives the song's sections, one name of _SECTIONS per phrase (then the song has that
+    many phrases, whatever its duration); `section_chords` the chords each section cycles
+    through from its first phrase (else the song's progression, one chord per phrase).
     """
     rng = np.random.default_rng(song.seed)
     variation_rng = np.random.default_rng([song.seed, 1])
-    n_phrases = max(1, int(song.duration_s * song.bpm / 60.0 / COUNTS_PER_PHRASE))
+    if form is not None:
+        n_phrases = len(form)
+        phrase_sections = tuple(form)
+    else:
+        n_phrases = max(1, int(song.duration_s * song.bpm / 60.0 / COUNTS_PER_PHRASE))
+        # The intro plays once; the rest of the form repeats.
+        phrase_sections = tuple(
+            _FORM[phrase] if phrase < len(_FORM) else _FORM[2 + (phrase - 2) % (len(_FORM) - 2)]
+            for phrase in range(n_phrases)
+        )
+    # Each phrase's place in its section (a section is a run of phrases of one name).
+    places = [0] * n_phrases
+    for phrase in range(1, n_phrases):
+        if phrase_sections[phrase] == phrase_sections[phrase - 1]:
+            places[phrase] = places[phrase - 1] + 1
     # Extra beats after each phrase: ("fill" | "stop", count).
     inserted: dict[int, tuple[str, int]] = {}
     for kind, spec in (("fill", break_beats), ("stop", stop_beats)):
@@ -267,10 +296,15 @@ def synthesize(
         add(scrapes[0], beats[beat], 0.15)
 
     for phrase in range(n_phrases):
-        # The intro plays once; the rest of the form repeats.
-        section = _FORM[phrase] if phrase < len(_FORM) else _FORM[2 + (phrase - 2) % (len(_FORM) - 2)]
+        section = phrase_sections[phrase]
         gain, notes_per_beat, bongo_gain, guira_gain = _SECTIONS[section]
-        root_step, quality = song.progression[phrase % len(song.progression)]
+        if section == "outro":
+            gain *= 0.75 ** places[phrase]
+        chords = (section_chords or {}).get(section)
+        if chords:
+            root_step, quality = chords[places[phrase] % len(chords)]
+        else:
+            root_step, quality = song.progression[phrase % len(song.progression)]
         root = song.tonic_hz * 2 ** (root_step / 12)
         chord = [root * 2 ** (step / 12) for step in _QUALITIES[quality]]
         # Guitar arpeggio two to three octaves above the bass, root first on each "1".
@@ -279,20 +313,22 @@ def synthesize(
         for count in range(COUNTS_PER_PHRASE):
             beat = first + count
             # Bass: 1 and 5 strongest, 3 and 7 lighter, the and-of-4 and the and-of-8 as a push.
-            bass_gain = None if no_bass else {0: 1.0, 4: 0.8, 2: 0.55, 6: 0.55}.get(count)
+            play_bass = not no_bass and section not in _NO_BASS_SECTIONS
+            bass_gain = {0: 1.0, 4: 0.8, 2: 0.55, 6: 0.55}.get(count) if play_bass else None
             if bass_gain is not None:
                 add(bass_note(root if count % 4 == 0 else root * 1.5), beats[beat], 0.9 * bass_gain * gain**0.5)
-            if count in (3, 7) and not no_bass:
+            if count in (3, 7) and play_bass:
                 add(bass_note(root * 2 ** (10 / 12)), eighth(beat, 1), 0.35 * gain**0.5)
             # Bongo martillo on eighth notes; the open slap on the tap (4 and 8).
             if bongo_gain:
                 tap = count in (3, 7)
                 add(drums["open" if tap else "high"], beats[beat], (0.9 if tap else 0.22) * bongo_gain * gain)
-                and_gain = 0.35 if section == "majao" else 0.15
+                and_gain = 0.35 if section.startswith("majao") else 0.15
                 add(drums["low"], eighth(beat, 1) + jitter(), and_gain * bongo_gain * gain)
             # Guira: a long scrape on the beat, a short one on the "and".
-            add(scrapes[0], beats[beat] + jitter(), 0.22 * guira_gain * gain)
-            add(scrapes[1], eighth(beat, 1) + jitter(), 0.14 * guira_gain * gain)
+            if guira_gain:
+                add(scrapes[0], beats[beat] + jitter(), 0.22 * guira_gain * gain)
+                add(scrapes[1], eighth(beat, 1) + jitter(), 0.14 * guira_gain * gain)
             for step in range(notes_per_beat):
                 position = count * notes_per_beat + step
                 freq = arpeggio[position % len(arpeggio)]

@@ -344,6 +344,8 @@ def song_detail(request, song_id: int):
         "phrases": analysis.get("phrases", []),
         "breaks": analysis.get("breaks", []),
         "duration": song.duration_s or 0,
+        # Analyses stored before songs had sections have none: the chart draws no bands.
+        "sections": _chart_sections(analysis.get("sections", []), song.duration_s or 0),
     }
     return render(
         request,
@@ -355,6 +357,29 @@ def song_detail(request, song_id: int):
             "stage_label": stages.song_stage_label(stages.song_stage(song)),
         },
     )
+
+
+def _chart_sections(sections: list[dict], duration_s: float) -> list[dict]:
+    """Each section as the song page draws it: its name ("chorus 2"), the one it repeats, and its place
+    on the chart in percent of the song."""
+    from choreography.music.sections import section_names
+
+    names = section_names(sections)
+    scale = 100.0 / duration_s if duration_s else 0.0
+    return [
+        {
+            "label": section["label"],
+            "name": name,
+            # For a band too narrow for the name: "C2" for "chorus 2".
+            "short": name[0].upper() + name.partition(" ")[2],
+            "repeats": names[section["repeat_of"]] if section.get("repeat_of") is not None else "",
+            "start_s": section["start_s"],
+            "end_s": section["end_s"],
+            "left": round(section["start_s"] * scale, 3),
+            "width": round((section["end_s"] - section["start_s"]) * scale, 3),
+        }
+        for section, name in zip(sections, names)
+    ]
 
 
 @login_required

@@ -83,8 +83,19 @@ class SongListApi(APIView):
         return accepted(request, song, reverse("api:song_detail", args=[song.pk]))
 
 
+class SongSection(serializers.Serializer):
+    label = serializers.CharField(help_text="intro, verse, chorus, mambo, break or outro")
+    start_s = serializers.FloatField()
+    end_s = serializers.FloatField()
+    first_phrase = serializers.IntegerField()
+    phrases = serializers.IntegerField(help_text="how many 8-count phrases")
+    repeat_of = serializers.IntegerField(
+        allow_null=True, help_text="the index of the earlier section whose music this one plays again"
+    )
+
+
 class SongAnalysisSummary(serializers.Serializer):
-    """Counts, not the full beat lists: those are for the player page."""
+    """Counts, not the full beat lists: those are for the player page; and the song's sections."""
 
     tempo_bpm = serializers.FloatField()
     duration_s = serializers.FloatField()
@@ -94,6 +105,7 @@ class SongAnalysisSummary(serializers.Serializer):
     downbeats = serializers.IntegerField()
     phrases = serializers.IntegerField(help_text="how many 8-count phrases")
     notes = serializers.ListField(child=serializers.CharField())
+    sections = SongSection(many=True, help_text="empty for a song analysed before sections were found")
 
 
 class SongDetailApi(APIView):
@@ -120,6 +132,7 @@ class SongDetailApi(APIView):
                 "downbeats": len(data.get("downbeats", [])),
                 "phrases": len(data.get("phrases", [])),
                 "notes": list(data.get("notes", [])),
+                "sections": list(data.get("sections", [])),
             }
 
     class SongDeleteQuery(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""Song analysis: beats, the "1" of each 8-count, phrases and energy, as plain data.
+"""Song analysis: beats, the "1" of each 8-count, phrases, energy and sections, as plain data.
 
 `analyze_file` (or `analyze_audio` on decoded samples) runs the stages in order, each in the
 module of its concern:
@@ -8,7 +8,8 @@ module of its concern:
 - beats:      the tempo inside bachata's range, then a tracked beat grid (or a constant one)
 - counts:     which beat is count 1..8 of a phrase, with breaks between phrases
 - energy:     the song's loudness curve, and each phrase's energy and onset density
-- evaluation: beat and downbeat scores against known beats (benchmarks and tests)
+- sections:   intro, verse, chorus, mambo, break, outro over whole phrases, with their repeats
+- evaluation: beat, downbeat and section scores against known ones, songs of a known form
 
 No Django here; librosa and av are imported inside the functions that use them, so importing
 this package is cheap for web processes.

@@ -1,4 +1,4 @@
-"""The analysis pipeline: decoded samples -> spectrum -> beats -> counts -> energy -> SongAnalysis."""
+"""The analysis pipeline: decoded samples -> spectrum -> beats -> counts -> energy -> sections -> SongAnalysis."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from choreography.music.beats import BEAT_OFFSET_S, MAX_BPM, MIN_BPM, BeatGrid, 
 from choreography.music.counts import Counts, find_counts
 from choreography.music.decode import MAX_DURATION_S, decode_audio
 from choreography.music.energy import ENERGY_CURVE_STEP_S, ENERGY_SMOOTH_S, describe_phrases, energy_curve
+from choreography.music.sections import Section, song_sections
 from choreography.music.spectrum import (
     ANALYSIS_SR,
     HOP,
@@ -41,6 +42,9 @@ class SongAnalysis:
     # the phrase before and the next "1"; they belong to no phrase's counts but to the time
     # (start_s..end_s) of the phrase before, which is that much longer.
     breaks: list[float] = field(default_factory=list)
+    # Intro, verse, chorus, mambo, break, outro over whole phrases, from the first phrase to the
+    # last. Analyses stored before sections existed load with none (an empty list).
+    sections: list[Section] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +59,7 @@ class SongAnalysis:
             "analysis_ms": self.analysis_ms,
             "notes": list(self.notes),
             "breaks": list(self.breaks),
+            "sections": [section.to_dict() for section in self.sections],
         }
 
     @classmethod
@@ -72,6 +77,7 @@ class SongAnalysis:
             analysis_ms=float(data.get("analysis_ms", 0.0)),
             notes=[str(note) for note in data.get("notes", [])],
             breaks=[float(t) for t in data.get("breaks", [])],
+            sections=[Section.from_dict(section) for section in data.get("sections", [])],
         )
 
 
@@ -87,8 +93,9 @@ def analyze_audio(
     beat_offset_s: float = BEAT_OFFSET_S,
     energy_step_s: float = ENERGY_CURVE_STEP_S,
     energy_smooth_s: float = ENERGY_SMOOTH_S,
+    with_sections: bool = True,
 ) -> SongAnalysis:
-    """Beats, downbeats, 8-count phrases and energy of a decoded song; AudioError where it has none."""
+    """Beats, downbeats, 8-count phrases, energy and sections of a decoded song; AudioError where it has none."""
     started = time.perf_counter()
     y = analysis_signal(samples, sr, target_sr=ANALYSIS_SR)
     duration_s = len(y) / ANALYSIS_SR
@@ -99,6 +106,8 @@ def analyze_audio(
     counts = find_counts(spectrum, grid)
     energy = energy_curve(spectrum, step_s=energy_step_s, smooth_s=energy_smooth_s)
     phrases = describe_phrases(counts.phrases_beats, spectrum, energy, tempo_bpm=grid.tempo_bpm, duration_s=duration_s)
+    # Without sections: only for measuring what they cost.
+    sections = song_sections(spectrum, phrases) if with_sections else []
 
     return SongAnalysis(
         tempo_bpm=round(grid.tempo_bpm, 2),
@@ -112,6 +121,7 @@ def analyze_audio(
         analysis_ms=round((time.perf_counter() - started) * 1000, 1),
         notes=_notes(grid, counts),
         breaks=_rounded(counts.breaks),
+        sections=sections,
     )
 
 

@@ -87,11 +87,7 @@ def find_counts(spectrum: Spectrum, grid: BeatGrid) -> Counts:
 
 def count_evidence(spectrum: Spectrum, beat_frames: np.ndarray) -> dict[str, np.ndarray]:
     """Each feature at each beat, z-scored over the whole song (so scores of parts of it add up)."""
-    import librosa
-
-    chroma = librosa.feature.chroma_stft(
-        S=spectrum.power, sr=spectrum.sr, n_fft=spectrum.n_fft, hop_length=spectrum.hop_length, tuning=0.0
-    )
+    chroma = spectrum.chroma
     power, freqs = spectrum.power, spectrum.freqs
     features = {
         "bass": _locally_normalised(_at_beats(_band_power(power, freqs, *BASS_BAND_HZ), beat_frames)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -31,6 +32,7 @@ class Spectrum:
     power: np.ndarray  # (bins, frames), float32
     freqs: np.ndarray  # the centre of each bin, Hz
     onset_env: np.ndarray  # onset strength per frame (mean dB rise over mel bands)
+    mel_db: np.ndarray  # (N_MELS, frames): the mel spectrogram in dB the onset strength is taken from
     frame_power: np.ndarray  # power per frame, summed over bins
     start_frame: int  # the first audible frame
     end_frame: int  # one past the last audible frame
@@ -38,6 +40,15 @@ class Spectrum:
     @property
     def fps(self) -> float:
         return self.sr / self.hop_length
+
+    @cached_property
+    def chroma(self) -> np.ndarray:
+        """(12, frames): the pitch classes of each frame; made once, on first use (counts and sections read it)."""
+        import librosa
+
+        return librosa.feature.chroma_stft(
+            S=self.power, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop_length, tuning=0.0
+        )
 
 
 def analysis_signal(samples: np.ndarray, sr: int, *, target_sr: int = ANALYSIS_SR) -> np.ndarray:
@@ -78,9 +89,8 @@ def compute_spectrum(
     del stft
     freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
     mel = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmax=mel_fmax_hz) @ power
-    onset_env = librosa.onset.onset_strength(
-        S=librosa.power_to_db(mel, top_db=onset_top_db), sr=sr, hop_length=hop_length
-    )
+    mel_db = librosa.power_to_db(mel, top_db=onset_top_db)
+    onset_env = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=hop_length)
     frame_power = power.sum(axis=0)
     frame_db = 10 * np.log10(frame_power + POWER_FLOOR)
     audible = np.flatnonzero(frame_db > frame_db.max() - audible_range_db)
@@ -91,6 +101,7 @@ def compute_spectrum(
         power=power,
         freqs=freqs,
         onset_env=onset_env,
+        mel_db=mel_db,
         frame_power=frame_power,
         start_frame=int(audible[0]),
         end_frame=int(audible[-1]) + 1,

@@ -155,14 +155,16 @@ DEMO_SONG_FOLDER = "songs/demo"
 
 
 def demo_songs_ensure() -> int:
-    """Synthesise and analyse the demo songs that are missing. Returns how many were made."""
+    """Synthesise and analyse the demo songs that are missing, and analyse again those analysed before
+    songs had sections. Returns how many were made or analysed."""
     from choreography.demo_songs import DEMO_SONGS, write_demo_song
 
     made = 0
     for demo in DEMO_SONGS:
         relative = f"{DEMO_SONG_FOLDER}/{demo.slug}.wav"
         song = Song.objects.filter(owner__isnull=True, demo_slug=demo.slug).first()
-        if song and song.status == Song.Status.READY and media_exists(relative):
+        current = song is not None and "sections" in (song.analysis or {})
+        if song and song.status == Song.Status.READY and current and media_exists(relative):
             continue
         if not media_exists(relative):
             # Synthesised in the scratch folder, then stored (in the bucket, where there is one).

@@ -1,5 +1,6 @@
-// Song page: poll while the song is analysed, then draw its energy curve with a mark on every phrase's "1",
-// play the song beside it with a playhead that follows the music, and seek where the chart is clicked.
+// Song page: poll while the song is analysed, then draw its energy curve with a mark on every phrase's "1"
+// over bands for its sections (named in the strip above the chart, in the same colours), play the song beside
+// it with a playhead that follows the music, and seek where the chart is clicked.
 (function () {
   "use strict";
   const card = document.getElementById("song");
@@ -25,8 +26,15 @@
   if (!chart || !chart.phrases || !chart.energy) return;
   const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, d = chart.duration || 1;
 
+  // The colours of the section strip's bands (site.css), so a band reads as the section named above it.
+  const SECTION_COLOURS = { intro: "#e3f2fd", verse: "#e8f5e9", chorus: "#fce4ec", mambo: "#ffe0b2", break: "#ede7f6", outro: "#eceff1" };
+
   function drawChart() {
     ctx.clearRect(0, 0, w, h);
+    (chart.sections || []).forEach((s) => {
+      ctx.fillStyle = SECTION_COLOURS[s.label] || "#f5f5f5";
+      ctx.fillRect(s.start_s / d * w, 0, (s.end_s - s.start_s) / d * w, h);
+    });
     ctx.lineWidth = 1;
     ctx.strokeStyle = "#e0c3d0";
     chart.phrases.forEach((p) => { const x = p.start_s / d * w; ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke(); });
@@ -34,12 +42,26 @@
     ctx.strokeStyle = "#6a1b9a"; ctx.lineWidth = 3; ctx.setLineDash([4, 4]);
     (chart.breaks || []).forEach((t) => { const x = t / d * w; ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke(); });
     ctx.setLineDash([]);
+    // Where a section starts: a firmer mark than a phrase's.
+    ctx.strokeStyle = "#7a6b70"; ctx.lineWidth = 2;
+    (chart.sections || []).slice(1).forEach((s) => { const x = s.start_s / d * w; ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.stroke(); });
     ctx.strokeStyle = "#c2185b"; ctx.lineWidth = 2; ctx.beginPath();
     chart.energy.forEach((pt, i) => { const x = pt[0] / d * w, y = h - 4 - pt[1] * (h - 8); if (i) { ctx.lineTo(x, y); } else { ctx.moveTo(x, y); } });
     ctx.stroke();
   }
 
+  // A section band too narrow for its name shows its initial ("C2"), or nothing: the list below names them all.
+  function fitSectionNames() {
+    document.querySelectorAll(".section-band").forEach((band) => {
+      band.textContent = band.dataset.name;
+      if (band.scrollWidth > band.clientWidth) band.textContent = band.dataset.short;
+      if (band.scrollWidth > band.clientWidth) band.textContent = "";
+    });
+  }
+
   drawChart();
+  fitSectionNames();
+  window.addEventListener("resize", fitSectionNames);
   const audio = document.getElementById("song-audio");
   if (!audio) return;
 

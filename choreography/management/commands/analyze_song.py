@@ -1,4 +1,4 @@
-"""Analyse one song file: tempo, beats, the "1" of each 8-count, phrases and energy.
+"""Analyse one song file: tempo, beats, the "1" of each 8-count, phrases, energy and sections.
 
 python manage.py analyze_song PATH [--json] [--max-duration 600]
 """
@@ -42,3 +42,14 @@ class Command(BaseCommand):
             bar = "#" * round(phrase.energy * 20)
             span = f"{phrase.start_s:7.2f}-{phrase.end_s:7.2f} s"
             self.stdout.write(f"{index:3d}  {span}  energy {phrase.energy:.2f} {bar}")
+        self._write_sections(analysis)
+
+    def _write_sections(self, analysis: Any) -> None:
+        from choreography.music.sections import section_names
+
+        names = section_names([section.to_dict() for section in analysis.sections])
+        for section, name in zip(analysis.sections, names):
+            last = section.first_phrase + section.phrases
+            again = f"  repeats {names[section.repeat_of]}" if section.repeat_of is not None else ""
+            span = f"{section.start_s:7.2f}-{section.end_s:7.2f} s"
+            self.stdout.write(f"{name:10} {span}  phrases {section.first_phrase + 1}-{last}{again}")
