@@ -104,6 +104,22 @@ def test_the_text_is_sized_for_a_phone():
     assert _text("Basic", NAME_SIZE, (0, 0, 0, 255)).height >= 0.05 * 720
 
 
+def test_the_text_and_the_inset_stay_out_of_the_bodies_region():
+    from choreography.catalog.render.hud import INSET_RECT, text_layer
+
+    left, bottom, right, top = framing.FREE_REGION
+    # The region the framing keeps the bodies in, in pixels of a 1280x720 picture.
+    region = ((left + 1) * 640, (1 - top) * 360, (right + 1) * 640, (1 - bottom) * 360)
+    layer = text_layer("Cuddle (Wrap) Double Spin Out", 3, "Follower: half turn to the left, hands low")
+    rectangles = [
+        (*piece.xy, piece.xy[0] + piece.image.width, piece.xy[1] + piece.image.height) for piece in layer.pieces
+    ]
+    for x0, y0, x1, y1 in [*rectangles, INSET_RECT]:
+        assert x1 <= region[0] or x0 >= region[2] or y1 <= region[1] or y0 >= region[3], (x0, y0, x1, y1)
+    # The couple gets about two thirds of the picture's height.
+    assert (region[3] - region[1]) / 720 >= 0.7
+
+
 def test_the_framing_holds_both_bodies_head_to_toe_every_frame(tracks):
     cameras = framing.clip_cameras(tracks.positions, tracks.fps)
     points = framing._framed_points(np.concatenate([tracks.positions[LEADER], tracks.positions[FOLLOWER]], axis=1))

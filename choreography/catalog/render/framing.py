@@ -16,18 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 
 EYE_HEIGHT_M = 1.55  # where the camera stands: a learner's eyes
-# The point it looks at: well below the couple's middle, so the couple fills the free region (which
-# sits above the picture's centre) from crowns to soles.
-LOOK_HEIGHT_M = 0.66
+# The point it looks at: below the couple's middle, so the couple fills the free region (which sits
+# above the picture's centre) from crowns to soles: the least distance for a couple in hold.
+LOOK_HEIGHT_M = 0.72
 FOV_Y_DEGREES = 30.0
 NEAR_M, FAR_M = 0.1, 60.0
 # The part of the picture the bodies may use, in normalised device coordinates (-1..1, y up):
-# the name sits above, the count and the cue below, the floor inset in the top-right corner.
-FREE_REGION = (-0.5, -0.54, 0.5, 0.78)  # left, bottom, right, top
+# the name sits above, the cue and the count below, the floor inset in the top-right corner (hud.py's
+# layout; tests/test_scene.py checks that none of it reaches into this region).
+FREE_REGION = (-0.5, -0.61, 0.5, 0.81)  # left, bottom, right, top
 BODY_MARGIN_M = 0.16  # flesh and clothes beside the joints (the widest: a skirt's hem, a shoulder)
 VERTICAL_MARGIN_M = 0.04  # above the crown and below the soles
 HEAD_TOP_M = 0.13  # the crown above the head's centre joint
-REST_DISTANCE_M = 5.7
+REST_DISTANCE_M = 5.45  # a couple in closed hold fills the free region's height
 MIN_DISTANCE_M, MAX_DISTANCE_M = 3.0, 14.0
 SMOOTHING_S = 0.5  # the Gaussian that turns per-frame needs into camera motion
 STILL_TRAVEL_M = 0.25  # a couple whose middle moves less than this keeps one camera for the clip

@@ -19,14 +19,20 @@ from choreography.catalog.render.bodies import body_frames
 from choreography.catalog.render.draw import COUNT_LABELS, font
 from choreography.catalog.render.skeleton import DANCERS, JOINT, LEADER, JointTracks
 
-# Layout of a 1280x720 picture, in pixels (framing.FREE_REGION keeps the bodies clear of it).
+# Layout of a 1280x720 picture, in pixels (framing.FREE_REGION keeps the bodies clear of it, and
+# tests/test_scene.py checks the two agree): the name in a thin strip at the top left, the floor inset
+# in the top-right corner, the cue line and the count track in two tight bands at the bottom, so the
+# couple can fill about two thirds of the height between them.
 NAME_SIZE = 50  # >= 5% of the height in ink
 COUNT_SIZE = 84  # the digits' ink is >= 8% of the height
-CUE_SIZE = 38
-MARGIN = 22
-COUNT_BAND_TOP = 612
-CUE_BAND_TOP = 556
-INSET_RECT = (962, 14, 1266, 212)  # left, top, right, bottom
+CUE_SIZE = 44  # about 13 px on a phone showing the video 390 px wide
+MARGIN = 22  # from the picture's left and right edges
+NAME_TOP = 12
+BOTTOM_MARGIN = 6
+COUNT_PAD = 6  # between the digits' ink and the count band's edge
+CUE_PAD = 5
+BAND_GAP = 4  # between the cue band and the count band
+INSET_RECT = (962, 12, 1266, 208)  # left, top, right, bottom
 INSET_METRES_PER_WIDTH = 1.8
 
 INK = (28, 30, 40, 255)
@@ -46,6 +52,31 @@ def _text(text: str, size: int, colour: tuple[int, int, int, int]) -> Image.Imag
     image = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
     ImageDraw.Draw(image).text((-left, -top), text, fill=colour, font=face)
     return image
+
+
+@functools.cache
+def _line(text: str, size: int, colour: tuple[int, int, int, int]) -> Image.Image:
+    """The text as an RGBA image one line high (cap top to descender), so every cue sits on the same
+    baseline whatever letters it has."""
+    face = font(size)
+    top, bottom = face.getbbox("H")[1], face.getbbox("g")[3]
+    left, _, right, _ = face.getbbox(text)
+    image = Image.new("RGBA", (max(1, right - left), bottom - top), (0, 0, 0, 0))
+    ImageDraw.Draw(image).text((-left, -top), text, fill=colour, font=face)
+    return image
+
+
+def count_band_height() -> int:
+    return _text("5", COUNT_SIZE, WHITE).height + 2 * COUNT_PAD
+
+
+def count_band_top(height: int = 720) -> int:
+    return height - BOTTOM_MARGIN - count_band_height()
+
+
+def cue_band_top(height: int = 720) -> int:
+    """The top of the cue band: the lowest the bodies may reach (with framing's margin)."""
+    return count_band_top(height) - BAND_GAP - (_line("H", CUE_SIZE, WHITE).height + 2 * CUE_PAD)
 
 
 def _fit(text: str, size: int, width: int) -> int:
@@ -84,7 +115,7 @@ def count_track(current: int, width: int = 1280) -> Piece:
     labels = [_text(label, COUNT_SIZE if label != "tap" else int(COUNT_SIZE * 0.8), WHITE) for label in COUNT_LABELS]
     gap = 34
     total = sum(label.width for label in labels) + gap * (len(labels) - 1) + 2 * 28
-    height = 720 - COUNT_BAND_TOP - 10
+    height = count_band_height()
     track = _band(total, height).copy()
     draw = ImageDraw.Draw(track)
     x = 28
@@ -93,25 +124,27 @@ def count_track(current: int, width: int = 1280) -> Piece:
         y = (height - digit_height) // 2 + (digit_height - label.height)
         if index == current:
             fill = LIT_TAP if COUNT_LABELS[index] == "tap" else LIT
-            draw.rounded_rectangle([x - 14, 8, x + label.width + 14, height - 8], radius=14, fill=fill)
+            draw.rounded_rectangle([x - 14, 4, x + label.width + 14, height - 5], radius=14, fill=fill)
             track.alpha_composite(label, (x, y))
         else:
             faded = label.copy()
             faded.putalpha(label.getchannel("A").point(lambda a: a * 150 // 255))
             track.alpha_composite(faded, (x, y))
         x += label.width + gap
-    return Piece(track, ((width - total) // 2, COUNT_BAND_TOP))
+    return Piece(track, ((width - total) // 2, count_band_top()))
 
 
 def text_layer(name: str, count: int, cue: str, *, width: int = 1280) -> TextLayer:
     """The name (top left), the cue for this count and the count track (bottom)."""
-    name_piece = Piece(_text(name, _fit(name, NAME_SIZE, INSET_RECT[0] - 2 * MARGIN), INK), (MARGIN, MARGIN))
+    name_piece = Piece(_text(name, _fit(name, NAME_SIZE, INSET_RECT[0] - 2 * MARGIN), INK), (MARGIN, NAME_TOP))
     pieces = [name_piece]
     if cue:
-        cue_image = _text(cue, _fit(cue, CUE_SIZE, width - 4 * MARGIN), WHITE)
-        band = _band(cue_image.width + 36, cue_image.height + 18).copy()
-        band.alpha_composite(cue_image, (18, 9))
-        pieces.append(Piece(band, ((width - band.width) // 2, CUE_BAND_TOP)))
+        cue_image = _line(cue, _fit(cue, CUE_SIZE, width - 4 * MARGIN), WHITE)
+        band = _band(cue_image.width + 36, cue_image.height + 2 * CUE_PAD).copy()
+        band.alpha_composite(cue_image, (18, CUE_PAD))
+        # On the count band (a long cue set smaller keeps its place).
+        top = count_band_top() - BAND_GAP - band.height
+        pieces.append(Piece(band, ((width - band.width) // 2, top)))
     pieces.append(count_track(count % 8, width))
     return TextLayer(pieces)
 
