@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 from choreography.catalog.render.bodies import body_frames
 from choreography.catalog.render.draw import COUNT_LABELS, font
@@ -38,7 +38,7 @@ INSET_METRES_PER_WIDTH = 1.8
 INK = (28, 30, 40, 255)
 WHITE = (255, 255, 255, 255)
 DIM = (225, 228, 236, 200)
-BAND = (24, 26, 36, 178)
+BAND = (24, 26, 36, 200)
 LIT = (47, 111, 208, 255)  # the leader's blue
 LIT_TAP = (230, 160, 30, 255)
 DANCER_COLOURS = {LEADER: (47, 111, 208), "follower": (224, 64, 90)}
@@ -158,15 +158,20 @@ def _yaw(forward: np.ndarray) -> np.ndarray:
 class FloorInset:
     """The top-down floor pattern of a clip, drawn per frame from its joint tracks: each dancer's feet
     (filled while carrying weight, outlined while free), a dot with a nose for the body and where it
-    faces, a curved arrow while a dancer turns, and the spots where steps landed so far."""
+    faces, a curved arrow while a dancer turns, and the spots where steps landed so far.
 
-    def __init__(self, tracks: JointTracks, *, centre: tuple[float, float] = (0.0, 0.0)) -> None:
+    It is turned with the camera (`view_yaw`, framing.Camera.yaw): the camera is always at its bottom."""
+
+    def __init__(self, tracks: JointTracks, *, centre: tuple[float, float] = (0.0, 0.0), view_yaw: float = 0.0) -> None:
         self.tracks = tracks
         left, top, right, bottom = INSET_RECT
         self.size = (right - left, bottom - top)
         self.scale = self.size[0] / INSET_METRES_PER_WIDTH
         self.centre = centre
-        self.yaw = {dancer: _yaw(body_frames(tracks.positions[dancer])["forward"]) for dancer in tracks.positions}
+        self._cos, self._sin = math.cos(view_yaw), math.sin(view_yaw)
+        self.yaw = {
+            dancer: _yaw(body_frames(tracks.positions[dancer])["forward"]) + view_yaw for dancer in tracks.positions
+        }
         # Turning speed over a quarter second either side, radians per frame.
         reach = max(1, int(round(tracks.fps / 4)))
         self.turning = {}
@@ -177,24 +182,30 @@ class FloorInset:
         self._background = self._draw_background()
 
     def _to_inset(self, x: float, z: float) -> tuple[float, float]:
+        """A floor point in the inset's pixels: the camera's right is the inset's right, toward the
+        camera is down."""
+        dx, dz = x - self.centre[0], z - self.centre[1]
         return (
-            self.size[0] / 2 + (x - self.centre[0]) * self.scale,
-            self.size[1] / 2 + (z - self.centre[1]) * self.scale,
+            self.size[0] / 2 + (dx * self._cos - dz * self._sin) * self.scale,
+            self.size[1] / 2 + (dx * self._sin + dz * self._cos) * self.scale,
         )
 
     def _draw_background(self) -> Image.Image:
         image = Image.new("RGBA", self.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(image)
-        draw.rounded_rectangle([0, 0, self.size[0] - 1, self.size[1] - 1], radius=16, fill=(246, 240, 230, 225))
+        draw.rounded_rectangle([0, 0, self.size[0] - 1, self.size[1] - 1], radius=16, fill=(244, 244, 246, 230))
         # The same metre lines as the studio floor, and a mark on the side the camera (the class) is.
-        for metre in range(-3, 4):
-            x, _ = self._to_inset(float(metre), 0.0)
-            _, y = self._to_inset(0.0, float(metre))
-            colour = (205, 190, 170, 255) if metre else (180, 160, 140, 255)
-            if 4 < x < self.size[0] - 4:
-                draw.line([(x, 6), (x, self.size[1] - 6)], fill=colour, width=1 if metre else 2)
-            if 4 < y < self.size[1] - 4:
-                draw.line([(6, y), (self.size[0] - 6, y)], fill=colour, width=1 if metre else 2)
+        lines = Image.new("RGBA", self.size, (0, 0, 0, 0))
+        draw_lines = ImageDraw.Draw(lines)
+        for metre in range(-4, 5):
+            colour = (200, 200, 206, 255) if metre else (160, 160, 170, 255)
+            for a, b in (((metre, -6.0), (metre, 6.0)), ((-6.0, metre), (6.0, metre))):
+                draw_lines.line([self._to_inset(*a), self._to_inset(*b)], fill=colour, width=1 if metre else 2)
+        # The lines stop short of the rounded edge.
+        mask = Image.new("L", self.size, 0)
+        ImageDraw.Draw(mask).rounded_rectangle([6, 6, self.size[0] - 7, self.size[1] - 7], radius=12, fill=255)
+        lines.putalpha(ImageChops.multiply(lines.getchannel("A"), mask))
+        image.alpha_composite(lines)
         cx = self.size[0] / 2
         draw.polygon([(cx - 9, self.size[1] - 3), (cx + 9, self.size[1] - 3), (cx, self.size[1] - 14)], fill=INK)
         return image
