@@ -80,7 +80,7 @@ def test_mirrored_flips_the_world_and_not_the_text(scene, tracks):
     seen = scene.draw(_pose(tracks, 0), camera=camera)
     mirrored = scene.draw(_pose(tracks, 0), camera=camera, mirrored=True)
     # The world between the title and the text bands is exactly the other twin's, flipped.
-    band = slice(220, 540)  # below the name and the floor inset, above the text bands
+    band = slice(280, 570)  # below the name and the floor inset, above the text bands
     assert np.array_equal(mirrored[band], seen[band, ::-1])
     assert not np.array_equal(mirrored[band], seen[band])
     # The count track's opaque pixels (digits, the lit count) are the same in both: never backwards.
@@ -110,7 +110,7 @@ def test_the_text_and_the_inset_stay_out_of_the_bodies_region():
     left, bottom, right, top = framing.FREE_REGION
     # The region the framing keeps the bodies in, in pixels of a 1280x720 picture.
     region = ((left + 1) * 640, (1 - top) * 360, (right + 1) * 640, (1 - bottom) * 360)
-    layer = text_layer("Cuddle (Wrap) Double Spin Out", 3, "Follower: half turn to the left, hands low")
+    layer = text_layer("Dominican Footwork with Follower's Turn", 3, "Leader: tap the right foot, no weight")
     rectangles = [
         (*piece.xy, piece.xy[0] + piece.image.width, piece.xy[1] + piece.image.height) for piece in layer.pieces
     ]
@@ -118,6 +118,23 @@ def test_the_text_and_the_inset_stay_out_of_the_bodies_region():
         assert x1 <= region[0] or x0 >= region[2] or y1 <= region[1] or y0 >= region[3], (x0, y0, x1, y1)
     # The couple gets about two thirds of the picture's height.
     assert (region[3] - region[1]) / 720 >= 0.7
+    # A long name and the longest cue keep their size.
+    assert layer.pieces[0].image.height >= 0.05 * 720
+
+
+def test_every_name_and_cue_in_the_catalog_is_phone_sized():
+    from choreography.catalog.data import load_catalog
+    from choreography.catalog.render.clip3d import count_cues
+    from choreography.catalog.render.hud import CUE_SIZE, MARGIN, NAME_SIZE, WHITE, _fit, _text
+
+    moves = load_catalog()
+    # The height of capitals at the size each name is set in (a long name is set smaller to fit the strip).
+    caps = [_text("B", _fit(move.name, NAME_SIZE, 1280 - 2 * MARGIN), WHITE).height / 720 for move in moves]
+    # One name of 82 ("Leader's Turn with Hand Change Behind the Back") is set at 4.4%.
+    assert sum(cap < 0.05 for cap in caps) <= 1 and min(caps) >= 0.044
+    # Every cue at its full size: about 13 px on a phone showing the video 390 px wide.
+    cues = {cue for move in moves for cue in count_cues(move)}
+    assert all(_fit(cue, CUE_SIZE, 1280 - 4 * MARGIN) == CUE_SIZE for cue in cues)
 
 
 def test_the_framing_holds_both_bodies_head_to_toe_every_frame(tracks):
@@ -200,10 +217,10 @@ def test_both_twins_are_canonical_clips(egl, tmp_path):
         assert len(frames) == clip.frames
         first[clip.mirrored] = frames[0]
         # The bodies move: mid-turn (count 6) is not the first frame, in the picture's middle.
-        middle = (slice(220, 540), slice(320, 960))
+        middle = (slice(280, 570), slice(320, 960))
         assert np.abs(frames[clip.frames * 5 // 8][middle].astype(int) - frames[0][middle].astype(int)).mean() > 2.0
     # The world flips between the twins (after compression, nearly exactly).
-    band = slice(220, 540)  # below the name and the floor inset, above the text bands
+    band = slice(280, 570)  # below the name and the floor inset, above the text bands
     difference = np.abs(first[True][band].astype(int) - first[False][band, ::-1].astype(int)).mean()
     assert difference < 3.0
 

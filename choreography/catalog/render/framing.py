@@ -26,7 +26,7 @@ LOOK_HEIGHT_M = 0.72
 FOV_Y_DEGREES = 30.0
 NEAR_M, FAR_M = 0.1, 60.0
 # The part of the picture the bodies may use, in normalised device coordinates (-1..1, y up):
-# the name sits above, the cue and the count below, the floor inset in the top-right corner (hud.py's
+# the name sits above, the cue and the count below, the floor inset in the right-hand column (hud.py's
 # layout; tests/test_scene.py checks that none of it reaches into this region).
 FREE_REGION = (-0.5, -0.61, 0.5, 0.81)  # left, bottom, right, top
 BODY_MARGIN_M = 0.16  # flesh and clothes beside the joints (the widest: a skirt's hem, a shoulder)

@@ -20,9 +20,10 @@ from choreography.catalog.render.draw import COUNT_LABELS, font
 from choreography.catalog.render.skeleton import DANCERS, JOINT, LEADER, JointTracks
 
 # Layout of a 1280x720 picture, in pixels (framing.FREE_REGION keeps the bodies clear of it, and
-# tests/test_scene.py checks the two agree): the name in a thin strip at the top left, the floor inset
-# in the top-right corner, the cue line and the count track in two tight bands at the bottom, so the
-# couple can fill about two thirds of the height between them.
+# tests/test_scene.py checks the two agree): the name in a thin strip across the top (as wide as the
+# picture, so a long name keeps its size), the floor inset in the right-hand column below it (the
+# bodies keep to the middle), the cue line and the count track in two tight bands at the bottom, so
+# the couple can fill about two thirds of the height between them.
 NAME_SIZE = 50  # >= 5% of the height in ink
 COUNT_SIZE = 84  # the digits' ink is >= 8% of the height
 CUE_SIZE = 44  # about 13 px on a phone showing the video 390 px wide
@@ -32,7 +33,7 @@ BOTTOM_MARGIN = 6
 COUNT_PAD = 6  # between the digits' ink and the count band's edge
 CUE_PAD = 5
 BAND_GAP = 4  # between the cue band and the count band
-INSET_RECT = (962, 12, 1266, 208)  # left, top, right, bottom
+INSET_RECT = (966, 72, 1266, 264)  # left, top, right, bottom
 INSET_METRES_PER_WIDTH = 1.8
 
 INK = (28, 30, 40, 255)
@@ -135,8 +136,8 @@ def count_track(current: int, width: int = 1280) -> Piece:
 
 
 def text_layer(name: str, count: int, cue: str, *, width: int = 1280) -> TextLayer:
-    """The name (top left), the cue for this count and the count track (bottom)."""
-    name_piece = Piece(_text(name, _fit(name, NAME_SIZE, INSET_RECT[0] - 2 * MARGIN), INK), (MARGIN, NAME_TOP))
+    """The name (across the top), the cue for this count and the count track (bottom)."""
+    name_piece = Piece(_text(name, _fit(name, NAME_SIZE, width - 2 * MARGIN), INK), (MARGIN, NAME_TOP))
     pieces = [name_piece]
     if cue:
         cue_image = _line(cue, _fit(cue, CUE_SIZE, width - 4 * MARGIN), WHITE)
