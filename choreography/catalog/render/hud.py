@@ -43,6 +43,8 @@ BAND = (24, 26, 36, 200)
 LIT = (47, 111, 208, 255)  # the leader's blue
 LIT_TAP = (230, 160, 30, 255)
 DANCER_COLOURS = {LEADER: (47, 111, 208), "follower": (224, 64, 90)}
+# Who a cue is for, in a light tint of that dancer's colour (readable on the dark band).
+CUE_ROLE_COLOURS = {"Leader:": (140, 185, 255, 255), "Follower:": (255, 150, 168, 255)}
 
 
 @functools.cache
@@ -58,12 +60,16 @@ def _text(text: str, size: int, colour: tuple[int, int, int, int]) -> Image.Imag
 @functools.cache
 def _line(text: str, size: int, colour: tuple[int, int, int, int]) -> Image.Image:
     """The text as an RGBA image one line high (cap top to descender), so every cue sits on the same
-    baseline whatever letters it has."""
+    baseline whatever letters it has. A cue's role ("Leader:", "Follower:") is in that dancer's colour."""
     face = font(size)
     top, bottom = face.getbbox("H")[1], face.getbbox("g")[3]
     left, _, right, _ = face.getbbox(text)
     image = Image.new("RGBA", (max(1, right - left), bottom - top), (0, 0, 0, 0))
-    ImageDraw.Draw(image).text((-left, -top), text, fill=colour, font=face)
+    draw = ImageDraw.Draw(image)
+    draw.text((-left, -top), text, fill=colour, font=face)
+    role = text.split(" ", 1)[0]
+    if role in CUE_ROLE_COLOURS:
+        draw.text((-left, -top), role, fill=CUE_ROLE_COLOURS[role], font=face)
     return image
 
 
