@@ -266,11 +266,11 @@ def _catalog_tracks(slug: str):
 
 
 def test_a_hold_that_hides_its_hands_from_the_front_is_seen_from_the_side():
-    from choreography.catalog.render.visibility import GRIPS_SHOWN_ENOUGH, grips_shown, view_yaw
+    from choreography.catalog.render.visibility import GRIPS_SHOWN_ENOUGH, camera_yaw, grips_shown
 
     # In the cuddle his arm wraps her and the joined hands are behind the two bodies, seen from the front.
     tracks = _catalog_tracks("cuddle-basic")
-    yaw = view_yaw(tracks)
+    yaw = camera_yaw(tracks)
     front = grips_shown(tracks, framing.clip_cameras(tracks.positions, tracks.fps))
     cameras = framing.clip_cameras(tracks.positions, tracks.fps, yaw=yaw)
     assert front < GRIPS_SHOWN_ENOUGH and yaw != 0.0
@@ -282,9 +282,9 @@ def test_a_hold_that_hides_its_hands_from_the_front_is_seen_from_the_side():
 
 
 def test_a_hold_seen_well_from_the_front_stays_there():
-    from choreography.catalog.render.visibility import view_yaw
+    from choreography.catalog.render.visibility import camera_yaw
 
-    assert view_yaw(_catalog_tracks("basic-in-place")) == 0.0
+    assert camera_yaw(_catalog_tracks("basic-in-place")) == 0.0
 
 
 def test_the_floor_inset_turns_with_the_camera(tracks):
@@ -292,7 +292,7 @@ def test_the_floor_inset_turns_with_the_camera(tracks):
 
     middle = (0.0, 0.0)
     front = FloorInset(tracks, centre=middle)
-    side = FloorInset(tracks, centre=middle, view_yaw=np.pi / 2)
+    side = FloorInset(tracks, centre=middle, camera_yaw=np.pi / 2)
     # Seen from +x, a point on the +x side is toward the camera (down in the inset), not to its right.
     assert front._to_inset(1.0, 0.0)[0] > front._to_inset(0.0, 0.0)[0]
     x, y = side._to_inset(1.0, 0.0)

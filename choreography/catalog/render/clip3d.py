@@ -119,7 +119,7 @@ def render_move_twins_3d(
     from choreography.catalog.render.bodies import body_primitives
     from choreography.catalog.render.framing import clip_cameras
     from choreography.catalog.render.hud import FloorInset, InsetLayer, text_layer
-    from choreography.catalog.render.visibility import view_yaw
+    from choreography.catalog.render.visibility import camera_yaw
 
     outputs = [(Path(path), flag) for path, flag in ((mirrored_path, True), (out_path, False)) if path is not None]
     if not outputs:
@@ -140,9 +140,9 @@ def render_move_twins_3d(
         [body_primitives(joints, dancer, fps=clipformat.FPS) for dancer, joints in positions.items()], axis=1
     )
     # Seen from the front, or a little to one side where the front hides the hands of the hold.
-    yaw = view_yaw(tracks, aspect=clipformat.WIDTH / clipformat.HEIGHT)
+    yaw = camera_yaw(tracks, aspect=clipformat.WIDTH / clipformat.HEIGHT)
     cameras = clip_cameras(positions, clipformat.FPS, aspect=clipformat.WIDTH / clipformat.HEIGHT, yaw=yaw)
-    inset = FloorInset(tracks, centre=(cameras[0].x, cameras[0].z), view_yaw=yaw)
+    inset = FloorInset(tracks, centre=(cameras[0].x, cameras[0].z), camera_yaw=yaw)
     cues = count_cues(move)
     beats_per_frame = bpm / 60.0 / clipformat.FPS
     layers_by_count: dict[int, object] = {}

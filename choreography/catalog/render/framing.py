@@ -8,7 +8,7 @@ rather than jitters. A couple standing in a hold at the centre always gets the s
 (REST_DISTANCE_M), so cuts between clips in a routine do not jump.
 
 A clip may also be seen from a little to one side (`yaw`: the camera orbits the couple about the
-vertical): visibility.view_yaw picks it where the front view hides a hand, as in the cuddle, where
+vertical): visibility.camera_yaw picks it where the front view hides a hand, as in the cuddle, where
 his arms wrap her and her wrapped hand is behind the two bodies.
 """
 

@@ -167,17 +167,19 @@ class FloorInset:
     (filled while carrying weight, outlined while free), a dot with a nose for the body and where it
     faces, a curved arrow while a dancer turns, and the spots where steps landed so far.
 
-    It is turned with the camera (`view_yaw`, framing.Camera.yaw): the camera is always at its bottom."""
+    It is turned with the camera (`camera_yaw`, framing.Camera.yaw): the camera is always at its bottom."""
 
-    def __init__(self, tracks: JointTracks, *, centre: tuple[float, float] = (0.0, 0.0), view_yaw: float = 0.0) -> None:
+    def __init__(
+        self, tracks: JointTracks, *, centre: tuple[float, float] = (0.0, 0.0), camera_yaw: float = 0.0
+    ) -> None:
         self.tracks = tracks
         left, top, right, bottom = INSET_RECT
         self.size = (right - left, bottom - top)
         self.scale = self.size[0] / INSET_METRES_PER_WIDTH
         self.centre = centre
-        self._cos, self._sin = math.cos(view_yaw), math.sin(view_yaw)
+        self._cos, self._sin = math.cos(camera_yaw), math.sin(camera_yaw)
         self.yaw = {
-            dancer: _yaw(body_frames(tracks.positions[dancer])["forward"]) + view_yaw for dancer in tracks.positions
+            dancer: _yaw(body_frames(tracks.positions[dancer])["forward"]) + camera_yaw for dancer in tracks.positions
         }
         # Turning speed over a quarter second either side, radians per frame.
         reach = max(1, int(round(tracks.fps / 4)))

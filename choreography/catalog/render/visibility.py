@@ -6,7 +6,7 @@ as seen in a frame when the line from the camera's eye to it passes through none
 drawn primitives (bodies.body_primitives: the same capsules, skirt and head the scene draws). A
 dancer's own body hiding one of its hands is not counted there: turning the couple cannot cure that.
 
-Turning the camera can, so choosing a clip's camera angle (view_yaw) counts both bodies: a clip is
+Turning the camera can, so choosing a clip's camera angle (camera_yaw) counts both bodies: a clip is
 seen from the front unless that hides the hands of its hold and a view a little to one side shows
 them, as in the cuddle, where the front hides the wrapped hands behind the two bodies.
 Plain numpy, for tests and reports.
@@ -33,7 +33,7 @@ HANDS = ("l_hand", "r_hand")
 # first: a slight turn, still a class's view. Another is taken only where the front hides the hands of a
 # hold (fewer than GRIPS_SHOWN_ENOUGH of its grips show), and only for a clear gain: each cut between
 # clips seen from different angles is a small jump.
-VIEW_YAWS = tuple(float(yaw) for yaw in np.radians([0.0, -15.0, 15.0, -30.0, 30.0]))
+CAMERA_YAWS = tuple(float(yaw) for yaw in np.radians([0.0, -15.0, 15.0, -30.0, 30.0]))
 GRIPS_SHOWN_ENOUGH = 0.9
 MIN_VIEW_GAIN = 0.15  # more of the grips shown than from the front
 YAW_COST = 0.1  # per radian turned, in grips_shown's units: the nearer of two equal views
@@ -127,10 +127,10 @@ def grips_shown(tracks: JointTracks, cameras: list[framing.Camera], *, every: in
     return shown / grips if grips else 1.0
 
 
-def view_yaw(tracks: JointTracks, *, aspect: float = 16 / 9) -> float:
+def camera_yaw(tracks: JointTracks, *, aspect: float = 16 / 9) -> float:
     """The camera angle a clip is seen from (framing.Camera.yaw): the front, unless it hides the hands
-    of a hold and one of VIEW_YAWS shows them clearly better (see the constants)."""
-    front, *others = VIEW_YAWS
+    of a hold and one of CAMERA_YAWS shows them clearly better (see the constants)."""
+    front, *others = CAMERA_YAWS
     shown = {front: _grips_shown_from(tracks, front, aspect)}
     if shown[front] >= GRIPS_SHOWN_ENOUGH:
         return front
@@ -157,8 +157,8 @@ def screen_height(tracks: JointTracks, cameras: list[framing.Camera]) -> np.ndar
 
 
 def visibility(tracks: JointTracks, cameras: list[framing.Camera] | None = None) -> Visibility:
-    """How much of each dancer the clip's cameras (by default framing.clip_cameras from view_yaw) show."""
-    cameras = cameras or framing.clip_cameras(tracks.positions, tracks.fps, yaw=view_yaw(tracks))
+    """How much of each dancer the clip's cameras (by default framing.clip_cameras from camera_yaw) show."""
+    cameras = cameras or framing.clip_cameras(tracks.positions, tracks.fps, yaw=camera_yaw(tracks))
     seen = seen_joints(tracks, cameras)
     return Visibility(
         seen={dancer: float(flags.mean()) for dancer, flags in seen.items()},
