@@ -287,6 +287,25 @@ def test_a_hold_seen_well_from_the_front_stays_there():
     assert camera_yaw(_catalog_tracks("basic-in-place")) == 0.0
 
 
+def test_the_floor_inset_holds_a_travelling_couple_s_feet(tracks):
+    import dataclasses
+
+    from choreography.catalog.render.hud import INSET_PAD, FloorInset
+    from choreography.catalog.render.skeleton import JOINT
+
+    # Two metres of travel to the camera's right and one toward it: more than the inset shows at its
+    # usual scale, so it frames the clip smaller.
+    travel = np.linspace(0, 1, tracks.frames)[:, None, None] * [2.0, 0.0, 1.0]
+    travelled = dataclasses.replace(tracks, positions={d: joints + travel for d, joints in tracks.positions.items()})
+    inset = FloorInset(travelled, camera_yaw=0.3)
+    width, height = inset.size
+    for joints in travelled.positions.values():
+        for name in ("pelvis", "l_toe", "r_ankle"):
+            for x, _, z in joints[:, JOINT[name]]:
+                u, v = inset._to_inset(float(x), float(z))
+                assert INSET_PAD - 1 <= u <= width - INSET_PAD + 1 and INSET_PAD - 1 <= v <= height - INSET_PAD + 1
+
+
 def test_the_floor_inset_turns_with_the_camera(tracks):
     from choreography.catalog.render.hud import FloorInset
 

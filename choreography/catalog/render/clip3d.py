@@ -142,7 +142,7 @@ def render_move_twins_3d(
     # Seen from the front, or a little to one side where the front hides the hands of the hold.
     yaw = camera_yaw(tracks, aspect=clipformat.WIDTH / clipformat.HEIGHT)
     cameras = clip_cameras(positions, clipformat.FPS, aspect=clipformat.WIDTH / clipformat.HEIGHT, yaw=yaw)
-    inset = FloorInset(tracks, centre=(cameras[0].x, cameras[0].z), camera_yaw=yaw)
+    inset = FloorInset(tracks, camera_yaw=yaw)
     cues = count_cues(move)
     beats_per_frame = bpm / 60.0 / clipformat.FPS
     layers_by_count: dict[int, object] = {}

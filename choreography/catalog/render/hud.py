@@ -35,6 +35,7 @@ CUE_PAD = 5
 BAND_GAP = 4  # between the cue band and the count band
 INSET_RECT = (966, 72, 1266, 264)  # left, top, right, bottom
 INSET_METRES_PER_WIDTH = 1.8
+INSET_PAD = 26  # pixels between the inset's edge and a body's dot or foot (its radius and its nose)
 
 INK = (28, 30, 40, 255)
 WHITE = (255, 255, 255, 255)
@@ -167,17 +168,19 @@ class FloorInset:
     (filled while carrying weight, outlined while free), a dot with a nose for the body and where it
     faces, a curved arrow while a dancer turns, and the spots where steps landed so far.
 
-    It is turned with the camera (`camera_yaw`, framing.Camera.yaw): the camera is always at its bottom."""
+    It is turned with the camera (`camera_yaw`, framing.Camera.yaw): the camera is always at its bottom.
+    Without a `centre` it frames the whole clip's floor pattern, at INSET_METRES_PER_WIDTH or smaller
+    where the dancers travel further, so no foot leaves it."""
 
     def __init__(
-        self, tracks: JointTracks, *, centre: tuple[float, float] = (0.0, 0.0), camera_yaw: float = 0.0
+        self, tracks: JointTracks, *, centre: tuple[float, float] | None = None, camera_yaw: float = 0.0
     ) -> None:
         self.tracks = tracks
         left, top, right, bottom = INSET_RECT
         self.size = (right - left, bottom - top)
         self.scale = self.size[0] / INSET_METRES_PER_WIDTH
-        self.centre = centre
         self._cos, self._sin = math.cos(camera_yaw), math.sin(camera_yaw)
+        self.centre = centre if centre is not None else self._fit_clip()
         self.yaw = {
             dancer: _yaw(body_frames(tracks.positions[dancer])["forward"]) + camera_yaw for dancer in tracks.positions
         }
@@ -189,6 +192,26 @@ class FloorInset:
             padded = np.pad(unwrapped, reach, mode="edge")
             self.turning[dancer] = (padded[2 * reach :] - padded[: -2 * reach]) / (2 * reach)
         self._background = self._draw_background()
+
+    def _fit_clip(self) -> tuple[float, float]:
+        """The floor point at the inset's middle for the whole clip (setting the scale down if need be)."""
+        feet = [JOINT[name] for name in ("pelvis", "l_ankle", "r_ankle", "l_toe", "r_toe")]
+        points = np.concatenate(
+            [joints[:, feet][..., [0, 2]].reshape(-1, 2) for joints in self.tracks.positions.values()]
+        )
+        # In the inset's axes: the camera's right, and toward the camera.
+        across = points[:, 0] * self._cos - points[:, 1] * self._sin
+        toward = points[:, 0] * self._sin + points[:, 1] * self._cos
+        room = (self.size[0] - 2 * INSET_PAD, self.size[1] - 2 * INSET_PAD)
+        extent = (max(np.ptp(across), 1e-3), max(np.ptp(toward), 1e-3))
+        self.scale = min(self.scale, room[0] / extent[0], room[1] / extent[1])
+        middle_across = (across.min() + across.max()) / 2
+        middle_toward = (toward.min() + toward.max()) / 2
+        # Back from the inset's axes to the floor's.
+        return (
+            float(middle_across * self._cos + middle_toward * self._sin),
+            float(-middle_across * self._sin + middle_toward * self._cos),
+        )
 
     def _to_inset(self, x: float, z: float) -> tuple[float, float]:
         """A floor point in the inset's pixels: the camera's right is the inset's right, toward the
