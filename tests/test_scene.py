@@ -80,7 +80,7 @@ def test_mirrored_flips_the_world_and_not_the_text(scene, tracks):
     seen = scene.draw(_pose(tracks, 0), camera=camera)
     mirrored = scene.draw(_pose(tracks, 0), camera=camera, mirrored=True)
     # The world between the title and the text bands is exactly the other twin's, flipped.
-    band = slice(220, 540)  # below the name and the floor inset, above the text bands
+    band = slice(280, 570)  # below the name and the floor inset, above the text bands
     assert np.array_equal(mirrored[band], seen[band, ::-1])
     assert not np.array_equal(mirrored[band], seen[band])
     # The count track's opaque pixels (digits, the lit count) are the same in both: never backwards.
@@ -102,6 +102,39 @@ def test_the_text_is_sized_for_a_phone():
     # The ink of the count and the name, as shares of a 720-pixel-high frame.
     assert _text("5", COUNT_SIZE, (255, 255, 255, 255)).height >= 0.08 * 720
     assert _text("Basic", NAME_SIZE, (0, 0, 0, 255)).height >= 0.05 * 720
+
+
+def test_the_text_and_the_inset_stay_out_of_the_bodies_region():
+    from choreography.catalog.render.hud import INSET_RECT, text_layer
+
+    left, bottom, right, top = framing.FREE_REGION
+    # The region the framing keeps the bodies in, in pixels of a 1280x720 picture.
+    region = ((left + 1) * 640, (1 - top) * 360, (right + 1) * 640, (1 - bottom) * 360)
+    layer = text_layer("Dominican Footwork with Follower's Turn", 3, "Leader: tap the right foot, no weight")
+    rectangles = [
+        (*piece.xy, piece.xy[0] + piece.image.width, piece.xy[1] + piece.image.height) for piece in layer.pieces
+    ]
+    for x0, y0, x1, y1 in [*rectangles, INSET_RECT]:
+        assert x1 <= region[0] or x0 >= region[2] or y1 <= region[1] or y0 >= region[3], (x0, y0, x1, y1)
+    # The couple gets about two thirds of the picture's height.
+    assert (region[3] - region[1]) / 720 >= 0.7
+    # A long name and the longest cue keep their size.
+    assert layer.pieces[0].image.height >= 0.05 * 720
+
+
+def test_every_name_and_cue_in_the_catalog_is_phone_sized():
+    from choreography.catalog.data import load_catalog
+    from choreography.catalog.render.clip3d import count_cues
+    from choreography.catalog.render.hud import CUE_SIZE, MARGIN, NAME_SIZE, WHITE, _fit, _text
+
+    moves = load_catalog()
+    # The height of capitals at the size each name is set in (a long name is set smaller to fit the strip).
+    caps = [_text("B", _fit(move.name, NAME_SIZE, 1280 - 2 * MARGIN), WHITE).height / 720 for move in moves]
+    # One name of 82 ("Leader's Turn with Hand Change Behind the Back") is set at 4.4%.
+    assert sum(cap < 0.05 for cap in caps) <= 1 and min(caps) >= 0.044
+    # Every cue at its full size: about 13 px on a phone showing the video 390 px wide.
+    cues = {cue for move in moves for cue in count_cues(move)}
+    assert all(_fit(cue, CUE_SIZE, 1280 - 4 * MARGIN) == CUE_SIZE for cue in cues)
 
 
 def test_the_framing_holds_both_bodies_head_to_toe_every_frame(tracks):
@@ -184,10 +217,10 @@ def test_both_twins_are_canonical_clips(egl, tmp_path):
         assert len(frames) == clip.frames
         first[clip.mirrored] = frames[0]
         # The bodies move: mid-turn (count 6) is not the first frame, in the picture's middle.
-        middle = (slice(220, 540), slice(320, 960))
+        middle = (slice(280, 570), slice(320, 960))
         assert np.abs(frames[clip.frames * 5 // 8][middle].astype(int) - frames[0][middle].astype(int)).mean() > 2.0
     # The world flips between the twins (after compression, nearly exactly).
-    band = slice(220, 540)  # below the name and the floor inset, above the text bands
+    band = slice(280, 570)  # below the name and the floor inset, above the text bands
     difference = np.abs(first[True][band].astype(int) - first[False][band, ::-1].astype(int)).mean()
     assert difference < 3.0
 
@@ -208,7 +241,7 @@ def test_the_floor_inset_is_drawn_from_the_same_joints(tracks):
 
 @pytest.mark.parametrize(
     "slug",
-    ["basic-in-place", "follower-right-turn", "simple-dip", "shadow-basic", "basic-in-open-position"],
+    ["basic-in-place", "follower-right-turn", "simple-dip", "shadow-basic", "basic-in-open-position", "cuddle-basic"],
 )
 def test_the_view_shows_both_dancers_faces_hands_and_feet(slug):
     # A class sees its teacher couple from the side: neither dancer hides the other's face, hands or
@@ -222,4 +255,65 @@ def test_the_view_shows_both_dancers_faces_hands_and_feet(slug):
     for dancer in (LEADER, FOLLOWER):
         assert seen.seen[dancer] >= 0.95, (dancer, seen.seen_by_joint[dancer])
         assert min(seen.seen_by_joint[dancer].values()) >= 0.8, (dancer, seen.seen_by_joint[dancer])
-    assert seen.screen_height >= 0.57
+    assert seen.screen_height >= 0.6
+
+
+def _catalog_tracks(slug: str):
+    from choreography.catalog.data import load_catalog
+    from choreography.catalog.render.performance import joint_tracks
+
+    return joint_tracks(next(move for move in load_catalog() if move.slug == slug))
+
+
+def test_a_hold_that_hides_its_hands_from_the_front_is_seen_from_the_side():
+    from choreography.catalog.render.visibility import GRIPS_SHOWN_ENOUGH, camera_yaw, grips_shown
+
+    # In the cuddle his arm wraps her and the joined hands are behind the two bodies, seen from the front.
+    tracks = _catalog_tracks("cuddle-basic")
+    yaw = camera_yaw(tracks)
+    front = grips_shown(tracks, framing.clip_cameras(tracks.positions, tracks.fps))
+    cameras = framing.clip_cameras(tracks.positions, tracks.fps, yaw=yaw)
+    assert front < GRIPS_SHOWN_ENOUGH and yaw != 0.0
+    assert grips_shown(tracks, cameras) >= GRIPS_SHOWN_ENOUGH
+    # Still head to toe in the free region, every frame, from the side.
+    points = framing._framed_points(np.concatenate([tracks.positions[LEADER], tracks.positions[FOLLOWER]], axis=1))
+    assert all(framing._fits(points[frame], camera) for frame, camera in enumerate(cameras))
+    assert abs(cameras[0].eye[0] - cameras[0].x) > 1.0  # the camera stands to one side of the couple
+
+
+def test_a_hold_seen_well_from_the_front_stays_there():
+    from choreography.catalog.render.visibility import camera_yaw
+
+    assert camera_yaw(_catalog_tracks("basic-in-place")) == 0.0
+
+
+def test_the_floor_inset_holds_a_travelling_couple_s_feet(tracks):
+    import dataclasses
+
+    from choreography.catalog.render.hud import INSET_PAD, FloorInset
+    from choreography.catalog.render.skeleton import JOINT
+
+    # Two metres of travel to the camera's right and one toward it: more than the inset shows at its
+    # usual scale, so it frames the clip smaller.
+    travel = np.linspace(0, 1, tracks.frames)[:, None, None] * [2.0, 0.0, 1.0]
+    travelled = dataclasses.replace(tracks, positions={d: joints + travel for d, joints in tracks.positions.items()})
+    inset = FloorInset(travelled, camera_yaw=0.3)
+    width, height = inset.size
+    for joints in travelled.positions.values():
+        for name in ("pelvis", "l_toe", "r_ankle"):
+            for x, _, z in joints[:, JOINT[name]]:
+                u, v = inset._to_inset(float(x), float(z))
+                assert INSET_PAD - 1 <= u <= width - INSET_PAD + 1 and INSET_PAD - 1 <= v <= height - INSET_PAD + 1
+
+
+def test_the_floor_inset_turns_with_the_camera(tracks):
+    from choreography.catalog.render.hud import FloorInset
+
+    middle = (0.0, 0.0)
+    front = FloorInset(tracks, centre=middle)
+    side = FloorInset(tracks, centre=middle, camera_yaw=np.pi / 2)
+    # Seen from +x, a point on the +x side is toward the camera (down in the inset), not to its right.
+    assert front._to_inset(1.0, 0.0)[0] > front._to_inset(0.0, 0.0)[0]
+    x, y = side._to_inset(1.0, 0.0)
+    centre_x, centre_y = side._to_inset(0.0, 0.0)
+    assert abs(x - centre_x) < 1e-6 and y > centre_y

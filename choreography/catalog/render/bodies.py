@@ -21,6 +21,7 @@ PRIMITIVE_FLOATS = 13
 # A turning follower's skirt: its hem widens with the turn's speed, up to a limit.
 SKIRT_FLARE_PER_RADIAN_S = 0.012
 SKIRT_FLARE_MAX_M = 0.09
+EYE_COLOUR = (0.02, 0.015, 0.015)  # linear RGB
 
 
 def _srgb(hex_colour: str) -> tuple[float, float, float]:
@@ -178,6 +179,11 @@ def body_primitives(positions: np.ndarray, dancer: str, *, build: Build | None =
         fall = _unit(-head_up + np.array([0.0, -1.0, 0.0]), (0.0, -1.0, 0.0))
         ends = nape - face * (0.03 * scale) + fall * (0.19 * scale)
         parts.append((nape, ends, head_r * 0.8, head_r * 0.55, 1.0, 1.0, hair))
+    # Eyes: two dark dots, so the face reads as a face and shows where the head looks (spotting).
+    head_right = _unit(np.cross(face, head_up), (1.0, 0.0, 0.0))
+    for sign in (-1.0, 1.0):
+        eye = at["head"] + face * (head_r * 0.86) + head_up * (0.022 * scale) + head_right * (sign * 0.034 * scale)
+        parts.append((eye, eye, 0.014 * scale, 0.014 * scale, 1.0, 1.0, EYE_COLOUR))
     nose_root = at["head"] + face * (head_r * 0.82) - head_up * (0.005 * scale)
     nose_tip = at["head"] + face * (head_r * 1.2) - head_up * (0.022 * scale)
     parts.append((nose_root, nose_tip, 0.02 * scale, 0.017 * scale, 1.0, 1.0, nose_colour))

@@ -24,7 +24,7 @@ from choreography.domain import MoveSpec
 from choreography.errors import MediaError
 
 # Bump when the drawing changes: clips cached by fingerprint are drawn again.
-RENDERER_3D_VERSION = "3d-1"
+RENDERER_3D_VERSION = "3d-2"
 # Shaded bodies and gradients cost x264 more than flat drawings: its superfast preset keeps a catalog
 # render inside its time budget on two cores (High profile, CABAC on); CRF 23 keeps the text crisp.
 PRESET_3D = "superfast"
@@ -200,6 +200,7 @@ def _encode_twins(
     from choreography.catalog.render.bodies import body_primitives
     from choreography.catalog.render.framing import clip_cameras
     from choreography.catalog.render.hud import FloorInset, InsetLayer, text_layer
+    from choreography.catalog.render.visibility import camera_yaw
 
     scene = _scene()
     # Joints to bodies and the framing for the whole clip at once.
@@ -207,8 +208,10 @@ def _encode_twins(
     primitives = np.concatenate(
         [body_primitives(joints, dancer, fps=clipformat.FPS) for dancer, joints in positions.items()], axis=1
     )
-    cameras = clip_cameras(positions, clipformat.FPS, aspect=clipformat.WIDTH / clipformat.HEIGHT)
-    inset = FloorInset(tracks, centre=(cameras[0].x, cameras[0].z))
+    # Seen from the front, or a little to one side where the front hides the hands of the hold.
+    yaw = camera_yaw(tracks, aspect=clipformat.WIDTH / clipformat.HEIGHT)
+    cameras = clip_cameras(positions, clipformat.FPS, aspect=clipformat.WIDTH / clipformat.HEIGHT, yaw=yaw)
+    inset = FloorInset(tracks, camera_yaw=yaw)
     layers: dict[tuple[str, int, str], object] = {}
     with contextlib.ExitStack() as stack:
         writers = []

@@ -6,6 +6,10 @@ couple's travel smoothly, and the distance is the least that keeps every joint (
 the flesh around it) inside the picture's free region at every moment, smoothed so it breathes
 rather than jitters. A couple standing in a hold at the centre always gets the same framing
 (REST_DISTANCE_M), so cuts between clips in a routine do not jump.
+
+A clip may also be seen from a little to one side (`yaw`: the camera orbits the couple about the
+vertical): visibility.camera_yaw picks it where the front view hides a hand, as in the cuddle, where
+his arms wrap her and her wrapped hand is behind the two bodies.
 """
 
 from __future__ import annotations
@@ -16,18 +20,19 @@ from dataclasses import dataclass
 import numpy as np
 
 EYE_HEIGHT_M = 1.55  # where the camera stands: a learner's eyes
-# The point it looks at: well below the couple's middle, so the couple fills the free region (which
-# sits above the picture's centre) from crowns to soles.
-LOOK_HEIGHT_M = 0.66
+# The point it looks at: below the couple's middle, so the couple fills the free region (which sits
+# above the picture's centre) from crowns to soles: the least distance for a couple in hold.
+LOOK_HEIGHT_M = 0.72
 FOV_Y_DEGREES = 30.0
 NEAR_M, FAR_M = 0.1, 60.0
 # The part of the picture the bodies may use, in normalised device coordinates (-1..1, y up):
-# the name sits above, the count and the cue below, the floor inset in the top-right corner.
-FREE_REGION = (-0.5, -0.54, 0.5, 0.78)  # left, bottom, right, top
+# the name sits above, the cue and the count below, the floor inset in the right-hand column (hud.py's
+# layout; tests/test_scene.py checks that none of it reaches into this region).
+FREE_REGION = (-0.5, -0.61, 0.5, 0.81)  # left, bottom, right, top
 BODY_MARGIN_M = 0.16  # flesh and clothes beside the joints (the widest: a skirt's hem, a shoulder)
 VERTICAL_MARGIN_M = 0.04  # above the crown and below the soles
 HEAD_TOP_M = 0.13  # the crown above the head's centre joint
-REST_DISTANCE_M = 5.7
+REST_DISTANCE_M = 5.45  # a couple in closed hold fills the free region's height
 MIN_DISTANCE_M, MAX_DISTANCE_M = 3.0, 14.0
 SMOOTHING_S = 0.5  # the Gaussian that turns per-frame needs into camera motion
 STILL_TRAVEL_M = 0.25  # a couple whose middle moves less than this keeps one camera for the clip
@@ -41,10 +46,13 @@ class Camera:
     z: float
     distance: float
     aspect: float = 16 / 9
+    yaw: float = 0.0  # radians the camera has orbited from the front, toward +x (the picture's right)
 
     @property
     def eye(self) -> np.ndarray:
-        return np.array([self.x, EYE_HEIGHT_M, self.z + self.distance])
+        return np.array(
+            [self.x + self.distance * math.sin(self.yaw), EYE_HEIGHT_M, self.z + self.distance * math.cos(self.yaw)]
+        )
 
     @property
     def target(self) -> np.ndarray:
@@ -95,10 +103,12 @@ def _running_max(values: np.ndarray, radius: int) -> np.ndarray:
     return windows.max(axis=1)
 
 
-def _fit_all(points: np.ndarray, x: np.ndarray, z: np.ndarray, distance: np.ndarray, aspect: float) -> np.ndarray:
+def _fit_all(
+    points: np.ndarray, x: np.ndarray, z: np.ndarray, distance: np.ndarray, aspect: float, yaw: float = 0.0
+) -> np.ndarray:
     """Per frame, whether every point (with the body's margin) falls inside FREE_REGION for the camera
-    at (x, z, distance): points (frames, n, 3), the rest (frames,). All frames at once."""
-    eye = np.stack([x, np.full_like(x, EYE_HEIGHT_M), z + distance], axis=1)
+    at (x, z, distance, yaw): points (frames, n, 3), the rest (frames,). All frames at once."""
+    eye = np.stack([x + distance * math.sin(yaw), np.full_like(x, EYE_HEIGHT_M), z + distance * math.cos(yaw)], axis=1)
     target = np.stack([x, np.full_like(x, LOOK_HEIGHT_M), z], axis=1)
     forward = target - eye
     forward /= np.linalg.norm(forward, axis=1, keepdims=True)
@@ -129,7 +139,9 @@ def _fit_all(points: np.ndarray, x: np.ndarray, z: np.ndarray, distance: np.ndar
 def _fits(points: np.ndarray, camera: Camera) -> bool:
     """Whether every point (n, 3), with the body's margin around it, falls inside FREE_REGION."""
     one = np.array([0.0])
-    return bool(_fit_all(points[None], one + camera.x, one + camera.z, one + camera.distance, camera.aspect)[0])
+    return bool(
+        _fit_all(points[None], one + camera.x, one + camera.z, one + camera.distance, camera.aspect, camera.yaw)[0]
+    )
 
 
 def _framed_points(points: np.ndarray) -> np.ndarray:
@@ -142,20 +154,23 @@ def _framed_points(points: np.ndarray) -> np.ndarray:
     return np.concatenate([points, soles, crowns], axis=1)
 
 
-def _needed_distance(points: np.ndarray, x: np.ndarray, z: np.ndarray, aspect: float) -> np.ndarray:
+def _needed_distance(points: np.ndarray, x: np.ndarray, z: np.ndarray, aspect: float, yaw: float = 0.0) -> np.ndarray:
     """Per frame, the least distance at which the points fit (bisection: farther shows them smaller)."""
     near = np.full(len(points), MIN_DISTANCE_M)
     far = np.full(len(points), MAX_DISTANCE_M)
     for _ in range(12):
         middle = (near + far) / 2
-        fits = _fit_all(points, x, z, middle, aspect)
+        fits = _fit_all(points, x, z, middle, aspect, yaw)
         far = np.where(fits, middle, far)
         near = np.where(fits, near, middle)
     return far
 
 
-def clip_cameras(positions_by_dancer: dict[str, np.ndarray], fps: float, *, aspect: float = 16 / 9) -> list[Camera]:
-    """One camera per frame for a clip whose joints are `positions_by_dancer[dancer]` (frames, joints, 3)."""
+def clip_cameras(
+    positions_by_dancer: dict[str, np.ndarray], fps: float, *, aspect: float = 16 / 9, yaw: float = 0.0
+) -> list[Camera]:
+    """One camera per frame for a clip whose joints are `positions_by_dancer[dancer]` (frames, joints, 3),
+    seen from `yaw` radians to the side of the front (one angle for the whole clip)."""
     points = np.concatenate([np.asarray(p, dtype=np.float64) for p in positions_by_dancer.values()], axis=1)
     sigma = SMOOTHING_S * fps
     # Follow the couple's middle (the midpoint of its extent), smoothly; a couple dancing on the spot
@@ -167,14 +182,14 @@ def clip_cameras(positions_by_dancer: dict[str, np.ndarray], fps: float, *, aspe
         z = np.full(len(points), round(float(np.median(middle_z)), 2))
     else:
         x, z = _gaussian(middle_x, sigma), _gaussian(middle_z, sigma)
-    needed = _needed_distance(_framed_points(points), x, z, aspect)
+    needed = _needed_distance(_framed_points(points), x, z, aspect, yaw)
     if needed.max() <= REST_DISTANCE_M:
         distance = np.full(len(points), REST_DISTANCE_M)
     else:
         # A running maximum over the smoothing's reach, then the smoothing: never closer than a frame needs.
         distance = _gaussian(_running_max(needed, int(math.ceil(3 * sigma))), sigma)
         distance = np.maximum(distance, REST_DISTANCE_M)
-    return [Camera(float(x[i]), float(z[i]), float(distance[i]), aspect) for i in range(len(points))]
+    return [Camera(float(x[i]), float(z[i]), float(distance[i]), aspect, yaw) for i in range(len(points))]
 
 
 def still_camera(positions_by_dancer: dict[str, np.ndarray], *, aspect: float = 16 / 9) -> Camera:

@@ -171,14 +171,16 @@ float line(float coordinate, float spacing, float width) {
 }
 void main() {
     vec2 p = v_position.xz;
-    // Light oak boards along x, each a little different.
-    float board = floor(p.y / 0.2);
+    // A mid-grey studio floor in wide boards, each a little different: darker than skin and lighter
+    // than the leader's trousers, so both dancers' legs and shoes stand out against it.
+    float board = floor(p.y / 0.25);
     float grain = fract(sin(board * 12.9898) * 43758.5453);
-    vec3 colour = mix(vec3(0.84, 0.75, 0.64), vec3(0.88, 0.8, 0.7), grain);
-    // Reference lines: a metre grid, the room's centre lines a little stronger.
+    vec3 colour = mix(vec3(0.6, 0.59, 0.6), vec3(0.63, 0.62, 0.63), grain);
+    // Reference lines: a metre grid, the room's centre lines a little stronger; quiet, so a line
+    // running under the couple does not cut through a body.
     float grid = max(line(p.x, 1.0, 0.014), line(p.y, 1.0, 0.014));
     float centre = max(line(p.x, 1000.0, 0.03), line(p.y, 1000.0, 0.03));
-    colour = mix(colour, vec3(0.98, 0.97, 0.94), max(0.6 * grid, 0.9 * centre));
+    colour = mix(colour, vec3(0.85, 0.85, 0.86), max(0.45 * grid, 0.7 * centre));
     // The floor fades into the backdrop with distance: a seamless studio.
     float fade = smoothstep(6.0, 15.0, length(u_eye.xz - p));
     f_colour = vec4(mix(colour, u_backdrop, fade), 1.0);
