@@ -126,7 +126,8 @@ def test_the_3d_count_in_dances_into_the_first_1_in_every_hold(tmp_path, egl):
     import numpy as np
 
     from choreography import vocab
-    from choreography.catalog.render.clip3d import catalog_tracks_for, hold_basic
+    from choreography.catalog.data import hold_basic
+    from choreography.catalog.render.clip3d import catalog_tracks_for
 
     # The couple dances the end of a basic in place in the routine's first hold: its last frame is the
     # basic's, standing on the spot a move's count 1 steps from.

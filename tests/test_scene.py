@@ -281,6 +281,24 @@ def test_a_hold_that_hides_its_hands_from_the_front_is_seen_from_the_side():
     assert abs(cameras[0].eye[0] - cameras[0].x) > 1.0  # the camera stands to one side of the couple
 
 
+def test_a_cut_between_two_clips_never_turns_the_camera():
+    from choreography.catalog.data import load_catalog
+    from choreography.catalog.render.visibility import clip_yaws, hold_yaw
+
+    catalog = {move.slug: move for move in load_catalog()}
+    # Each clip starts at its start hold's angle and ends at its end hold's: clips meeting in a hold meet
+    # at one angle. Into the cuddle the camera turns to the side as the hold changes, smoothly.
+    assert hold_yaw("cuddle") != 0.0 == hold_yaw("closed")
+    entry = clip_yaws(catalog["cuddle-entry"], 96)
+    assert entry[0] == hold_yaw("closed") and entry[-1] == pytest.approx(hold_yaw("cuddle"))
+    assert np.abs(np.diff(entry)).max() < 0.02
+    assert np.all(clip_yaws(catalog["cuddle-basic"], 96) == hold_yaw("cuddle"))
+    for move in catalog.values():
+        yaws = clip_yaws(move, 48)
+        assert yaws[0] == hold_yaw(move.start_position)
+        assert yaws[-1] == pytest.approx(hold_yaw(move.end_position))
+
+
 def test_a_hold_seen_well_from_the_front_stays_there():
     from choreography.catalog.render.visibility import camera_yaw
 

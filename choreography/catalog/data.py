@@ -163,3 +163,14 @@ def unreachable_positions(moves: list[MoveSpec], max_level: str, target: str = "
                     can_reach.add(previous)
                     queue.append(previous)
     return set(graph) - can_reach
+
+
+def hold_basic(position: str) -> MoveSpec:
+    """A basic in place in `position`: the catalog's basic-in-place, danced in that hold (the count-in's
+    motion, and what the camera angle of a hold is chosen from)."""
+    import dataclasses
+
+    basic = next(move for move in load_catalog() if move.slug == "basic-in-place")
+    if position == basic.start_position == basic.end_position:
+        return basic
+    return dataclasses.replace(basic, slug=f"basic-in-{position}", start_position=position, end_position=position)

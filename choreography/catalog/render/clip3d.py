@@ -19,7 +19,9 @@ import numpy as np
 
 from choreography import clipformat
 from choreography.atomic import atomic_output
+from choreography.catalog.data import hold_basic
 from choreography.catalog.render.skeleton import JointTracks
+from choreography.catalog.render.visibility import clip_yaws, hold_yaw
 from choreography.domain import MoveSpec
 from choreography.errors import MediaError
 
@@ -133,7 +135,7 @@ def render_move_twins_3d(
         return move.name, count, cues[count]
 
     try:
-        _encode_twins(outputs, tracks, index, words, threads=threads)
+        _encode_twins(outputs, tracks, index, words, yaw=clip_yaws(move, frames), threads=threads)
     except Exception as exc:
         if isinstance(exc, MediaError):
             raise
@@ -158,6 +160,7 @@ def render_get_ready_twins_3d(
         raise ValueError("render_get_ready_twins_3d needs out_path or mirrored_path")
     frames = max(1, round(seconds * clipformat.FPS))
     tracks = catalog_tracks_for(hold_basic(position), bpm)
+    yaw = hold_yaw(position)
     # The basic's last `frames` frames (wrapping round its eight counts where the count-in is longer).
     index = (np.arange(frames) - frames) % tracks.frames
     frames_per_beat = clipformat.FPS * 60.0 / bpm
@@ -167,22 +170,10 @@ def render_get_ready_twins_3d(
         return "Get ready", 7 - beats_before_end % 4, cue
 
     try:
-        _encode_twins(outputs, tracks, index, words)
+        _encode_twins(outputs, tracks, index, words, yaw=yaw)
     except Exception as exc:
         raise MediaError(f"cannot render the count-in clip in {position}: {exc}") from exc
     return _clips(outputs, frames, round(frames / frames_per_beat), bpm)
-
-
-def hold_basic(position: str) -> MoveSpec:
-    """A basic in place in `position`: the catalog's basic-in-place, danced in that hold."""
-    import dataclasses
-
-    from choreography.catalog.data import load_catalog
-
-    basic = next(move for move in load_catalog() if move.slug == "basic-in-place")
-    if position == basic.start_position == basic.end_position:
-        return basic
-    return dataclasses.replace(basic, slug=f"basic-in-{position}", start_position=position, end_position=position)
 
 
 def _encode_twins(
@@ -191,16 +182,17 @@ def _encode_twins(
     index: np.ndarray,
     words: Callable[[int], tuple[str, int, str]],
     *,
+    yaw: float | np.ndarray = 0.0,
     threads: int = 0,
 ) -> None:
-    """Draw frame i of each output from the tracks' frame index[i], with the text words(i) gives (the name,
-    the count lit, the cue), and encode it in the canonical format: each world drawn once for both twins."""
+    """Draw frame i of each output from the tracks' frame index[i], seen from `yaw` (one angle, or one per
+    frame: visibility.clip_yaws), with the text words(i) gives (the name, the count lit, the cue), and
+    encode it in the canonical format: each world drawn once for both twins."""
     import av
 
     from choreography.catalog.render.bodies import body_primitives
     from choreography.catalog.render.framing import clip_cameras
     from choreography.catalog.render.hud import FloorInset, InsetLayer, text_layer
-    from choreography.catalog.render.visibility import camera_yaw
 
     scene = _scene()
     # Joints to bodies and the framing for the whole clip at once.
@@ -208,10 +200,8 @@ def _encode_twins(
     primitives = np.concatenate(
         [body_primitives(joints, dancer, fps=clipformat.FPS) for dancer, joints in positions.items()], axis=1
     )
-    # Seen from the front, or a little to one side where the front hides the hands of the hold.
-    yaw = camera_yaw(tracks, aspect=clipformat.WIDTH / clipformat.HEIGHT)
     cameras = clip_cameras(positions, clipformat.FPS, aspect=clipformat.WIDTH / clipformat.HEIGHT, yaw=yaw)
-    inset = FloorInset(tracks, camera_yaw=yaw)
+    inset = FloorInset(tracks, camera_yaw=float(np.mean(yaw)))
     layers: dict[tuple[str, int, str], object] = {}
     with contextlib.ExitStack() as stack:
         writers = []

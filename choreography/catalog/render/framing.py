@@ -104,11 +104,17 @@ def _running_max(values: np.ndarray, radius: int) -> np.ndarray:
 
 
 def _fit_all(
-    points: np.ndarray, x: np.ndarray, z: np.ndarray, distance: np.ndarray, aspect: float, yaw: float = 0.0
+    points: np.ndarray,
+    x: np.ndarray,
+    z: np.ndarray,
+    distance: np.ndarray,
+    aspect: float,
+    yaw: float | np.ndarray = 0.0,
 ) -> np.ndarray:
     """Per frame, whether every point (with the body's margin) falls inside FREE_REGION for the camera
-    at (x, z, distance, yaw): points (frames, n, 3), the rest (frames,). All frames at once."""
-    eye = np.stack([x + distance * math.sin(yaw), np.full_like(x, EYE_HEIGHT_M), z + distance * math.cos(yaw)], axis=1)
+    at (x, z, distance, yaw): points (frames, n, 3), the rest (frames,) (yaw may be one angle for all).
+    All frames at once."""
+    eye = np.stack([x + distance * np.sin(yaw), np.full_like(x, EYE_HEIGHT_M), z + distance * np.cos(yaw)], axis=1)
     target = np.stack([x, np.full_like(x, LOOK_HEIGHT_M), z], axis=1)
     forward = target - eye
     forward /= np.linalg.norm(forward, axis=1, keepdims=True)
@@ -154,7 +160,9 @@ def _framed_points(points: np.ndarray) -> np.ndarray:
     return np.concatenate([points, soles, crowns], axis=1)
 
 
-def _needed_distance(points: np.ndarray, x: np.ndarray, z: np.ndarray, aspect: float, yaw: float = 0.0) -> np.ndarray:
+def _needed_distance(
+    points: np.ndarray, x: np.ndarray, z: np.ndarray, aspect: float, yaw: float | np.ndarray = 0.0
+) -> np.ndarray:
     """Per frame, the least distance at which the points fit (bisection: farther shows them smaller)."""
     near = np.full(len(points), MIN_DISTANCE_M)
     far = np.full(len(points), MAX_DISTANCE_M)
@@ -167,11 +175,16 @@ def _needed_distance(points: np.ndarray, x: np.ndarray, z: np.ndarray, aspect: f
 
 
 def clip_cameras(
-    positions_by_dancer: dict[str, np.ndarray], fps: float, *, aspect: float = 16 / 9, yaw: float = 0.0
+    positions_by_dancer: dict[str, np.ndarray],
+    fps: float,
+    *,
+    aspect: float = 16 / 9,
+    yaw: float | np.ndarray = 0.0,
 ) -> list[Camera]:
     """One camera per frame for a clip whose joints are `positions_by_dancer[dancer]` (frames, joints, 3),
-    seen from `yaw` radians to the side of the front (one angle for the whole clip)."""
+    seen from `yaw` radians to the side of the front: one angle for the whole clip, or one per frame."""
     points = np.concatenate([np.asarray(p, dtype=np.float64) for p in positions_by_dancer.values()], axis=1)
+    yaw = np.broadcast_to(np.asarray(yaw, dtype=np.float64), (len(points),))
     sigma = SMOOTHING_S * fps
     # Follow the couple's middle (the midpoint of its extent), smoothly; a couple dancing on the spot
     # gets a camera that does not move at all.
@@ -189,7 +202,7 @@ def clip_cameras(
         # A running maximum over the smoothing's reach, then the smoothing: never closer than a frame needs.
         distance = _gaussian(_running_max(needed, int(math.ceil(3 * sigma))), sigma)
         distance = np.maximum(distance, REST_DISTANCE_M)
-    return [Camera(float(x[i]), float(z[i]), float(distance[i]), aspect, yaw) for i in range(len(points))]
+    return [Camera(float(x[i]), float(z[i]), float(distance[i]), aspect, float(yaw[i])) for i in range(len(points))]
 
 
 def still_camera(positions_by_dancer: dict[str, np.ndarray], *, aspect: float = 16 / 9) -> Camera:

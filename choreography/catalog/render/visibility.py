@@ -14,6 +14,7 @@ Plain numpy, for tests and reports.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ import numpy as np
 from choreography.catalog.render import framing
 from choreography.catalog.render.bodies import body_frames, body_primitives
 from choreography.catalog.render.skeleton import FOLLOWER, JOINT, LEADER, JointTracks
+from choreography.domain import MoveSpec
 
 KEY_JOINTS = ("head", "l_hand", "r_hand", "l_ankle", "r_ankle")
 SIGHT_SAMPLES = 96  # points along each sightline (2.6 cm apart: thinner than a forearm) tested against the partner
@@ -138,6 +140,24 @@ def camera_yaw(tracks: JointTracks, *, aspect: float = 16 / 9) -> float:
     # Shares within 2% count as equal: then the nearer angle, then the first listed.
     best = max(others, key=lambda yaw: round(shown[yaw] / 0.02) * 0.02 - YAW_COST * abs(yaw))
     return best if shown[best] - shown[front] >= MIN_VIEW_GAIN else front
+
+
+@functools.cache
+def hold_yaw(position: str) -> float:
+    """The angle a hold is seen from: camera_yaw of a basic danced in it. Every clip starts at its start
+    hold's angle and ends at its end hold's (clip_yaws), so a cut between two clips never turns the camera."""
+    from choreography.catalog.data import hold_basic
+    from choreography.catalog.render.performance import joint_tracks
+
+    return camera_yaw(joint_tracks(hold_basic(position)))
+
+
+def clip_yaws(move: MoveSpec, frames: int) -> np.ndarray:
+    """Per frame, the angle a move's clip is seen from: its start hold's, turning smoothly over the clip to
+    its end hold's where the move changes hold (into the cuddle, say)."""
+    start, end = hold_yaw(move.start_position), hold_yaw(move.end_position)
+    share = np.linspace(0.0, 1.0, frames)
+    return start + (end - start) * share * share * (3 - 2 * share)
 
 
 def _grips_shown_from(tracks: JointTracks, yaw: float, aspect: float) -> float:
