@@ -12,6 +12,7 @@ requested element can no longer reach.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -21,6 +22,7 @@ import numpy as np
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
+from choreography.planner.amounts import amount_notes, set_targets
 from choreography.planner.blueprint import Blueprint, PlannedMove
 from choreography.planner.scoring import (
     BASIC_EVERY,
@@ -33,9 +35,7 @@ from choreography.planner.scoring import (
     build_context,
     coverage_choices,
     move_reason,
-    plural_label,
     position_label,
-    set_targets,
     step_scorer,
 )
 
@@ -105,6 +105,32 @@ def best_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[flo
                     top = total
             row[position] = top
     return best
+
+
+def least_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[float]) -> list[list[float]]:
+    """least[phrase][position]: the fewest `values` a finishable routine must still collect from there.
+
+    inf where the routine cannot be finished from that place. The mirror of best_ahead, for the
+    most an amount allows ("one dip": a routine whose only way to finish is a dip has none to spare).
+    """
+    n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
+    positions = len(context.positions)
+    least = [[math.inf] * positions for _ in range(n + 1)]
+    for phrase in range(n - 1, -1, -1):
+        row = least[phrase]
+        for position in range(positions):
+            low = math.inf
+            for move in grid.options[phrase][position]:
+                after = phrase + lengths[move]
+                if after == n:
+                    ahead = 0.0 if tiers[move] <= tier else math.inf
+                else:
+                    ahead = least[after][end_pos[move]]
+                total = ahead + values[move]
+                if total < low:
+                    low = total
+            row[position] = low
+    return least
 
 
 def start_positions(context: PlanContext) -> list[int]:
@@ -223,22 +249,28 @@ def best_routine(
     grid, tier, reach = frame.grid, frame.tier, frame.reach
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     goals = context.goals
-    futures = [
-        best_ahead(context, grid, tier, [float(length) if c else 0.0 for length, c in zip(lengths, goal.carries)])
-        for goal in goals
-    ]
+    values = [[float(goal.units(length)) if c else 0.0 for length, c in zip(lengths, goal.carries)] for goal in goals]
+    futures = [best_ahead(context, grid, tier, goal_values) for goal_values in values]
     # Where the catalog cannot reach a target at all, aim for the most it can.
-    reachable = [max((future[0][p] for p in start_positions(context)), default=0.0) for future in futures]
+    starts = [p for p in start_positions(context) if reach[0][p] > DEAD_END]
+    reachable = [max((future[0][p] for p in starts), default=0.0) for future in futures]
     aims = [min(goal.target, best) for goal, best in zip(goals, reachable)]
+    # Likewise for a most: where every routine holds more, the fewest it can.
+    limited = [k for k, goal in enumerate(goals) if goal.limit is not None]
+    leasts = {k: least_ahead(context, grid, tier, values[k]) for k in limited}
+    caps = {k: max(float(goals[k].limit), min((leasts[k][0][p] for p in starts), default=0.0)) for k in limited}
     score_step = step_scorer(context, aims)
     goal_range = range(len(goals))
 
     # Feasible moves per place, filtered once: only those that keep the routine finishable, each with
     # the phrases of each goal's element still reachable after it.
-    feasible_cache: dict[tuple[int, int], list[tuple[int, int, list[float]]]] = {}
+    feasible_cache: dict[tuple[int, int], list[tuple[int, int, list[float], list[tuple[int, float]]]]] = {}
     nothing_ahead = [0.0] * len(goals)
+    nothing_owed = [(k, caps[k]) for k in limited]
 
-    def feasible(phrase: int, position: int) -> list[tuple[int, int, list[float]]]:
+    def feasible(phrase: int, position: int) -> list[tuple[int, int, list[float], list[tuple[int, float]]]]:
+        """(move, phrase after it, most of each goal still reachable after it, per limited goal the
+        room left after it: its cap less the least every finish still collects)."""
         key = (phrase, position)
         found = feasible_cache.get(key)
         if found is None:
@@ -247,9 +279,10 @@ def best_routine(
                 after, end = phrase + lengths[move], end_pos[move]
                 if after == n:
                     if tiers[move] <= tier:
-                        found.append((move, after, nothing_ahead))
+                        found.append((move, after, nothing_ahead, nothing_owed))
                 elif reach[after][end] > DEAD_END:
-                    found.append((move, after, [future[after][end] for future in futures]))
+                    room = [(k, caps[k] - leasts[k][after][end]) for k in limited]
+                    found.append((move, after, [future[after][end] for future in futures], room))
             feasible_cache[key] = found
         return found
 
@@ -274,17 +307,21 @@ def best_routine(
         fit_row = fit[phrase]
         for state in beams[phrase]:
             so_far, position, last, before_last, uses, counts_before, since_basic, _ = state
-            for move, after, ahead in feasible(phrase, position):
+            for move, after, ahead, room in feasible(phrase, position):
                 points, counts = score_step(move, fit_row[move], last, before_last, uses, counts_before, since_basic)
                 score = so_far + points
                 rank = score
                 if goals:
-                    # Rank by what the look-ahead says each requested element can no longer reach.
+                    # Rank by what the look-ahead says each requested element can no longer reach,
+                    # and by what it must hold beyond what was asked ("one dip" is one).
                     shortfall = 0.0
                     for k in goal_range:
                         missing = aims[k] - counts[k] - ahead[k]
                         if missing > 0.0:
                             shortfall += missing
+                    for k, left in room:
+                        if counts[k] > left:
+                            shortfall += counts[k] - left
                     rank = score - W_SHORTFALL * shortfall
                 if rank > to_beat[after]:
                     tiebreak -= 1
@@ -346,9 +383,9 @@ def plan_routine(
     n = frame.grid.n
     set_targets(context.goals, n)
     fit = context.fit_matrix(_noise(seed, (len(phrases), len(context.moves))), covered=n)
-    path, score, counts = best_routine(context, frame, fit, max(1, beam_width))
+    path, score, _ = best_routine(context, frame, fit, max(1, beam_width))
     entries = build_entries(context, path, set(frame.grid.locks))
-    notes = context.notes + frame.notes + _outcome_notes(context, frame, entries, counts)
+    notes = context.notes + frame.notes + _outcome_notes(context, frame, entries, path)
     return Blueprint(entries=entries, notes=notes, score=round(score / n, 4))
 
 
@@ -395,16 +432,8 @@ def planned_move(spec: MoveSpec, first: int, phrases: Sequence[Phrase], reason: 
     )
 
 
-def _outcome_notes(context: PlanContext, frame: Frame, entries: list[PlannedMove], counts: list[int]) -> list[str]:
-    notes: list[str] = []
-    for goal, count in zip(context.goals, counts):
-        if count < goal.target:
-            asked = "lots of" if goal.amount == "lots" else "some"
-            notes.append(
-                f"You asked for {asked} {plural_label(goal.element)}: only {count} of {frame.grid.n} phrases "
-                f"could carry them (aim: {goal.target}), because the moves with them do not connect more often "
-                "at your level."
-            )
+def _outcome_notes(context: PlanContext, frame: Frame, entries: list[PlannedMove], path: list[int]) -> list[str]:
+    notes = amount_notes(context.goals, [context.moves[move] for move in path], context.level)
     last = entries[-1]
     if frame.tier != END_FINISHER:
         finishers = [move for move in context.moves if move.finisher]
