@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from choreography import vocab
-from choreography.domain import MoveSpec, Phrase, RoutineRequest
+from choreography.domain import MoveSpec, RoutineRequest
 from choreography.errors import PlanningError
 from choreography.planner import (
     Blueprint,
@@ -21,9 +21,8 @@ from choreography.planner import (
     swap_move,
 )
 from choreography.planner.scoring import END_ANY, END_FINISHER, end_tier
+from tests.planner_support import PHRASE_S, real_catalog, song
 
-PHRASE_S = 8 * 60 / 130  # one 8-count at 130 BPM
-FIRST_DOWNBEAT_S = 0.6
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -74,27 +73,8 @@ SYNTHETIC = {
 }
 
 
-def real_catalog() -> dict[str, MoveSpec] | None:
-    try:
-        from choreography.catalog.data import load_catalog
-
-        return {spec.slug: spec for spec in load_catalog()}
-    except (ImportError, OSError):
-        return None
-
-
 REAL = real_catalog()
 needs_real = pytest.mark.skipif(REAL is None, reason="the real catalog (choreography/catalog/data.py) is not there yet")
-
-
-def song(count: int, energies: list[float] | None = None) -> list[Phrase]:
-    phrases = []
-    for index in range(count):
-        start = FIRST_DOWNBEAT_S + index * PHRASE_S
-        energy = energies[index % len(energies)] if energies else 0.3 + 0.6 * math.sin(index / 5) ** 2
-        beats = tuple(start + beat * PHRASE_S / 8 for beat in range(8))
-        phrases.append(Phrase(start_s=start, end_s=start + PHRASE_S, energy=round(energy, 3), beats=beats))
-    return phrases
 
 
 def plan(request, phrases, level, moves=SYNTHETIC, candidates=None, **kwargs) -> Blueprint:

@@ -25,6 +25,9 @@ LOTS_SHARE = 0.25
 PHRASES_PER_EXTRA_DIP = 16
 # Dips nobody asked for: at most this many.
 UNASKED_DIPS = 1
+# Elements that are a figure in a hold of their own (entry, moves in the hold, exit): "a hammerlock"
+# is one time into the hold and out, so a count counts the entries, not every move in the hold.
+FIGURE_HOLDS = {"hammerlock": "hammerlock", "shadow_position": "shadow"}
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
 
 
@@ -35,6 +38,14 @@ def is_basic(move: MoveSpec) -> bool:
 def carries(move: MoveSpec, subject: str) -> bool:
     """Whether the move counts towards an amount of `subject` (an element, or vocab.BASICS)."""
     return is_basic(move) if subject == vocab.BASICS else subject in move.elements
+
+
+def counted(move: MoveSpec, subject: str) -> int:
+    """What one move adds to a count of `subject`: 1 where it carries it (for a figure, where it enters the hold)."""
+    if not carries(move, subject):
+        return 0
+    hold = FIGURE_HOLDS.get(subject)
+    return 0 if hold is not None and move.start_position == hold else 1
 
 
 def plural_label(subject: str) -> str:
@@ -68,9 +79,11 @@ class Goal:
     def place(self) -> str | None:
         return self.wish.place if self.wish is not None else None
 
-    def units(self, phrase_count: int) -> int:
-        """What one move carrying the element adds: 1 (a move) or its phrases."""
-        return 1 if self.unit == MOVES else phrase_count
+    def value(self, move: MoveSpec) -> int:
+        """What the move adds towards the goal: its phrases (for a share), or 1 (for a count; see counted)."""
+        if self.unit == MOVES:
+            return counted(move, self.element)
+        return move.phrases if carries(move, self.element) else 0
 
     def describe(self) -> str:
         """The wish in a dancer's words: "a single dip", "mostly basics", "lots of turns"."""
@@ -122,16 +135,17 @@ def set_targets(goals: Sequence[Goal], phrase_count: int) -> None:
 
 def tally(goal: Goal, moves: Sequence[MoveSpec]) -> int:
     """How many units of the goal's element a routine's moves carry."""
-    return sum(goal.units(move.phrases) for move in moves if carries(move, goal.element))
+    return sum(goal.value(move) for move in moves)
 
 
 def amount_met(amount: Amount, subject: str, moves: Sequence[MoveSpec]) -> bool:
     """Whether a routine (its moves in order) holds the amount as asked: count, range, share and place."""
     carrying = [index for index, move in enumerate(moves) if carries(move, subject)]
     phrases = sum(move.phrases for move in moves) or 1
-    if amount.count is not None and len(carrying) != amount.count:
+    times = sum(counted(move, subject) for move in moves)
+    if amount.count is not None and times != amount.count:
         return False
-    if amount.moves is not None and not amount.moves[0] <= len(carrying) <= amount.moves[1]:
+    if amount.moves is not None and not amount.moves[0] <= times <= amount.moves[1]:
         return False
     if amount.share is not None:
         share = sum(moves[index].phrases for index in carrying) / phrases

@@ -22,7 +22,7 @@ import numpy as np
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
-from choreography.planner.amounts import amount_notes, set_targets
+from choreography.planner.amounts import MOVES, amount_notes, set_targets
 from choreography.planner.blueprint import Blueprint, PlannedMove
 from choreography.planner.scoring import (
     BASIC_EVERY,
@@ -130,6 +130,37 @@ def least_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[fl
                 if total < low:
                     low = total
             row[position] = low
+    return least
+
+
+def least_ahead_while(
+    context: PlanContext, grid: Grid, tier: int, values: Sequence[float], gains: Sequence[int], need: int
+) -> list[list[list[float]]]:
+    """least[phrase][position][c]: the fewest `values` a finishable routine must still collect from there
+    while it still collects `c` more `gains` (up to `need`); inf where it cannot.
+
+    Two amounts that share moves: "a few turns and a hammerlock" must keep two turns for the
+    hammerlock's entry and exit, so the turns before it leave room for them.
+    """
+    n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
+    positions = len(context.positions)
+    owed = range(need + 1)
+    least = [[[math.inf] * (need + 1) for _ in range(positions)] for _ in range(n + 1)]
+    for phrase in range(n - 1, -1, -1):
+        for position in range(positions):
+            row = least[phrase][position]
+            for move in grid.options[phrase][position]:
+                after = phrase + lengths[move]
+                value, gain = values[move], gains[move]
+                for still in owed:
+                    left = still - gain if still > gain else 0
+                    if after == n:
+                        ahead = 0.0 if tiers[move] <= tier and left == 0 else math.inf
+                    else:
+                        ahead = least[after][end_pos[move]][left]
+                    total = ahead + value
+                    if total < row[still]:
+                        row[still] = total
     return least
 
 
@@ -249,7 +280,7 @@ def best_routine(
     grid, tier, reach = frame.grid, frame.tier, frame.reach
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     goals = context.goals
-    values = [[float(goal.units(length)) if c else 0.0 for length, c in zip(lengths, goal.carries)] for goal in goals]
+    values = [[float(goal.value(move)) for move in context.moves] for goal in goals]
     futures = [best_ahead(context, grid, tier, goal_values) for goal_values in values]
     # Where the catalog cannot reach a target at all, aim for the most it can.
     starts = [p for p in start_positions(context) if reach[0][p] > DEAD_END]
@@ -259,18 +290,28 @@ def best_routine(
     limited = [k for k, goal in enumerate(goals) if goal.limit is not None]
     leasts = {k: least_ahead(context, grid, tier, values[k]) for k in limited}
     caps = {k: max(float(goals[k].limit), min((leasts[k][0][p] for p in starts), default=0.0)) for k in limited}
+    # ... and where a count asked of one element needs moves that carry a limited one too.
+    pairs = [
+        (k, j, least_ahead_while(context, grid, tier, values[k], [int(v) for v in values[j]], int(aims[j])))
+        for k in limited
+        for j, goal in enumerate(goals)
+        if j != k and goal.unit == MOVES and aims[j] >= 1 and any(a and b for a, b in zip(values[k], values[j]))
+    ]
     score_step = step_scorer(context, aims)
     goal_range = range(len(goals))
 
     # Feasible moves per place, filtered once: only those that keep the routine finishable, each with
     # the phrases of each goal's element still reachable after it.
-    feasible_cache: dict[tuple[int, int], list[tuple[int, int, list[float], list[tuple[int, float]]]]] = {}
+    Feasible = tuple[int, int, list[float], list[tuple[int, float]], list[tuple[int, int, list[float]]]]
+    feasible_cache: dict[tuple[int, int], list[Feasible]] = {}
     nothing_ahead = [0.0] * len(goals)
     nothing_owed = [(k, caps[k]) for k in limited]
+    no_pairs: list[tuple[int, int, list[float]]] = []
 
-    def feasible(phrase: int, position: int) -> list[tuple[int, int, list[float], list[tuple[int, float]]]]:
+    def feasible(phrase: int, position: int) -> list[Feasible]:
         """(move, phrase after it, most of each goal still reachable after it, per limited goal the
-        room left after it: its cap less the least every finish still collects)."""
+        room left after it: its cap less the least every finish still collects, and per pair of goals
+        the least a finish collects of the first while it still collects c of the second)."""
         key = (phrase, position)
         found = feasible_cache.get(key)
         if found is None:
@@ -279,10 +320,11 @@ def best_routine(
                 after, end = phrase + lengths[move], end_pos[move]
                 if after == n:
                     if tiers[move] <= tier:
-                        found.append((move, after, nothing_ahead, nothing_owed))
+                        found.append((move, after, nothing_ahead, nothing_owed, no_pairs))
                 elif reach[after][end] > DEAD_END:
                     room = [(k, caps[k] - leasts[k][after][end]) for k in limited]
-                    found.append((move, after, [future[after][end] for future in futures], room))
+                    joint = [(k, j, table[after][end]) for k, j, table in pairs]
+                    found.append((move, after, [future[after][end] for future in futures], room, joint))
             feasible_cache[key] = found
         return found
 
@@ -307,7 +349,7 @@ def best_routine(
         fit_row = fit[phrase]
         for state in beams[phrase]:
             so_far, position, last, before_last, uses, counts_before, since_basic, _ = state
-            for move, after, ahead, room in feasible(phrase, position):
+            for move, after, ahead, room, joint in feasible(phrase, position):
                 points, counts = score_step(move, fit_row[move], last, before_last, uses, counts_before, since_basic)
                 score = so_far + points
                 rank = score
@@ -322,6 +364,13 @@ def best_routine(
                     for k, left in room:
                         if counts[k] > left:
                             shortfall += counts[k] - left
+                    for k, j, least in joint:
+                        still = math.ceil(aims[j] - counts[j])
+                        if still > 0 and least[min(still, len(least) - 1)] < math.inf:
+                            # What the pair adds to the plain look-ahead above (least[0] is that one's).
+                            must = least[min(still, len(least) - 1)]
+                            excess = max(0.0, counts[k] + must - caps[k]) - max(0.0, counts[k] + least[0] - caps[k])
+                            shortfall += excess
                     rank = score - W_SHORTFALL * shortfall
                 if rank > to_beat[after]:
                     tiebreak -= 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
-from choreography.planner.amounts import carries, set_targets
+from choreography.planner.amounts import set_targets
 from choreography.planner.beam import (
     DEFAULT_BEAM_WIDTH,
     best_ahead,
@@ -124,11 +124,10 @@ def _edited_scores(
             # but its elements still count, and it is no basic.
             points, basic = 0.0, False
             # Its elements still count (a basic by its name: its tags are not at hand).
-            shown = MoveSpec(entry.slug, entry.name, "", entry.level, entry.counts, "", "", entry.elements)
-            tally.counts = tuple(
-                count + (goal.units(entry.phrase_count) if carries(shown, goal.element) else 0)
-                for goal, count in zip(goals, tally.counts)
+            shown = MoveSpec(
+                entry.slug, entry.name, "", entry.level, entry.counts, entry.start_position, "", entry.elements
             )
+            tally.counts = tuple(count + goal.value(shown) for goal, count in zip(goals, tally.counts))
         else:
             points, tally.counts = score_step(
                 move,

@@ -17,7 +17,6 @@ import numpy as np
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.planner.amounts import (
-    MOVES,
     Goal,
     carries,
     is_basic,
@@ -410,11 +409,11 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
     target, or less where no routine can reach it. Call set_targets first.
     """
     # Bound to locals once: the beam calls this for every (state, move) pair, tens of thousands per plan.
-    lengths, basics, beginner = context.lengths, context.basics, context.beginner
+    basics, beginner = context.basics, context.beginner
     goals = context.goals
     targets = [goal.target for goal in goals]
     limits = [goal.limit for goal in goals]
-    by_move = [goal.unit == MOVES for goal in goals]
+    values = [[goal.value(spec) for spec in context.moves] for goal in goals]
     extra_points = [W_ELEMENT_EXTRA if goal.asked else 0.0 for goal in goals]
     aims = list(aims)
     # Per move, the goals whose element it carries: most carry none, and then the counts stay as they are.
@@ -450,10 +449,11 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
         goals_served = carried[move]
         if not goals_served:
             return points, counts
-        length = lengths[move]
         updated = list(counts)
         for k in goals_served:
-            units = 1 if by_move[k] else length
+            units = values[k][move]
+            if not units:
+                continue
             before = counts[k]
             gain = min(units, max(0, targets[k] - before))
             over = 0
