@@ -40,6 +40,7 @@ from choreography.planner.scoring import (
 )
 
 DEFAULT_BEAM_WIDTH = 24
+MAX_RIVAL_ROOM = 8  # two limits are looked ahead at together where one of them allows this many moves or fewer
 DEAD_END = float("-inf")  # no finishable routine from this place
 TIERS = (END_FINISHER, END_CLOSED, END_ANY)
 
@@ -134,13 +135,22 @@ def least_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[fl
 
 
 def least_ahead_while(
-    context: PlanContext, grid: Grid, tier: int, values: Sequence[float], gains: Sequence[int], need: int
+    context: PlanContext,
+    grid: Grid,
+    tier: int,
+    values: Sequence[float],
+    gains: Sequence[int],
+    need: int,
+    *,
+    at_most: bool = False,
 ) -> list[list[list[float]]]:
     """least[phrase][position][c]: the fewest `values` a finishable routine must still collect from there
-    while it still collects `c` more `gains` (up to `need`); inf where it cannot.
+    while it still collects `c` more `gains` (up to `need`), or, `at_most`, no more than `c`; inf where
+    it cannot.
 
     Two amounts that share moves: "a few turns and a hammerlock" must keep two turns for the
-    hammerlock's entry and exit, so the turns before it leave room for them.
+    hammerlock's entry and exit; "one turn" with a dip already danced must keep its turn for the
+    finish, where the only finishing moves left are a turn and a dip.
     """
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     positions = len(context.positions)
@@ -153,9 +163,14 @@ def least_ahead_while(
                 after = phrase + lengths[move]
                 value, gain = values[move], gains[move]
                 for still in owed:
-                    left = still - gain if still > gain else 0
+                    if at_most:
+                        if gain > still:
+                            continue
+                        left = still - gain
+                    else:
+                        left = still - gain if still > gain else 0
                     if after == n:
-                        ahead = 0.0 if tiers[move] <= tier and left == 0 else math.inf
+                        ahead = 0.0 if tiers[move] <= tier and (at_most or left == 0) else math.inf
                     else:
                         ahead = least[after][end_pos[move]][left]
                     total = ahead + value
@@ -297,16 +312,33 @@ def best_routine(
         for j, goal in enumerate(goals)
         if j != k and goal.unit == MOVES and aims[j] >= 1 and any(a and b for a, b in zip(values[k], values[j]))
     ]
+    # Two limits on moves that both finishing moves carry ("one turn", and one dip nobody asked for):
+    # the room one leaves the other at the finish.
+    finishing = [tiers[move] <= tier for move in range(len(context.moves))]
+
+    def at_the_finish(k: int) -> bool:
+        return any(value and ends for value, ends in zip(values[k], finishing))
+
+    rivals = [
+        (
+            k,
+            j,
+            least_ahead_while(context, grid, tier, values[k], [int(v) for v in values[j]], int(caps[j]), at_most=True),
+        )
+        for k in limited
+        for j in limited
+        if j != k and goals[j].unit == MOVES and caps[j] <= MAX_RIVAL_ROOM and at_the_finish(j) and at_the_finish(k)
+    ]
     score_step = step_scorer(context, aims)
     goal_range = range(len(goals))
 
     # Feasible moves per place, filtered once: only those that keep the routine finishable, each with
     # the phrases of each goal's element still reachable after it.
-    Feasible = tuple[int, int, list[float], list[tuple[int, float]], list[tuple[int, int, list[float]]]]
+    Feasible = tuple[int, int, list[float], list[tuple[int, float]], list[tuple[int, int, list[float], bool]]]
     feasible_cache: dict[tuple[int, int], list[Feasible]] = {}
     nothing_ahead = [0.0] * len(goals)
     nothing_owed = [(k, caps[k]) for k in limited]
-    no_pairs: list[tuple[int, int, list[float]]] = []
+    no_pairs: list[tuple[int, int, list[float], bool]] = []
 
     def feasible(phrase: int, position: int) -> list[Feasible]:
         """(move, phrase after it, most of each goal still reachable after it, per limited goal the
@@ -323,7 +355,8 @@ def best_routine(
                         found.append((move, after, nothing_ahead, nothing_owed, no_pairs))
                 elif reach[after][end] > DEAD_END:
                     room = [(k, caps[k] - leasts[k][after][end]) for k in limited]
-                    joint = [(k, j, table[after][end]) for k, j, table in pairs]
+                    joint = [(k, j, table[after][end], False) for k, j, table in pairs]
+                    joint += [(k, j, table[after][end], True) for k, j, table in rivals]
                     found.append((move, after, [future[after][end] for future in futures], room, joint))
             feasible_cache[key] = found
         return found
@@ -364,13 +397,25 @@ def best_routine(
                     for k, left in room:
                         if counts[k] > left:
                             shortfall += counts[k] - left
-                    for k, j, least in joint:
-                        still = math.ceil(aims[j] - counts[j])
-                        if still > 0 and least[min(still, len(least) - 1)] < math.inf:
-                            # What the pair adds to the plain look-ahead above (least[0] is that one's).
-                            must = least[min(still, len(least) - 1)]
-                            excess = max(0.0, counts[k] + must - caps[k]) - max(0.0, counts[k] + least[0] - caps[k])
-                            shortfall += excess
+                    for k, j, least, at_most in joint:
+                        # What the pair adds to the plain look-ahead above (its own least is `plain`).
+                        if at_most:
+                            still = int(caps[j] - counts[j])
+                            if still < 0:
+                                continue
+                            plain = least[-1]
+                        else:
+                            still = math.ceil(aims[j] - counts[j])
+                            if still <= 0:
+                                continue
+                            plain = least[0]
+                        must = least[still] if still < len(least) else least[-1]
+                        over = counts[k] + must - caps[k]
+                        if over > 0.0 and must < math.inf:
+                            shortfall += over
+                            over = counts[k] + plain - caps[k]
+                            if over > 0.0:
+                                shortfall -= over
                     rank = score - W_SHORTFALL * shortfall
                 if rank > to_beat[after]:
                     tiebreak -= 1
