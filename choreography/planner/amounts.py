@@ -220,9 +220,19 @@ def amount_notes(goals: Sequence[Goal], moves: Sequence[MoveSpec], level: str) -
             )
             notes.append(f"You asked for {goal.describe()}: the routine has {_times(got, goal)}, because {why}.")
         if goal.place == "end" and carrying and carrying[-1] < len(moves) - 2:
+            index = carrying[-1]
+            others = [
+                plural_label(other.element)
+                for other in goals
+                if other is not goal
+                and other.asked
+                and other.element != vocab.BASICS
+                and carries(moves[index], other.element)
+            ]
+            also = f", which also gives you the {' and '.join(others)} you asked for" if others else ""
             notes.append(
-                f"You asked for {singular_label(goal.element)} at the end: it comes earlier, as move "
-                f"{carrying[-1] + 1}, because no move with {label} at your level connects to the finish."
+                f"You asked for {goal.describe()} at the end: it comes earlier, as move {index + 1} "
+                f"({moves[index].name}){also}, and the routine ends on {moves[-1].name}."
             )
         elif goal.place == "middle" and carrying:
             starts, first = [], 0
@@ -231,7 +241,7 @@ def amount_notes(goals: Sequence[Goal], moves: Sequence[MoveSpec], level: str) -
                 first += move.phrases
             if not any(total / 3 <= starts[index] < 2 * total / 3 for index in carrying):
                 notes.append(
-                    f"You asked for {singular_label(goal.element)} in the middle: it is at move "
-                    f"{carrying[0] + 1} instead, where the moves around it connect."
+                    f"You asked for {goal.describe()} in the middle: it is at move {carrying[0] + 1} "
+                    f"({moves[carrying[0]].name}) instead, where the moves around it connect."
                 )
     return notes

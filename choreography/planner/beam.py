@@ -6,7 +6,8 @@ a finishing move), and how many phrases of each requested element it can still r
 forward beam then only extends partial routines (`BeamState`) into places that can finish,
 scoring each step with the planner's one step score (`scoring.step_scorer`, which the move
 editor ranks swaps by too) and ranking them by that score minus what the look-ahead says a
-requested element can no longer reach.
+requested element can no longer reach, and what it must still hold beyond an amount's most
+(`least_ahead`; `least_ahead_while` for two amounts that share moves).
 """
 
 from __future__ import annotations
@@ -283,7 +284,7 @@ class BeamState(NamedTuple):
     last: int  # the last move (an index into PlanContext.moves), -1 before the first
     before_last: int  # the move before that, likewise
     uses: dict[int, int]  # move -> times used (each state has its own copy)
-    counts: tuple[int, ...]  # per goal (PlanContext.goals), the phrases that carry its element
+    counts: tuple[int, ...]  # per goal (PlanContext.goals), what the routine holds of it (phrases or moves)
     since_basic: int  # moves since the last basic
     moves: MoveLink | None  # None before the first move
 
@@ -291,7 +292,7 @@ class BeamState(NamedTuple):
 def best_routine(
     context: PlanContext, frame: Frame, fit: list[list[float]], beam_width: int
 ) -> tuple[list[int], float, list[int]]:
-    """The best routine found: its moves in order, its score, and the phrases each requested element got."""
+    """The best routine found: its moves in order, its score, and what it holds of each goal (Goal.value)."""
     grid, tier, reach = frame.grid, frame.tier, frame.reach
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     goals = context.goals

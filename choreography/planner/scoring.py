@@ -52,7 +52,7 @@ W_DIP_RUN_END = 2.0  # ... or at the end of a run of high-energy phrases, where 
 W_DIP_PUNCTUATION = 0.5  # an asked-for dip with no place, where it punctuates (a run's end, the finish)
 HIGH_ENERGY = 0.7  # a phrase this loud or louder is part of a high-energy run
 W_PLACE = 5.0  # a move with an element asked for at a place ("a dip at the end"), there
-W_PLACE_MISS = 6.0  # ... elsewhere, where only one was asked for
+W_PLACE_MISS = 15.0  # ... elsewhere, where only one was asked for: more than the goals a move may serve there
 END_ZONE_PHRASES = 3  # "at the end", for an element no finishing move carries: ending this close to the finish
 # The last move's lean: romantic and sensual routines to a dip, energetic and playful ones to a
 # turn into closed position (BACHATA.md: many routines end on a turn).
