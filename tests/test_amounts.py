@@ -199,6 +199,15 @@ def test_other_amounts_are_met_where_the_catalog_allows(text, level):
 
 
 @needs_demo
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_count_is_spread_over_the_routine_not_danced_at_the_start(seed):
+    _, blueprint, _ = planned("five turns", "beginner", seed=seed, phrases=40)
+    starts = [entry.first_phrase for entry in blueprint.entries if "turns" in entry.elements]
+    assert len(starts) == 5
+    assert starts[2] >= 40 / 5 and starts[-1] >= 40 / 2
+
+
+@needs_demo
 class TestWhereTheCatalogCannot:
     def test_too_many_for_the_song_says_what_was_done(self):
         _, blueprint, moves = planned("five turns", "beginner", phrases=4)

@@ -41,6 +41,10 @@ from choreography.planner.scoring import (
 )
 
 DEFAULT_BEAM_WIDTH = 24
+# A count of two or more ranks lower while it runs ahead of an even spread by more than PACE_SLACK
+# moves (a guide for the beam only: a finished routine's score is untouched).
+W_PACE = 4.0  # more than a move gains towards its target (scoring.W_ELEMENT_GOAL)
+PACE_SLACK = 1
 MAX_RIVAL_ROOM = 8  # two limits are looked ahead at together where one of them allows this many moves or fewer
 DEAD_END = float("-inf")  # no finishable routine from this place
 TIERS = (END_FINISHER, END_CLOSED, END_ANY)
@@ -332,6 +336,7 @@ def best_routine(
     ]
     score_step = step_scorer(context, aims)
     goal_range = range(len(goals))
+    paced = [(k, aims[k]) for k, goal in enumerate(goals) if goal.asked and goal.unit == MOVES and aims[k] >= 2]
 
     # Feasible moves per place, filtered once: only those that keep the routine finishable, each with
     # the phrases of each goal's element still reachable after it.
@@ -418,6 +423,11 @@ def best_routine(
                             if over > 0.0:
                                 shortfall -= over
                     rank = score - W_SHORTFALL * shortfall
+                    for k, target in paced:
+                        # A count spread over the routine, not danced all at the start ("five turns").
+                        early = counts[k] - math.ceil(target * after / n) - PACE_SLACK
+                        if early > 0:
+                            rank -= W_PACE * early
                 if rank > to_beat[after]:
                     tiebreak -= 1
                     kept = frontier[after]
