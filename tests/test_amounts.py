@@ -284,3 +284,34 @@ def test_not_every_routine_ends_on_a_dip():
     assert sum(endings["romantic"]) >= 5  # romantic leans to a final dip
     assert sum(endings["energetic"]) + sum(endings["playful"]) <= 4  # energetic and playful to a turn
     assert 0 < sum(endings[None]) < len(endings[None])  # otherwise the music decides: some of each
+
+
+amounts = st.dictionaries(
+    st.sampled_from(vocab.AMOUNT_SUBJECTS),
+    st.one_of(
+        st.builds(Amount, count=st.integers(1, 4), place=st.none() | st.sampled_from(vocab.AMOUNT_PLACES)),
+        st.builds(Amount, moves=st.sampled_from([(1, 2), (2, 4), (3, 5)])),
+        st.builds(Amount, share=st.sampled_from([(0.05, 0.3), (0.25, 0.6), (0.5, 0.85), (0.6, 1.0)])),
+        st.builds(Amount, place=st.sampled_from(vocab.AMOUNT_PLACES)),
+    ),
+    max_size=3,
+)
+
+
+@needs_demo
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    wished=amounts,
+    exclude=st.lists(st.sampled_from(vocab.ELEMENTS), max_size=2, unique=True),
+    level=st.sampled_from(vocab.LEVELS),
+    count=st.integers(1, 40),
+    seed=st.integers(0, 2**16),
+)
+def test_any_amounts_keep_the_hard_rules(wished, exclude, level, count, seed):
+    request = RoutineRequest(amounts=wished, exclude=exclude)
+    phrases = song(count)
+    blueprint = plan_routine(
+        request=request, phrases=phrases, dancer_level=level, candidates=None, moves=DEMO, seed=seed
+    )
+    assert check_blueprint(blueprint, moves=DEMO, phrases=phrases, dancer_level=level, request=request) == []
+    assert all(note and "\n" not in note for note in blueprint.notes)
