@@ -10,6 +10,42 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Amount:
+    """How much of one element (or of basics) a dancer asked for, and where.
+
+    At most one of count, moves and share is set; none of them with a place alone ("finish with
+    a dip": at least one, at the end). Counts are moves ("two dips" is two dip moves); a share is
+    of the routine's phrases, so a 16-count move weighs twice an 8-count one.
+    """
+
+    count: int | None = None  # exactly this many moves ("a single dip": 1; "no dips": 0)
+    moves: tuple[int, int] | None = None  # between this many moves ("a few turns": 2-4)
+    share: tuple[float, float] | None = None  # between these shares of the phrases ("mostly basics")
+    place: str | None = None  # vocab.AMOUNT_PLACES: "end" | "middle"
+    words: str = ""  # the dancer's words for it ("a single", "mostly"), for notes and reasons
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "moves": list(self.moves) if self.moves is not None else None,
+            "share": list(self.share) if self.share is not None else None,
+            "place": self.place,
+            "words": self.words,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Amount:
+        moves, share = data.get("moves"), data.get("share")
+        return cls(
+            count=int(data["count"]) if data.get("count") is not None else None,
+            moves=(int(moves[0]), int(moves[1])) if moves else None,
+            share=(float(share[0]), float(share[1])) if share else None,
+            place=data.get("place"),
+            words=str(data.get("words") or ""),
+        )
+
+
 @dataclass
 class RoutineRequest:
     """What a dancer asked for, as the planner needs it. Spellings are those of vocab.py."""
@@ -24,14 +60,24 @@ class RoutineRequest:
     text: str = ""  # the words as typed, for the text embedding
     notes: list[str] = field(default_factory=list)  # what was not understood, contradictions
     conflicts: list[str] = field(default_factory=list)  # elements both asked for and excluded
+    # How much of an element (vocab.AMOUNT_SUBJECTS: the elements and "basics"), where the words say.
+    amounts: dict[str, Amount] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["amounts"] = {subject: amount.to_dict() for subject, amount in self.amounts.items()}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RoutineRequest:
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{key: value for key, value in data.items() if key in known})
+        values = {key: value for key, value in data.items() if key in known}
+        # Requests stored before amounts existed have none.
+        values["amounts"] = {
+            subject: amount if isinstance(amount, Amount) else Amount.from_dict(amount)
+            for subject, amount in (data.get("amounts") or {}).items()
+        }
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,19 +22,30 @@ from typing import Any
 import numpy as np
 
 from choreography import vocab
-from choreography.domain import RoutineRequest
+from choreography.domain import Amount, RoutineRequest
 from choreography.intent_lexicon import (
+    AMOUNT_ADJECTIVES,
+    AMOUNT_BANDS,
+    BASICS_QUANTIFIERS,
+    BASICS_WORDS,
     BOUNDARY_WORDS,
     CONNECTORS,
+    COUNT_WORDS,
     ELEMENT_PATTERNS,
     EXAMPLE_WORDS,
     FUZZY_WORDS,
     LEVEL_PATTERNS,
     LOTS_PATTERNS,
+    MAX_COUNT,
     MOOD_PATTERNS,
     NEGATION_PATTERNS,
+    ONLY_WORDS,
+    PLACE_LEADING,
+    PLACE_TRAILING,
     POSTFIX_NEGATION,
     PROTOTYPES,
+    QUANTITY_AMOUNTS,
+    RANGE_WORDS,
     SOME_PATTERNS,
     STOPWORDS,
     STYLE_PATTERNS,
@@ -65,6 +76,8 @@ MAX_SEMANTIC_PHRASES = 48
 FUZZY_MIN_LEN = 5
 FUZZY_TWO_EDITS_LEN = 8
 
+# Words that take a quantifier for themselves, though no element: "mostly basics".
+_QUANTITY_TAKERS = frozenset({"basics"})
 _TOKEN_RE = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?|[.,;:!?&/]")
 _HARD_BOUNDARIES = {".", ";", ":", "!", "?"}
 
@@ -89,6 +102,8 @@ class _Mention:
     first_token: int = 0
     source: str = "rule"
     last_token: int = 0
+    quantity_words: str = ""  # the quantifier's own words ("a few", "mostly"), for its amount
+    softened: bool = False  # a negated "lots" read as a few ("not too many turns")
 
 
 # --------------------------------------------------------------------------- normalising
@@ -205,7 +220,10 @@ _SECONDS_TAIL = (
 )
 _MIN_SEC_RE = re.compile(rf"\b{_NUM}({_HALF})?\s*{_MIN}\b(?:({_HALF})|{_SECONDS_TAIL})?")
 _SEC_RE = re.compile(rf"\b{_NUM}\s*{_SEC}\b")
-_SHORT_RE = re.compile(r"\b(?:short|quick|brief)\b(?!\s+of)")
+# "quick turns", "short steps" say how a move is danced, not how long the routine is.
+_SHORT_RE = re.compile(
+    r"\b(?:short|quick|brief)\b(?!\s+of)(?!\s+(?:turn|spin|dip|foot|step|shine|wave|roll|hip|styling|move|feet))"
+)
 _LONG_RE = re.compile(r"(?<!as )(?<!so )(?<!how )\blong(?:er)?\b(?!\s+(?:time|while|ago|as|day|years?|way|arms?))")
 _EXPERIENCE_RE = re.compile(
     rf"(?<!last )(?<!once )(?<!twice )(?<!times )(?<!per )\b{_NUM}\s*(years?|yrs|months?|weeks?)\b(?!\s+old)"
@@ -417,7 +435,9 @@ def _mentions(text: str, encoder: Any) -> tuple[list[_Mention], bool]:
             elif span.kind in ("lots", "some"):
                 # "don't want too many turns", "without a lot of dips": a few, not none.
                 value = "some" if negation is not None and not negation["bound"] else span.kind
-                quantity, negation = {"value": value, "bound": False, "age": 0}, None
+                words = text[span.start : span.end]
+                quantity = {"value": value, "bound": False, "age": 0, "words": words, "softened": value != span.kind}
+                negation = None
             else:
                 negated = negation is not None
                 mention = _Mention(
@@ -425,6 +445,8 @@ def _mentions(text: str, encoder: Any) -> tuple[list[_Mention], bool]:
                 )
                 if span.kind == "element":
                     mention.quantity = quantity["value"] if quantity and not negated else None
+                    if mention.quantity is not None:
+                        mention.quantity_words, mention.softened = quantity["words"], quantity["softened"]
                     after = text[span.end : span.end + 40]
                     if _POSTFIX_NEG_RE.match(after):
                         mention.negated = True
@@ -437,6 +459,10 @@ def _mentions(text: str, encoder: Any) -> tuple[list[_Mention], bool]:
             continue
         if word in _HARD_BOUNDARIES or word in BOUNDARY_WORDS:
             negation = quantity = None
+        elif quantity is not None and (word in _QUANTITY_TAKERS or word.isdigit() or word in COUNT_WORDS):
+            # The quantifier was for the basics, or a number takes its place: "mostly basics and
+            # one simple turn" is one turn.
+            quantity = None
         elif word == ",":
             # A comma continues a list ("lots of turns, dips and waves") only when an
             # element follows it directly; otherwise it ends the clause.
@@ -552,6 +578,200 @@ def _resolve_elements(mentions: list[_Mention], notes: list[str]) -> tuple[dict[
     return include, exclude, conflicts
 
 
+# --------------------------------------------------------------------------- amounts
+
+# How far a count word may stand before its element ("two quick turns"), and how far a place
+# phrase may stand from the element it binds to ("a dip at the end", "finish with a dip").
+MAX_ADJECTIVES = 2
+PLACE_BACK_TOKENS = 6
+PLACE_FORWARD_TOKENS = 4
+
+_QUANTITY_AMOUNTS = [(re.compile(rf"(?:{words})"), kind, value) for words, kind, value in QUANTITY_AMOUNTS]
+
+
+def _place_patterns(table: dict[str, list[str]]) -> list[tuple[re.Pattern[str], str]]:
+    return [
+        (re.compile(rf"(?<![a-z0-9']){pattern}(?![a-z0-9])"), place)
+        for place, patterns in table.items()
+        for pattern in patterns
+    ]
+
+
+_PLACE_LEADING = _place_patterns(PLACE_LEADING)
+_PLACE_TRAILING = _place_patterns(PLACE_TRAILING)
+_BASICS_RE = re.compile(
+    rf"(?<![a-z])(?:(?P<quantifier>{'|'.join(BASICS_QUANTIFIERS)})\s+)?(?:(?:the|simple|easy|plain)\s+)?"
+    rf"(?P<subject>{BASICS_WORDS})(?![a-z])"
+    r"(?!\s+(?:turns?|spins?|dips?|waves?|rolls?|hips?|footwork|shines?|styling|arms?|cross|shadow|hammer))"
+    r"(?P<only>\s+only\b)?"
+)
+
+
+def _band(name: str, words: str) -> Amount:
+    return Amount(share=AMOUNT_BANDS[name], words=words)
+
+
+def _quantity_amount(mention: _Mention) -> Amount:
+    """The amount a quantifier gives ("a few" -> 2-4 moves, "mostly" -> more than half)."""
+    words = mention.quantity_words
+    if mention.softened:
+        return _band("not_many", words)
+    for pattern, kind, value in _QUANTITY_AMOUNTS:
+        if pattern.fullmatch(words):
+            if kind == "count":
+                return Amount(count=int(value), words=words)  # type: ignore[call-overload]
+            if kind == "moves":
+                low, high = value  # type: ignore[misc]
+                return Amount(moves=(low, high), words=words)
+            return _band(str(value), words)
+    return _band("lots" if mention.quantity == "lots" else "some", words)
+
+
+def _count_amount(tokens: list[str], mention: _Mention) -> Amount | None:
+    """A number right before the element, over a describing word or two: "a single dip", "two quick turns"."""
+    j = mention.first_token - 1
+    skipped: list[str] = []
+    while j >= 0 and tokens[j] in AMOUNT_ADJECTIVES and len(skipped) < MAX_ADJECTIVES:
+        skipped.append(tokens[j])
+        j -= 1
+    word = tokens[j] if j >= 0 else ""
+    if word.isdigit() and (j == 0 or tokens[j - 1] != "level"):
+        count = int(word)
+    elif word in COUNT_WORDS and (j == 0 or tokens[j - 1] != "level"):
+        count = COUNT_WORDS[word]
+    elif "single" in skipped:
+        count, j = 1, mention.first_token - len(skipped)
+    elif word in RANGE_WORDS:
+        return Amount(moves=RANGE_WORDS[word], words=" ".join(tokens[j : mention.first_token]))
+    else:
+        return None
+    words = " ".join(tokens[j : mention.first_token])
+    if count == 0:
+        return None
+    if count > MAX_COUNT:
+        return _band("lots", words)
+    return Amount(count=count, words=words)
+
+
+def _only_amount(tokens: list[str], mention: _Mention) -> Amount | None:
+    """ "only turns", "just solid footwork", "dips only": the element fills the routine."""
+    j = mention.first_token - 1
+    while j >= 0 and (tokens[j] in AMOUNT_ADJECTIVES or tokens[j] == "the") and mention.first_token - j <= 3:
+        j -= 1
+    if j >= 0 and tokens[j] in ONLY_WORDS:
+        return _band("only", tokens[j])
+    after = mention.last_token + 1
+    if after < len(tokens) and tokens[after] == "only":
+        return _band("only", "only")
+    return None
+
+
+def _token_range(token_spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    inside = [i for i, (s, e) in enumerate(token_spans) if s >= start and e <= end]
+    return (inside[0], inside[-1]) if inside else None
+
+
+def _places(
+    text: str, tokens: list[str], token_spans: list[tuple[int, int]], elements: list[_Mention]
+) -> dict[int, str]:
+    """Element mention (by its first token) -> the place a phrase in its clause asks for it."""
+
+    def clause_between(first: int, last: int) -> bool:
+        return not any(tokens[i] in _HARD_BOUNDARIES for i in range(first, last + 1))
+
+    places: dict[int, str] = {}
+    taken: list[tuple[int, int]] = []
+    for patterns, leading in ((_PLACE_LEADING, True), (_PLACE_TRAILING, False)):
+        for pattern, place in patterns:
+            for match in pattern.finditer(text):
+                if any(match.start() < e and s < match.end() for s, e in taken):
+                    continue
+                found = _token_range(token_spans, match.start(), match.end())
+                if found is None:
+                    continue
+                taken.append((match.start(), match.end()))
+                first, last = found
+                after = [
+                    m
+                    for m in elements
+                    if 0 < m.first_token - last <= PLACE_FORWARD_TOKENS and clause_between(last + 1, m.first_token)
+                ]
+                before = [
+                    m
+                    for m in elements
+                    if 0 < first - m.last_token <= PLACE_BACK_TOKENS and clause_between(m.last_token, first - 1)
+                ]
+                if leading:
+                    target = after[0] if after else None
+                else:
+                    target = before[-1] if before else (after[0] if after else None)
+                if target is not None and not target.negated:
+                    places.setdefault(target.first_token, place)
+    return places
+
+
+def _merge_amounts(old: Amount | None, new: Amount) -> Amount:
+    """Two mentions of one element: counts add up ("a dip in the middle and a dip at the end"); a
+    band or range wins over a count; the first place stays."""
+    if old is None:
+        return new
+    place = old.place or new.place
+    if old.count is not None and new.count is not None:
+        words = f"{old.words} and {new.words}".strip()
+        return Amount(count=old.count + new.count, place=place, words=words)
+    if old.count is None and (old.moves or old.share):
+        return replace(old, place=place)
+    if new.moves or new.share:
+        return replace(new, place=place)
+    return replace(old if old.count is not None else new, place=place)
+
+
+def _basics_amount(text: str) -> Amount | None:
+    """ "mostly basics", "just the basics", "basic steps only", "no basics"."""
+    for match in _BASICS_RE.finditer(text):
+        quantifier = match.group("quantifier")
+        if match.group("only"):
+            return _band("only", "only")
+        if not quantifier:
+            continue
+        band = next(name for words, name in BASICS_QUANTIFIERS.items() if re.fullmatch(words, quantifier))
+        if band == "none":
+            return Amount(count=0, words=quantifier)
+        return _band(band, quantifier)
+    return None
+
+
+def _read_amounts(text: str, mentions: list[_Mention], exclude: list[str]) -> dict[str, Amount]:
+    """How much of each element the words ask for, and where: vocab.AMOUNT_SUBJECTS -> Amount.
+
+    Only what words say: an element named with no amount ("with turns") has none.
+    """
+    matches = list(_TOKEN_RE.finditer(text))
+    tokens = [m.group(0) for m in matches]
+    token_spans = [(m.start(), m.end()) for m in matches]
+    elements = [m for m in mentions if m.kind == "element" and 0 <= m.first_token < len(tokens)]
+    places = _places(text, tokens, token_spans, elements)
+    amounts: dict[str, Amount] = {}
+    for mention in elements:
+        if mention.negated:
+            continue
+        if mention.quantity is not None and mention.quantity_words:
+            amount: Amount | None = _quantity_amount(mention)
+        else:
+            amount = _count_amount(tokens, mention) or _only_amount(tokens, mention)
+        place = places.get(mention.first_token)
+        if amount is None and place is None:
+            continue
+        amount = replace(amount or Amount(), place=place or (amount.place if amount else None))
+        amounts[mention.label] = _merge_amounts(amounts.get(mention.label), amount)
+    basics = _basics_amount(text)
+    if basics is not None:
+        amounts[vocab.BASICS] = basics
+    for element in exclude:
+        amounts[element] = Amount(count=0, words="no")
+    return amounts
+
+
 def parse_request(text: str, *, profile_level: str | None = None, encoder: Any = None) -> RoutineRequest:
     """Read a dancer's words into a RoutineRequest. Never raises on text.
 
@@ -582,6 +802,10 @@ def parse_request(text: str, *, profile_level: str | None = None, encoder: Any =
     request.style = _choose(mentions, "style", notes)
     request.mood = _choose(mentions, "mood", notes)
     request.include, request.exclude, request.conflicts = include, exclude, conflicts
+    request.amounts = _read_amounts(blanked, mentions, exclude)
+    for subject, amount in request.amounts.items():
+        if subject in vocab.ELEMENTS and amount.count != 0 and subject not in include:
+            include[subject] = "some"
     request.duration_s, request.tempo_bpm = duration, tempo
 
     understood = bool(mentions) or tempo is not None or duration is not None
@@ -623,7 +847,8 @@ def query_text(request: RoutineRequest) -> str:
 
 
 def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None) -> dict[str, Any]:
-    """Score the parser on a labelled set: level/style/mood accuracy, element F1, number accuracy.
+    """Score the parser on a labelled set: level/style/mood accuracy, element F1, number accuracy, and,
+    over the items labelled with amounts, amount accuracy (every amount of the item right) and F1.
 
     `split` keeps only the items whose "split" is that value ("dev", "test").
     """
@@ -633,6 +858,7 @@ def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None)
     totals = {"level": 0, "style": 0, "mood": 0, "duration_s": 0, "tempo_bpm": 0}
     true_pos = false_pos = false_neg = 0
     strict_tp = strict_fp = strict_fn = 0
+    amount_items = amount_right = amount_tp = amount_fp = amount_fn = 0
     failures: list[dict[str, Any]] = []
     for item in items:
         expected = item["expected"]
@@ -656,6 +882,17 @@ def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None)
         strict_fn += len(want_strict - have_strict)
         if want_strict != have_strict:
             wrong.append("elements")
+        if "amounts" in expected:
+            amount_items += 1
+            want_amounts = {(subject, _amount_key(label)) for subject, label in expected["amounts"].items()}
+            have_amounts = {(subject, _amount_key(amount_label(amount))) for subject, amount in got.amounts.items()}
+            amount_tp += len(want_amounts & have_amounts)
+            amount_fp += len(have_amounts - want_amounts)
+            amount_fn += len(want_amounts - have_amounts)
+            if want_amounts == have_amounts:
+                amount_right += 1
+            else:
+                wrong.append("amounts")
         if wrong:
             failures.append({"text": item["text"], "wrong": wrong, "got": got.to_dict(), "expected": expected})
 
@@ -672,5 +909,27 @@ def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None)
         "mood_accuracy": totals["mood"] / n,
         "duration_accuracy": totals["duration_s"] / n,
         "tempo_accuracy": totals["tempo_bpm"] / n,
+        "amount_items": amount_items,
+        "amount_accuracy": amount_right / amount_items if amount_items else None,
+        "amount_f1": f1(amount_tp, amount_fp, amount_fn) if amount_items else None,
         "failures": failures,
     }
+
+
+def amount_label(amount: Amount) -> dict[str, Any]:
+    """An Amount as the evaluation sets label it: {"count": 1, "place": "end"}, {"share": "mostly"}, ..."""
+    label: dict[str, Any] = {}
+    if amount.count is not None:
+        label["count"] = amount.count
+    if amount.moves is not None:
+        label["moves"] = list(amount.moves)
+    if amount.share is not None:
+        names = [name for name, band in AMOUNT_BANDS.items() if tuple(band) == tuple(amount.share)]
+        label["share"] = names[0] if names else list(amount.share)
+    if amount.place is not None:
+        label["place"] = amount.place
+    return label
+
+
+def _amount_key(label: dict[str, Any]) -> str:
+    return json.dumps(label, sort_keys=True)

@@ -419,3 +419,87 @@ FUZZY_WORDS: frozenset[str] = frozenset(
     minutes seconds without please
     """.split()
 )
+
+# --------------------------------------------------------------------------- amounts
+# How much of an element, read into domain.Amount: shares of the routine's phrases by name (the
+# planner meets the low end and keeps under the high end), and numbers of moves.
+AMOUNT_BANDS: dict[str, tuple[float, float]] = {
+    "only": (0.6, 1.0),  # "only basics", "just turns", "nothing but dips"
+    "mostly": (0.5, 0.85),  # "mostly basics", "mainly footwork": more than half
+    "lots": (0.25, 0.6),  # "lots of turns": at least a quarter
+    "some": (0.05, 0.3),  # "some turns", "a bit of styling"
+    "not_many": (0.05, 0.2),  # "not too many dips", "go easy on the spins"
+}
+A_FEW_MOVES = (2, 4)  # "a few turns": a handful
+SEVERAL_MOVES = (3, 5)  # "several spins", "multiple turns"
+RANGE_WORDS: dict[str, tuple[int, int]] = {"several": SEVERAL_MOVES, "varios": SEVERAL_MOVES, "varias": SEVERAL_MOVES}
+
+# A quantifier's words (what LOTS_PATTERNS / SOME_PATTERNS matched) -> an amount: ("count", n),
+# ("moves", (lo, hi)) or ("share", band name). First match wins; a quantifier not listed takes
+# its kind's band ("lots" or "some").
+QUANTITY_AMOUNTS: list[tuple[str, str, object]] = [
+    (r"(?:a )?couple(?: of)?", "count", 2),
+    (r"one or two", "moves", (1, 2)),
+    (r"(?:a )?few|(?:a )?handful(?: of)?|unas|unos|algunas|algunos", "moves", A_FEW_MOVES),
+    (r"several|multiple", "moves", SEVERAL_MOVES),
+    (r"nothing but", "share", "only"),
+    (r"mostly|mainly|largely|heavy on|focus(?:ed)? on|emphasis on", "share", "mostly"),
+    (
+        r"not (?:too|so) many|not many|not a lot of|not too much|fewer|less|light on|(?:an )?occasional"
+        r"|(?:go |take it )?easy on(?: the)?|pocas|pocos",
+        "share",
+        "not_many",
+    ),
+]
+
+# A number right before an element ("a single dip", "two quick turns"), over these words at most.
+COUNT_WORDS: dict[str, int] = {
+    "a": 1, "an": 1, "one": 1, "single": 1, "un": 1, "una": 1, "uno": 1, "two": 2, "dos": 2, "three": 3,
+    "tres": 3, "four": 4, "cuatro": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+MAX_COUNT = 20  # "40 turns" is not a count a routine can hold: read as lots
+AMOUNT_ADJECTIVES: frozenset[str] = frozenset(
+    """
+    single simple quick nice little small big basic slow fast dramatic romantic final last classic easy
+    short long good cool fancy sexy sensual gentle smooth soft double triple pretty beautiful elegant deep
+    low sharp right left inside outside cute fun playful sweet proper clean solid signature flashy real
+    """.split()
+)
+# "only turns", "just solid footwork", "dips only": the element fills the routine (AMOUNT_BANDS["only"]).
+ONLY_WORDS: frozenset[str] = frozenset({"only", "just", "solo", "purely"})
+
+# Where: a place phrase binds to the nearest element in its clause. Leading phrases end in a
+# preposition and bind forward ("finish with a dip"); trailing ones bind back, or forward where
+# nothing comes before ("a dip at the end", "in the middle, a hammerlock").
+PLACE_LEADING: dict[str, list[str]] = {
+    "end": [
+        r"(?:to |and |then )?(?:finish|finishes|finishing|end|ends|ending|close|closes|closing|wrap up|wrapping up"
+        r"|round off)"
+        r"(?: (?:it|it all|the routine|the dance|the song|everything))?(?: off)? (?:with|on|in|by)",
+    ],
+    "middle": [r"(?:in )?the middle (?:with|on)"],
+}
+PLACE_TRAILING: dict[str, list[str]] = {
+    "end": [
+        r"at the (?:very )?end(?: of (?:it|the song|the routine|the dance|the track))?",
+        r"to (?:finish|end)(?: (?:it|it all|the routine|the dance|the song|off))?",
+        r"as (?:the|a) (?:finish|finisher|finale|ending|closer|last move|final move)",
+        r"for the (?:finish|finale|ending|end|last move)",
+        r"at the finish", r"in the end", r"as the end", r"al final",
+    ],
+    "middle": [
+        r"in the (?:very )?middle(?: of (?:it|the song|the routine|the dance|the track))?",
+        r"halfway(?: through)?", r"midway(?: through)?", r"mid (?:song|routine|way)", r"en (?:el )?medio",
+    ],
+}
+
+# Basics are no element of the catalog, but an amount of them is a wish: "mostly basics", "just
+# the basics", "basic steps only". (quantifier words -> band name; "no basics" is a count of 0.)
+BASICS_WORDS = r"basics|basic (?:steps?|moves?|patterns?|stuff)|the basic|basic"
+BASICS_QUANTIFIERS: dict[str, str] = {
+    r"just|only|nothing but|purely": "only",
+    r"mostly|mainly|largely|heavy on|focus(?:ed)? on": "mostly",
+    r"plenty of|lots of|a lot of|loads of|many": "lots",
+    r"some|a few|a bit of|a little": "some",
+    r"no|not|without|zero|skip(?: the)?": "none",
+}

@@ -22,6 +22,12 @@ ELEMENTS: tuple[str, ...] = (
     "syncopation",
 )
 
+# What an amount can be asked of ("mostly basics", "a single dip"): the elements, and the basics.
+BASICS = "basics"
+AMOUNT_SUBJECTS: tuple[str, ...] = (*ELEMENTS, BASICS)
+# Where an element can be asked for: "a dip at the end", "a hammerlock in the middle".
+AMOUNT_PLACES: tuple[str, ...] = ("end", "middle")
+
 # "traditional" and "dominican" are both accepted; the catalog tags moves with either.
 STYLES: tuple[str, ...] = ("traditional", "dominican", "sensual", "moderna")
 MOODS: tuple[str, ...] = ("romantic", "energetic", "playful", "smooth")

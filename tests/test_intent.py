@@ -177,6 +177,8 @@ def test_any_text_gives_a_valid_request(parse, text, level):
     assert set(request.include.values()) <= {"lots", "some"}
     assert set(request.exclude) <= set(vocab.ELEMENTS)
     assert not set(request.include) & set(request.exclude)
+    assert set(request.amounts) <= set(vocab.AMOUNT_SUBJECTS)
+    assert all(amount.place in (None, *vocab.AMOUNT_PLACES) for amount in request.amounts.values())
     assert request.duration_s is None or 15 <= request.duration_s <= 1200
     assert request.tempo_bpm is None or 60 <= request.tempo_bpm <= 220
     assert RoutineRequest.from_dict(request.to_dict()) == request

@@ -6,12 +6,14 @@ a finishing move), and how many phrases of each requested element it can still r
 forward beam then only extends partial routines (`BeamState`) into places that can finish,
 scoring each step with the planner's one step score (`scoring.step_scorer`, which the move
 editor ranks swaps by too) and ranking them by that score minus what the look-ahead says a
-requested element can no longer reach.
+requested element can no longer reach, and what it must still hold beyond an amount's most
+(`least_ahead`; `least_ahead_while` for two amounts that share moves).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -21,6 +23,7 @@ import numpy as np
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
+from choreography.planner.amounts import MOVES, amount_notes, set_targets
 from choreography.planner.blueprint import Blueprint, PlannedMove
 from choreography.planner.scoring import (
     BASIC_EVERY,
@@ -33,13 +36,16 @@ from choreography.planner.scoring import (
     build_context,
     coverage_choices,
     move_reason,
-    plural_label,
     position_label,
-    set_targets,
     step_scorer,
 )
 
 DEFAULT_BEAM_WIDTH = 24
+# A count of two or more ranks lower while it runs ahead of an even spread by more than PACE_SLACK
+# moves (a guide for the beam only: a finished routine's score is untouched).
+W_PACE = 4.0  # more than a move gains towards its target (scoring.W_ELEMENT_GOAL)
+PACE_SLACK = 1
+MAX_RIVAL_ROOM = 8  # two limits are looked ahead at together where one of them allows this many moves or fewer
 DEAD_END = float("-inf")  # no finishable routine from this place
 TIERS = (END_FINISHER, END_CLOSED, END_ANY)
 
@@ -105,6 +111,77 @@ def best_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[flo
                     top = total
             row[position] = top
     return best
+
+
+def least_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[float]) -> list[list[float]]:
+    """least[phrase][position]: the fewest `values` a finishable routine must still collect from there.
+
+    inf where the routine cannot be finished from that place. The mirror of best_ahead, for the
+    most an amount allows ("one dip": a routine whose only way to finish is a dip has none to spare).
+    """
+    n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
+    positions = len(context.positions)
+    least = [[math.inf] * positions for _ in range(n + 1)]
+    for phrase in range(n - 1, -1, -1):
+        row = least[phrase]
+        for position in range(positions):
+            low = math.inf
+            for move in grid.options[phrase][position]:
+                after = phrase + lengths[move]
+                if after == n:
+                    ahead = 0.0 if tiers[move] <= tier else math.inf
+                else:
+                    ahead = least[after][end_pos[move]]
+                total = ahead + values[move]
+                if total < low:
+                    low = total
+            row[position] = low
+    return least
+
+
+def least_ahead_while(
+    context: PlanContext,
+    grid: Grid,
+    tier: int,
+    values: Sequence[float],
+    gains: Sequence[int],
+    need: int,
+    *,
+    at_most: bool = False,
+) -> list[list[list[float]]]:
+    """least[phrase][position][c]: the fewest `values` a finishable routine must still collect from there
+    while it still collects `c` more `gains` (up to `need`), or, `at_most`, no more than `c`; inf where
+    it cannot.
+
+    Two amounts that share moves: "a few turns and a hammerlock" must keep two turns for the
+    hammerlock's entry and exit; "one turn" with a dip already danced must keep its turn for the
+    finish, where the only finishing moves left are a turn and a dip.
+    """
+    n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
+    positions = len(context.positions)
+    owed = range(need + 1)
+    least = [[[math.inf] * (need + 1) for _ in range(positions)] for _ in range(n + 1)]
+    for phrase in range(n - 1, -1, -1):
+        for position in range(positions):
+            row = least[phrase][position]
+            for move in grid.options[phrase][position]:
+                after = phrase + lengths[move]
+                value, gain = values[move], gains[move]
+                for still in owed:
+                    if at_most:
+                        if gain > still:
+                            continue
+                        left = still - gain
+                    else:
+                        left = still - gain if still > gain else 0
+                    if after == n:
+                        ahead = 0.0 if tiers[move] <= tier and (at_most or left == 0) else math.inf
+                    else:
+                        ahead = least[after][end_pos[move]][left]
+                    total = ahead + value
+                    if total < row[still]:
+                        row[still] = total
+    return least
 
 
 def start_positions(context: PlanContext) -> list[int]:
@@ -211,7 +288,7 @@ class BeamState(NamedTuple):
     last: int  # the last move (an index into PlanContext.moves), -1 before the first
     before_last: int  # the move before that, likewise
     uses: dict[int, int]  # move -> times used (each state has its own copy)
-    counts: tuple[int, ...]  # per goal (PlanContext.goals), the phrases that carry its element
+    counts: tuple[int, ...]  # per goal (PlanContext.goals), what the routine holds of it (phrases or moves)
     since_basic: int  # moves since the last basic
     moves: MoveLink | None  # None before the first move
 
@@ -219,26 +296,60 @@ class BeamState(NamedTuple):
 def best_routine(
     context: PlanContext, frame: Frame, fit: list[list[float]], beam_width: int
 ) -> tuple[list[int], float, list[int]]:
-    """The best routine found: its moves in order, its score, and the phrases each requested element got."""
+    """The best routine found: its moves in order, its score, and what it holds of each goal (Goal.value)."""
     grid, tier, reach = frame.grid, frame.tier, frame.reach
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     goals = context.goals
-    futures = [
-        best_ahead(context, grid, tier, [float(length) if c else 0.0 for length, c in zip(lengths, goal.carries)])
-        for goal in goals
-    ]
+    values = [[float(goal.value(move)) for move in context.moves] for goal in goals]
+    futures = [best_ahead(context, grid, tier, goal_values) for goal_values in values]
     # Where the catalog cannot reach a target at all, aim for the most it can.
-    reachable = [max((future[0][p] for p in start_positions(context)), default=0.0) for future in futures]
+    starts = [p for p in start_positions(context) if reach[0][p] > DEAD_END]
+    reachable = [max((future[0][p] for p in starts), default=0.0) for future in futures]
     aims = [min(goal.target, best) for goal, best in zip(goals, reachable)]
+    # Likewise for a most: where every routine holds more, the fewest it can.
+    limited = [k for k, goal in enumerate(goals) if goal.limit is not None]
+    leasts = {k: least_ahead(context, grid, tier, values[k]) for k in limited}
+    caps = {k: max(float(goals[k].limit), min((leasts[k][0][p] for p in starts), default=0.0)) for k in limited}
+    # ... and where a count asked of one element needs moves that carry a limited one too.
+    pairs = [
+        (k, j, least_ahead_while(context, grid, tier, values[k], [int(v) for v in values[j]], int(aims[j])))
+        for k in limited
+        for j, goal in enumerate(goals)
+        if j != k and goal.unit == MOVES and aims[j] >= 1 and any(a and b for a, b in zip(values[k], values[j]))
+    ]
+    # Two limits on moves that both finishing moves carry ("one turn", and one dip nobody asked for):
+    # the room one leaves the other at the finish.
+    finishing = [tiers[move] <= tier for move in range(len(context.moves))]
+
+    def at_the_finish(k: int) -> bool:
+        return any(value and ends for value, ends in zip(values[k], finishing))
+
+    rivals = [
+        (
+            k,
+            j,
+            least_ahead_while(context, grid, tier, values[k], [int(v) for v in values[j]], int(caps[j]), at_most=True),
+        )
+        for k in limited
+        for j in limited
+        if j != k and goals[j].unit == MOVES and caps[j] <= MAX_RIVAL_ROOM and at_the_finish(j) and at_the_finish(k)
+    ]
     score_step = step_scorer(context, aims)
     goal_range = range(len(goals))
+    paced = [(k, aims[k]) for k, goal in enumerate(goals) if goal.asked and goal.unit == MOVES and aims[k] >= 2]
 
     # Feasible moves per place, filtered once: only those that keep the routine finishable, each with
     # the phrases of each goal's element still reachable after it.
-    feasible_cache: dict[tuple[int, int], list[tuple[int, int, list[float]]]] = {}
+    Feasible = tuple[int, int, list[float], list[tuple[int, float]], list[tuple[int, int, list[float], bool]]]
+    feasible_cache: dict[tuple[int, int], list[Feasible]] = {}
     nothing_ahead = [0.0] * len(goals)
+    nothing_owed = [(k, caps[k]) for k in limited]
+    no_pairs: list[tuple[int, int, list[float], bool]] = []
 
-    def feasible(phrase: int, position: int) -> list[tuple[int, int, list[float]]]:
+    def feasible(phrase: int, position: int) -> list[Feasible]:
+        """(move, phrase after it, most of each goal still reachable after it, per limited goal the
+        room left after it: its cap less the least every finish still collects, and per pair of goals
+        the least a finish collects of the first while it still collects c of the second)."""
         key = (phrase, position)
         found = feasible_cache.get(key)
         if found is None:
@@ -247,9 +358,12 @@ def best_routine(
                 after, end = phrase + lengths[move], end_pos[move]
                 if after == n:
                     if tiers[move] <= tier:
-                        found.append((move, after, nothing_ahead))
+                        found.append((move, after, nothing_ahead, nothing_owed, no_pairs))
                 elif reach[after][end] > DEAD_END:
-                    found.append((move, after, [future[after][end] for future in futures]))
+                    room = [(k, caps[k] - leasts[k][after][end]) for k in limited]
+                    joint = [(k, j, table[after][end], False) for k, j, table in pairs]
+                    joint += [(k, j, table[after][end], True) for k, j, table in rivals]
+                    found.append((move, after, [future[after][end] for future in futures], room, joint))
             feasible_cache[key] = found
         return found
 
@@ -274,18 +388,46 @@ def best_routine(
         fit_row = fit[phrase]
         for state in beams[phrase]:
             so_far, position, last, before_last, uses, counts_before, since_basic, _ = state
-            for move, after, ahead in feasible(phrase, position):
+            for move, after, ahead, room, joint in feasible(phrase, position):
                 points, counts = score_step(move, fit_row[move], last, before_last, uses, counts_before, since_basic)
                 score = so_far + points
                 rank = score
                 if goals:
-                    # Rank by what the look-ahead says each requested element can no longer reach.
+                    # Rank by what the look-ahead says each requested element can no longer reach,
+                    # and by what it must hold beyond what was asked ("one dip" is one).
                     shortfall = 0.0
                     for k in goal_range:
                         missing = aims[k] - counts[k] - ahead[k]
                         if missing > 0.0:
                             shortfall += missing
+                    for k, left in room:
+                        if counts[k] > left:
+                            shortfall += counts[k] - left
+                    for k, j, least, at_most in joint:
+                        # What the pair adds to the plain look-ahead above (its own least is `plain`).
+                        if at_most:
+                            still = int(caps[j] - counts[j])
+                            if still < 0:
+                                continue
+                            plain = least[-1]
+                        else:
+                            still = math.ceil(aims[j] - counts[j])
+                            if still <= 0:
+                                continue
+                            plain = least[0]
+                        must = least[still] if still < len(least) else least[-1]
+                        over = counts[k] + must - caps[k]
+                        if over > 0.0 and must < math.inf:
+                            shortfall += over
+                            over = counts[k] + plain - caps[k]
+                            if over > 0.0:
+                                shortfall -= over
                     rank = score - W_SHORTFALL * shortfall
+                    for k, target in paced:
+                        # A count spread over the routine, not danced all at the start ("five turns").
+                        early = counts[k] - math.ceil(target * after / n) - PACE_SLACK
+                        if early > 0:
+                            rank -= W_PACE * early
                 if rank > to_beat[after]:
                     tiebreak -= 1
                     kept = frontier[after]
@@ -346,9 +488,9 @@ def plan_routine(
     n = frame.grid.n
     set_targets(context.goals, n)
     fit = context.fit_matrix(_noise(seed, (len(phrases), len(context.moves))), covered=n)
-    path, score, counts = best_routine(context, frame, fit, max(1, beam_width))
+    path, score, _ = best_routine(context, frame, fit, max(1, beam_width))
     entries = build_entries(context, path, set(frame.grid.locks))
-    notes = context.notes + frame.notes + _outcome_notes(context, frame, entries, counts)
+    notes = context.notes + frame.notes + _outcome_notes(context, frame, entries, path)
     return Blueprint(entries=entries, notes=notes, score=round(score / n, 4))
 
 
@@ -395,16 +537,8 @@ def planned_move(spec: MoveSpec, first: int, phrases: Sequence[Phrase], reason: 
     )
 
 
-def _outcome_notes(context: PlanContext, frame: Frame, entries: list[PlannedMove], counts: list[int]) -> list[str]:
-    notes: list[str] = []
-    for goal, count in zip(context.goals, counts):
-        if count < goal.target:
-            asked = "lots of" if goal.amount == "lots" else "some"
-            notes.append(
-                f"You asked for {asked} {plural_label(goal.element)}: only {count} of {frame.grid.n} phrases "
-                f"could carry them (aim: {goal.target}), because the moves with them do not connect more often "
-                "at your level."
-            )
+def _outcome_notes(context: PlanContext, frame: Frame, entries: list[PlannedMove], path: list[int]) -> list[str]:
+    notes = amount_notes(context.goals, [context.moves[move] for move in path], context.level)
     last = entries[-1]
     if frame.tier != END_FINISHER:
         finishers = [move for move in context.moves if move.finisher]

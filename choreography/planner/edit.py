@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
+from choreography.planner.amounts import set_targets
 from choreography.planner.beam import (
     DEFAULT_BEAM_WIDTH,
     best_ahead,
@@ -27,7 +28,6 @@ from choreography.planner.scoring import (
     effective_level,
     end_tier,
     move_reason,
-    set_targets,
     step_scorer,
     unmet,
 )
@@ -123,10 +123,11 @@ def _edited_scores(
             # A move this request no longer allows (the level went down since): it scores nothing,
             # but its elements still count, and it is no basic.
             points, basic = 0.0, False
-            tally.counts = tuple(
-                count + (entry.phrase_count if goal.element in entry.elements else 0)
-                for goal, count in zip(goals, tally.counts)
+            # Its elements still count (a basic by its name: its tags are not at hand).
+            shown = MoveSpec(
+                entry.slug, entry.name, "", entry.level, entry.counts, entry.start_position, "", entry.elements
             )
+            tally.counts = tuple(count + goal.value(shown) for goal, count in zip(goals, tally.counts))
         else:
             points, tally.counts = score_step(
                 move,
@@ -152,7 +153,7 @@ def _edited_scores(
         total = add(tally, entry_index, option)
         for order in range(entry_index + 1, len(entries)):
             total += add(tally, order, indexes[order])
-        scores.append(total - W_SHORTFALL * unmet(aims, tally.counts))
+        scores.append(total - W_SHORTFALL * unmet(aims, tally.counts, [goal.limit for goal in goals]))
     return scores
 
 

@@ -8,7 +8,6 @@ alternatives by it, so both agree on what a good next move is.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -17,14 +16,24 @@ import numpy as np
 
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
+from choreography.planner.amounts import (
+    Goal,
+    carries,
+    is_basic,
+    plural_label,
+    singular_label,
+    wish_for,
+)
 
 # Soft-goal weights, in "points"; a phrase danced well on every count earns about 2-3.
 W_SIMILARITY = 1.0  # the search's similarity, scaled to 0..1 within each phrase's candidates
 W_ENERGY = 1.0  # a move's energy follows its phrase's energy (-1..1 per phrase)
 W_STYLE = 0.6  # the move carries the requested style
 W_MOOD = 0.5  # the move's tags or energy suit the requested mood
-W_ELEMENT_GOAL = 3.0  # per phrase that carries a requested element, until its target is met
-W_ELEMENT_EXTRA = 0.3  # per phrase that carries it beyond the target
+W_ELEMENT_GOAL = 3.0  # per phrase (or move, for a count) that carries a requested element, until its target is met
+W_ELEMENT_EXTRA = 0.3  # per phrase that carries it beyond the target, up to its limit
+# Per phrase or move beyond what was asked ("one dip" is one): more than any soft goal gains.
+W_OVER_LIMIT = 25.0
 # Per phrase a requested target can no longer reach (a look-ahead bound). Large enough to act as a
 # priority: a dancer who asks for lots of turns gets them wherever the catalog allows, even at the
 # cost of variety, and the other weights only choose among routines that reach the targets.
@@ -39,6 +48,18 @@ W_BASIC_RETURN = 1.5  # a beginner comes back to a basic after BASIC_EVERY moves
 W_BASIC_OVERDUE = 1.5  # ... and is pulled back to one, harder each move it is overdue
 BASIC_EVERY = 3
 W_DIP_MIDWAY = 4.0  # a dip nobody asked for, before the last move: teachers keep the dip for the finish
+W_DIP_RUN_END = 2.0  # ... or at the end of a run of high-energy phrases, where it punctuates the music
+W_DIP_PUNCTUATION = 0.5  # an asked-for dip with no place, where it punctuates (a run's end, the finish)
+HIGH_ENERGY = 0.7  # a phrase this loud or louder is part of a high-energy run
+W_PLACE = 5.0  # a move with an element asked for at a place ("a dip at the end"), there
+W_PLACE_MISS = 15.0  # ... elsewhere, where only one was asked for: more than the goals a move may serve there
+END_ZONE_PHRASES = 3  # "at the end", for an element no finishing move carries: ending this close to the finish
+# The last move's lean: romantic and sensual routines to a dip, energetic and playful ones to a
+# turn into closed position (BACHATA.md: many routines end on a turn).
+W_CLOSE_LEAN = 2.0
+DIP_MOODS = frozenset({"romantic"})
+DIP_STYLES = frozenset({"sensual"})
+TURN_MOODS = frozenset({"energetic", "playful"})
 NOISE_SCALE = 0.35  # seeded noise: breaks ties, and lets another seed find another routine
 
 # Where a phrase holds none of the search's candidates, every move scores this (neutral).
@@ -56,19 +77,6 @@ def end_tier(move: MoveSpec) -> int:
     if move.finisher:
         return END_FINISHER
     return END_CLOSED if move.end_position == "closed" else END_ANY
-
-
-def is_basic(move: MoveSpec) -> bool:
-    return "basic" in move.tags or "basic" in move.slug.split("-")
-
-
-def plural_label(element: str) -> str:
-    return element.replace("_", " ")
-
-
-def singular_label(element: str) -> str:
-    label = plural_label(element)
-    return label[:-1] if label.endswith("s") and element not in ("cross_body_lead",) else label
 
 
 def position_label(position: str) -> str:
@@ -108,14 +116,6 @@ def coverage_choices(phrases: Sequence[Phrase], duration_s: float | None) -> lis
 
 
 @dataclass
-class Goal:
-    element: str
-    amount: str  # "lots" | "some"
-    carries: list[bool]  # per allowed move
-    target: int = 1  # phrases that should carry the element, set once the coverage is known
-
-
-@dataclass
 class PlanContext:
     """The allowed moves and everything the search scores them with, for one request and song."""
 
@@ -131,7 +131,8 @@ class PlanContext:
     lengths: list[int]  # phrases per move
     tiers: list[int]
     basics: list[bool]
-    midway_penalty: list[float]  # what a move costs anywhere but last (an unrequested dip); see fit_matrix
+    dips: list[bool]  # the move has a dip
+    dips_asked: bool  # the dancer asked for dips (then they may come where asked; else one, as punctuation)
     by_start: list[list[int]]  # position -> moves that start there
     goals: list[Goal]
     per_phrase: np.ndarray  # (phrase, move): the move's soft score on that phrase, without noise
@@ -145,10 +146,9 @@ class PlanContext:
     def fit_matrix(self, noise: np.ndarray | None, *, covered: int) -> list[list[float]]:
         """(start phrase, move) -> how well the whole move suits that place in a routine of `covered` phrases.
 
-        Its fit to the music, the opener bonus on phrase 0, and the midway penalty everywhere but
-        where the move would end the routine; -inf where it runs past the song. The part of a
-        step's score that depends on the place only; `step_scorer` adds the part that depends on
-        the routine so far.
+        Its fit to the music, the opener bonus on phrase 0, and where the move is (`placement`);
+        -inf where it runs past the song. The part of a step's score that depends on the place
+        only; `step_scorer` adds the part that depends on the routine so far. Call set_targets first.
         """
         count = len(self.phrases)
         base = np.full((count, len(self.moves)), -np.inf)
@@ -161,12 +161,79 @@ class PlanContext:
         base[0] += W_OPENER * np.asarray([move.opener for move in self.moves], dtype=float)
         if noise is not None:
             base += noise
-        midway = np.tile(np.asarray(self.midway_penalty, dtype=float), (count, 1))
-        last_start = covered - lengths
-        ends = (last_start >= 0) & (last_start < count)
-        midway[last_start[ends], np.flatnonzero(ends)] = 0.0
-        base -= midway
+        base += self.placement(covered)
         return base.tolist()
+
+    def placement(self, covered: int) -> np.ndarray:
+        """(start phrase, move) -> points for where the move would be in a routine of `covered` phrases.
+
+        Dips are punctuation: one nobody asked for costs W_DIP_MIDWAY anywhere but at the finish or
+        the end of a high-energy run; one asked for with no place gains a little there. An element
+        asked for at a place gains there (and, asked for once, costs elsewhere). The last move leans
+        to a dip or to a turn into closed position by the mood.
+        """
+        count, moves = len(self.phrases), len(self.moves)
+        lengths = np.asarray(self.lengths)
+        starts = np.arange(count)[:, None]
+        ends = starts + lengths[None, :]  # the phrase after the move
+        last = ends == covered
+        inside = ends <= covered
+        points = np.zeros((count, moves))
+        energy = [phrase.energy for phrase in self.phrases[:covered]]
+        run_end = np.zeros(count + 1, dtype=bool)
+        for phrase, loud in enumerate(energy):
+            following = energy[phrase + 1] if phrase + 1 < covered else 0.0
+            run_end[phrase + 1] = loud >= HIGH_ENERGY and following < HIGH_ENERGY
+        punctuates = last | (inside & run_end[np.minimum(ends, count)])
+        dips = np.asarray(self.dips, dtype=bool)[None, :]
+        placed_dips = any(goal.element == "dips" and goal.place for goal in self.goals)
+        if not self.dips_asked:
+            cost = np.where(punctuates & ~last, W_DIP_RUN_END, W_DIP_MIDWAY)
+            points -= np.where(dips & ~last, cost, 0.0)
+        elif not placed_dips:
+            points += np.where(dips & punctuates, W_DIP_PUNCTUATION, 0.0)
+        for goal in self.goals:
+            if not goal.asked or goal.place is None:
+                continue
+            carrier = np.asarray(goal.carries, dtype=bool)[None, :]
+            if goal.place == "end":
+                finishing = any(c and tier == END_FINISHER for c, tier in zip(goal.carries, self.tiers))
+                there = last if finishing else inside & (ends > covered - END_ZONE_PHRASES)
+            else:
+                there = (starts >= covered / 3) & (starts < 2 * covered / 3) & inside
+            points += np.where(carrier & there, W_PLACE, 0.0)
+            if goal.limit is not None and goal.limit <= 1:
+                points -= np.where(carrier & ~there, W_PLACE_MISS, 0.0)
+        # Where the mood does not say, the music does: a finish louder than the song's average ends on a dip.
+        loud_finish = bool(energy) and float(np.mean(energy[-2:])) > float(np.mean(energy))
+        lean = closing_lean(self.request, self.moves, self.tiers, loud_finish=loud_finish)
+        points += np.where(last, lean[None, :], 0.0)
+        return points
+
+
+def closing_lean(
+    request: RoutineRequest, moves: Sequence[MoveSpec], tiers: Sequence[int], *, loud_finish: bool
+) -> np.ndarray:
+    """Per move, what it gains as the last move: romantic and sensual routines lean to a dip,
+    energetic and playful ones to a turn into closed position; others by the music's finish
+    (a loud one to a dip, a quiet one to a turn)."""
+    lean = np.zeros(len(moves))
+    if request.mood in DIP_MOODS | TURN_MOODS:
+        to_dip = request.mood in DIP_MOODS
+    else:
+        to_dip = request.style in DIP_STYLES or loud_finish
+    if to_dip:
+        wanted = [tier == END_FINISHER and "dips" in move.elements for move, tier in zip(moves, tiers)]
+    else:
+        wanted = [
+            tier == END_FINISHER
+            and "turns" in move.elements
+            and "dips" not in move.elements
+            and move.end_position == "closed"
+            for move, tier in zip(moves, tiers)
+        ]
+    lean[np.asarray(wanted, dtype=bool)] = W_CLOSE_LEAN
+    return lean
 
 
 def build_context(
@@ -216,9 +283,8 @@ def build_context(
         lengths=[move.counts // vocab.COUNTS_PER_PHRASE for move in allowed],
         tiers=[end_tier(move) for move in allowed],
         basics=[is_basic(move) for move in allowed],
-        midway_penalty=[
-            W_DIP_MIDWAY if "dips" in move.elements and "dips" not in request.include else 0.0 for move in allowed
-        ],
+        dips=["dips" in move.elements for move in allowed],
+        dips_asked=any(goal.element == "dips" and goal.asked for goal in goals),
         by_start=by_start,
         goals=goals,
         per_phrase=per_phrase,
@@ -236,29 +302,36 @@ def _goals(
     notes: list[str],
 ) -> list[Goal]:
     goals: list[Goal] = []
+    amounts = {subject: amount for subject, amount in request.amounts.items() if subject in vocab.AMOUNT_SUBJECTS}
+    subjects = list(request.include) + [subject for subject in amounts if subject not in request.include]
     # "lots" first: the reasons and the search favour what was asked for most.
     wanted = sorted(
-        request.include.items(),
+        (wish_for(subject, amounts, request.include) + (subject,) for subject in subjects),
         key=lambda item: (
             item[1] != "lots",
-            vocab.ELEMENTS.index(item[0]) if item[0] in vocab.ELEMENTS else len(vocab.ELEMENTS),
+            vocab.AMOUNT_SUBJECTS.index(item[2]) if item[2] in vocab.AMOUNT_SUBJECTS else len(vocab.AMOUNT_SUBJECTS),
         ),
     )
-    for element, amount in wanted:
+    for wish, amount, element in wanted:
         label = plural_label(element)
-        if element not in vocab.ELEMENTS:
+        if element not in vocab.AMOUNT_SUBJECTS:
             continue
         if element in excluded:
-            notes.append(f"You asked both for {label} and to leave them out; the routine leaves them out.")
+            if element in request.include:
+                notes.append(f"You asked both for {label} and to leave them out; the routine leaves them out.")
             continue
-        carries = [element in move.elements for move in allowed]
-        if not any(carries):
-            if any(element in move.elements and not excluded.intersection(move.elements) for move in catalog):
+        carried = [carries(move, element) for move in allowed]
+        none_asked = wish is not None and wish.count == 0
+        if not any(carried) and not none_asked:
+            if any(carries(move, element) and not excluded.intersection(move.elements) for move in catalog):
                 notes.append(f"Every move with {label} is above your {level} level, so the routine has none.")
             else:
                 notes.append(f"No move in the catalog that fits your request carries {label}, so the routine has none.")
             continue
-        goals.append(Goal(element=element, amount="lots" if amount == "lots" else "some", carries=carries))
+        goals.append(Goal(element=element, amount=amount, carries=carried, wish=wish))
+    if "dips" not in excluded and not any(goal.element == "dips" for goal in goals):
+        # Dips nobody asked for: at most one (see set_targets), as punctuation.
+        goals.append(Goal(element="dips", amount="some", carries=[carries(m, "dips") for m in allowed], asked=False))
     return goals
 
 
@@ -305,12 +378,6 @@ def _per_phrase_scores(
     return W_SIMILARITY * similarity + W_ENERGY * energy + fixed[None, :]
 
 
-def set_targets(goals: list[Goal], phrase_count: int) -> None:
-    for goal in goals:
-        # "lots": at least a quarter of the phrases; "some": at least one.
-        goal.target = max(1, math.ceil(phrase_count / 4)) if goal.amount == "lots" else 1
-
-
 class StepScore(Protocol):
     """score_step(move, fit, last, before_last, uses, counts, since_basic) -> (points, counts after).
 
@@ -337,14 +404,17 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
 
     The one transition score of the planner: the beam adds it up move by move, and the editor
     ranks a swap by the same sum over the edited routine. `fit` is the move's entry in
-    `context.fit_matrix` (with or without the seed's noise). `aims` (per goal) is how many phrases
-    of the element are still worth repeating a move for: the target, or less where no routine can
-    reach it. Call set_targets first.
+    `context.fit_matrix` (with or without the seed's noise). `aims` (per goal) is how many units
+    (phrases, or moves for a count) of the element are still worth repeating a move for: the
+    target, or less where no routine can reach it. Call set_targets first.
     """
     # Bound to locals once: the beam calls this for every (state, move) pair, tens of thousands per plan.
-    lengths, basics, beginner = context.lengths, context.basics, context.beginner
+    basics, beginner = context.basics, context.beginner
     goals = context.goals
     targets = [goal.target for goal in goals]
+    limits = [goal.limit for goal in goals]
+    values = [[goal.value(spec) for spec in context.moves] for goal in goals]
+    extra_points = [W_ELEMENT_EXTRA if goal.asked else 0.0 for goal in goals]
     aims = list(aims)
     # Per move, the goals whose element it carries: most carry none, and then the counts stay as they are.
     carried = [[k for k, goal in enumerate(goals) if goal.carries[move]] for move in range(len(context.moves))]
@@ -379,20 +449,29 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
         goals_served = carried[move]
         if not goals_served:
             return points, counts
-        length = lengths[move]
         updated = list(counts)
         for k in goals_served:
-            gain = min(length, max(0, targets[k] - counts[k]))
-            points += W_ELEMENT_GOAL * gain + W_ELEMENT_EXTRA * (length - gain)
-            updated[k] += length
+            units = values[k][move]
+            if not units:
+                continue
+            before = counts[k]
+            gain = min(units, max(0, targets[k] - before))
+            over = 0
+            limit = limits[k]
+            if limit is not None:
+                over = max(0, before + units - limit) - max(0, before - limit)
+            points += W_ELEMENT_GOAL * gain + extra_points[k] * (units - gain - over) - W_OVER_LIMIT * over
+            updated[k] = before + units
         return points, tuple(updated)
 
     return score_step
 
 
-def unmet(aims: Sequence[float], counts: Sequence[int]) -> float:
-    """Phrases of requested elements a finished routine still owes (weighed by W_SHORTFALL)."""
-    return sum(max(0.0, aim - count) for aim, count in zip(aims, counts))
+def unmet(aims: Sequence[float], counts: Sequence[int], caps: Sequence[float | None] = ()) -> float:
+    """Units of requested elements a finished routine still owes, and holds beyond what was asked
+    (weighed by W_SHORTFALL)."""
+    owed = sum(max(0.0, aim - count) for aim, count in zip(aims, counts))
+    return owed + sum(max(0.0, count - cap) for cap, count in zip(caps, counts) if cap is not None)
 
 
 def move_reason(
@@ -412,18 +491,30 @@ def move_reason(
         if move.opener:
             return f"opener: {move.name} in {position_label(move.start_position)} position to find the 1"
         return f"opener: {move.name} starts in {position_label(move.start_position)} position, on the 1"
+    placed = [goal for goal in context.goals if goal.asked and goal.place and carries(move, goal.element)]
     if is_last:
+        asked_here = [goal for goal in placed if goal.place == "end"]
+        if asked_here:
+            return f"finish: {move.name} on the last 1, as you asked for {asked_here[0].describe()} at the end"
         if move.finisher and "dips" in move.elements:
             return f"finish: a dip ({move.name}) to end on the last 1"
+        if move.finisher and move.end_position == "closed" and "turns" in move.elements:
+            return f"finish: {move.name}, a turn into closed position on the last 1"
         if move.finisher:
             return f"finish: {move.name} to end on the last 1"
         return f"finish: {move.name} ends in {position_label(move.end_position)} position (no finishing move fit)"
-    served = [goal for goal in context.goals if goal.element in move.elements]
+    served = [
+        goal for goal in context.goals if goal.asked and goal.element != vocab.BASICS and carries(move, goal.element)
+    ]
     if served:
-        wanted = " and ".join(
-            f"{'lots of' if goal.amount == 'lots' else 'some'} {plural_label(goal.element)}" for goal in served
-        )
-        return f"{' + '.join(singular_label(goal.element) for goal in served)}: you asked for {wanted}"
+        wanted = " and ".join(goal.describe() for goal in served)
+        where = next((f" {'at the end' if g.place == 'end' else 'in the middle'}" for g in placed), "")
+        return f"{' + '.join(singular_label(goal.element) for goal in served)}: you asked for {wanted}{where}"
+    if "dips" in move.elements:
+        return f"dip: {move.name} to mark the end of a big phrase"
+    basics_goal = next((g for g in context.goals if g.element == vocab.BASICS and g.asked and g.wish), None)
+    if basics_goal is not None and is_basic(move) and (basics_goal.wish.count is None or basics_goal.wish.count > 0):
+        return f"basic: you asked for {basics_goal.describe()}"
     if basic_return:
         return "basic: back to the basic to reset and find the 1"
     phrases = context.phrases[first_phrase : first_phrase + move.counts // vocab.COUNTS_PER_PHRASE]

@@ -41,6 +41,21 @@ def elements_met(result) -> bool:
     return True
 
 
+def amounts_met(result) -> bool | None:
+    """Whether the routine holds every amount the request names (None where it names none)."""
+    from choreography.planner.amounts import amounts_met as unmet_subjects
+
+    if not result.request.amounts:
+        return None
+    moves = [result.snapshot.moves[entry.slug] for entry in result.blueprint.entries]
+    return not unmet_subjects(result.request.amounts, moves, result.request.exclude)
+
+
+def dips_asked(request) -> bool:
+    amount = request.amounts.get("dips")
+    return "dips" in request.include or (amount is not None and amount.count != 0)
+
+
 class Command(BaseCommand):
     help = "Generate routines for fixed requests on every demo song; print quality and timing figures."
 
@@ -66,6 +81,7 @@ class Command(BaseCommand):
         snapshot = catalog_snapshot()
         songs = list(Song.objects.filter(owner__isnull=True, status=Song.Status.READY).order_by("demo_slug"))
         totals, stages, broken, met, distinct, failures = [], {}, 0, 0, [], []
+        amounts, unasked_dips, dip_endings = [], [], 0
         runs = 0
         with tempfile.TemporaryDirectory() as workdir:
             for song in songs:
@@ -96,6 +112,12 @@ class Command(BaseCommand):
                         )
                         broken += bool(violations)
                         met += elements_met(result)
+                        if (held := amounts_met(result)) is not None:
+                            amounts.append(held)
+                        entries = result.blueprint.entries
+                        dip_endings += "dips" in entries[-1].elements
+                        if not dips_asked(result.request):
+                            unasked_dips.append(sum("dips" in entry.elements for entry in entries))
                         distinct.append(len({e.slug for e in result.blueprint.entries}))
                         totals.append(output["timings_ms"]["total"])
                         for stage, ms in output["timings_ms"].items():
@@ -108,6 +130,11 @@ class Command(BaseCommand):
             "failures": failures[:10],
             "hard_rule_broken_share": round(broken / done, 4),
             "elements_met_share": round(met / done, 4),
+            "amounts_met_share": round(sum(amounts) / len(amounts), 4) if amounts else None,
+            "routines_with_amounts": len(amounts),
+            "dips_per_routine_unasked_mean": round(statistics.mean(unasked_dips), 2) if unasked_dips else None,
+            "dips_per_routine_unasked_max": max(unasked_dips, default=None),
+            "ending_on_a_dip_share": round(dip_endings / done, 4),
             "distinct_moves_mean": round(statistics.mean(distinct), 2) if distinct else 0,
             "total_ms_p50": round(_percentile(totals, 0.5), 1) if totals else None,
             "total_ms_p95": round(_percentile(totals, 0.95), 1) if totals else None,

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
             return
-        for key in ("level", "style", "mood", "include", "exclude", "duration_s", "tempo_bpm", "conflicts"):
+        for key in ("level", "style", "mood", "include", "exclude", "duration_s", "tempo_bpm", "conflicts", "amounts"):
             self.stdout.write(f"{key:>11}: {data[key]}")
         for note in request.notes:
             self.stdout.write(f"       note: {note}")
