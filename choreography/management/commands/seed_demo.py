@@ -28,6 +28,9 @@ class Command(BaseCommand):
                 f"catalog: {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
             )
             clip_started = time.perf_counter()
+            # The first seed on a machine draws every move's clip: say so before the wait, not after.
+            self.stdout.write("demo clips: rendering those missing (the first time: a few minutes on two cores)...")
+            self.stdout.flush()
             rendered = demo_clips_ensure(workers=options["workers"])
             self.stdout.write(
                 f"demo clips: {rendered} rendered (as seen and mirrored) in {time.perf_counter() - clip_started:.1f} s"
