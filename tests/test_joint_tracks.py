@@ -19,11 +19,7 @@ BPM = clipformat.RECORDED_BPM
 # `manage.py joint_report` shows the depth and the capsules of each.
 KNOWN_INTERSECTIONS = frozenset(
     """
-    right-turn-and-dip cross-body-lead-inside-turn cross-body-lead-outside-turn double-turn-to-closed
-    hammerlock-entry shadow-entry cuddle-entry cuddle-exit side-by-side-entry side-by-side-return
-    hammerlock-double-turn-exit hammerlock-leader-walk-around shadow-right-and-left-turns
-    contra-body-entry-to-shadow cuddle-wave cuddle-double-spin-out
-    cross-body-lead-double-spin
+    cuddle-entry cuddle-exit hammerlock-leader-walk-around cuddle-double-spin-out
     """.split()
 )
 # An elbow that swings round too fast as a hand passes from in front to behind her back.
