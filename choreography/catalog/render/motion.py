@@ -33,7 +33,7 @@ LAYOUTS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]
     "open": ((0.0, 0.42, UP), (0.0, -0.42, DOWN)),
     "shadow": ((0.0, 0.22, UP), (0.0, -0.2, UP)),
     "hammerlock": ((0.0, 0.2, UP), (0.1, -0.2, DOWN)),
-    "cuddle": ((-0.25, 0.05, UP), (0.25, 0.0, UP)),
+    "cuddle": ((-0.29, 0.05, UP), (0.29, 0.0, UP)),
     "side_by_side": ((-0.32, 0.0, UP), (0.32, 0.0, UP)),
 }
 

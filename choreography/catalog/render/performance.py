@@ -800,6 +800,12 @@ def _arms(
                 deficit = np.maximum(ARM_FOLD * (body.build.arm + body.build.hand) - near, 0.0)
                 away = _unit(_heading(body.shoulders) + 0.5 * sign * _heading(body.shoulders + math.pi / 2))
                 point = point + away * deficit
+        # Joined hands pass round a head, never through it (a hand going up over his head from behind
+        # her back, say): pushed clear of both heads, the forearms with them.
+        for dancer in (LEADER, FOLLOWER):
+            head_radius = next(r for a, b, r in capsules(dancer) if (a, b) == ("neck", "head"))
+            head = [(bodies[dancer].joints["neck"], bodies[dancer].joints["head"], head_radius, np.ones(frames))]
+            point = _push_clear(point, HEAD_CLEARANCE_M, head, np.ones(frames))
         grips[grip] = (strength, {LEADER: point, FOLLOWER: point})
 
     # A grip a hand cannot reach (she leans back in a dip, he is too far) lets go rather than stretch.
@@ -903,6 +909,7 @@ SWIVEL_EASE_FRAMES = 3
 SWIVEL_MOVE_COST = 5.0  # per metre the elbow moves between frames, against 1.0 per centimetre inside
 SWIVEL_SLACK_M = 0.04  # how much further than the nearest position the elbow may go in a frame
 PUSH_EASE_FRAMES = 5
+HEAD_CLEARANCE_M = 0.12  # joined hands keep this far from a head's surface (the forearm's width and some)
 GRIP_NEAR = 15  # frames either side of a grip in which an arm may touch the partner's arms
 # A capsule per frame: from (frames, 3), to (frames, 3), radius, and where it counts (frames,) 0..1.
 Obstacle = tuple[np.ndarray, np.ndarray, float, np.ndarray]
