@@ -738,7 +738,9 @@ def _arms(
             continue
         hold = start_hold if chor.layout_blend(turn.start) < 0.5 else end_hold
         lead_grip = LEADING_GRIP[hold]
-        envelope = np.array([trapezoid(t, turn.start - 0.9, turn.start - 0.1, turn.end, turn.end + 0.8) for t in beats])
+        # Up on the prep count; down over more than a count as the turn finishes, by the clip's end.
+        down = (turn.end - 0.4, min(turn.end + 0.9, plan.counts - 0.05))
+        envelope = np.array([trapezoid(t, turn.start - 0.9, turn.start - 0.1, *down) for t in beats])
         turner, partner = bodies[turn.who], bodies[LEADER if turn.who == FOLLOWER else FOLLOWER]
         circle = turner.facing + math.pi / 2
         # Over the turner's head, a little towards the partner, circling as she turns.
@@ -759,12 +761,17 @@ def _arms(
         strength, points = grips.get(lead_grip, (np.zeros(frames), {LEADER: lead_points, FOLLOWER: lead_points}))
         # On the way up the hands bow up and out in front of the turner, not through her shoulder.
         bow = np.sin(math.pi * raised)[:, None] * (0.2 * UP + 0.15 * lead_front)
-        mixed = {
-            dancer: points.get(dancer, lead_points)
-            + (lead_points - points.get(dancer, lead_points)) * raised[:, None]
-            + bow
-            for dancer in (LEADER, FOLLOWER)
-        }
+        # A grip behind her back (the hammerlock) comes up from and goes down to it round her side,
+        # the side its hand is on, never down through her head and shoulders.
+        f_spine, f_fwd = follower.joints["spine"], _heading(follower.facing)
+        f_right = _heading(follower.facing + math.pi / 2)
+        mixed = {}
+        for dancer in (LEADER, FOLLOWER):
+            held = points.get(dancer, lead_points)
+            behind = np.clip(-np.sum((held - f_spine) * f_fwd, axis=1, keepdims=True) / 0.1, 0.0, 1.0)
+            side = np.where(np.sum((held - f_spine) * f_right, axis=1, keepdims=True) >= 0, 1.0, -1.0)
+            around = behind * side * f_right * (BEHIND_DETOUR_M * np.sin(math.pi * raised)[:, None])
+            mixed[dancer] = held + (lead_points - held) * raised[:, None] + bow + around
         grips[lead_grip] = (np.maximum(strength, raised), mixed)
 
     # Dips: his right hand holds her back whatever the hold.
@@ -909,6 +916,7 @@ SWIVEL_EASE_FRAMES = 3
 SWIVEL_MOVE_COST = 5.0  # per metre the elbow moves between frames, against 1.0 per centimetre inside
 SWIVEL_SLACK_M = 0.04  # how much further than the nearest position the elbow may go in a frame
 PUSH_EASE_FRAMES = 5
+BEHIND_DETOUR_M = 0.3  # how far out to her side a hand passes going to or from behind her back
 HEAD_CLEARANCE_M = 0.12  # joined hands keep this far from a head's surface (the forearm's width and some)
 GRIP_NEAR = 15  # frames either side of a grip in which an arm may touch the partner's arms
 # A capsule per frame: from (frames, 3), to (frames, 3), radius, and where it counts (frames,) 0..1.
