@@ -253,6 +253,8 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
     for count in range(plan.counts):
         side, _offset, extra, kind = chor.pattern_step(count)
         place = count + STEP_PHASE  # where the body is once this count's step is done
+        # The foot lands turned as the body faces then (a weighted foot pivots on with the body after).
+        landing_facing = chor.center(who, place)[2]
         if count == final_step:
             place = float(plan.counts)
         x, y, facing = chor.center(who, place)
@@ -295,7 +297,7 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
             if reach > limit:
                 tx = anchor[0] + (tx - anchor[0]) * limit / reach
                 ty = anchor[1] + (ty - anchor[1]) * limit / reach
-        raw.append(FootEvent(float(count), foot, (tx, ty), facing + sign * TOE_OUT, kind))
+        raw.append(FootEvent(float(count), foot, (tx, ty), landing_facing + sign * TOE_OUT, kind))
         if kind not in OUT_AND_BACK_KINDS:
             feet[foot] = (tx, ty)
 
@@ -663,8 +665,10 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
             points[("l_hand", "r_hand")] = hands(behind)
     elif hold == "shadow":
         for hand, sign in (("l_hand", -1.0), ("r_hand", 1.0)):
-            meet = F["spine"] + f_right * (sign * 0.27) + f_fwd * 0.06
-            meet[:, 1] += 0.04
+            # At her waist, level with her back: within his reach from behind (a hand further forward
+            # was out of it, and the grip let go).
+            meet = F["spine"] + f_right * (sign * 0.25) - f_fwd * 0.05
+            meet[:, 1] += 0.08
             points[(hand, hand)] = hands(meet)
     elif hold == "cuddle":
         # His right arm round behind her: the hands meet at the small of the back, between them.
@@ -849,6 +853,12 @@ def _arms(
         targets[key] = target
 
     held = {key: np.clip(np.max([s for s, _p in items], axis=0), 0, 1) for key, items in pulls.items()}
+    # A hand resting on the partner's body (his on her back, hers on his shoulder) sits on it by design.
+    on_body: dict[tuple[str, str], np.ndarray] = {}
+    for (lj, fj), (strength, _points) in grips.items():
+        if lj.endswith("_hand") != fj.endswith("_hand"):
+            key = (LEADER, lj) if lj.endswith("_hand") else (FOLLOWER, fj)
+            on_body[key] = np.maximum(on_body.get(key, np.zeros(frames)), np.clip(strength, 0, 1))
     # The leader's arms first (round her body), hers round his body and arms, then his again round hers.
     for dancer in (LEADER, FOLLOWER, LEADER):
         body = bodies[dancer]
@@ -877,7 +887,9 @@ def _arms(
             deficit = np.maximum(ARM_FOLD * (build.arm + build.hand) - near, 0.0)
             hand = hand + _unit(forward + 0.5 * _heading(body.shoulders + math.pi / 2) * sign) * deficit
             # A hand not holding on keeps off the partner's body (its wrist too: the hand's length further).
-            hand = _push_clear(hand, build.hand, obstacles, np.maximum(1.0 - hold, free))
+            reach_in = build.hand + radii[(f"{side}_elbow", f"{side}_wrist")]
+            resting = on_body.get((dancer, f"{side}_hand"), np.zeros(frames))
+            hand = _push_clear(hand, reach_in, obstacles, 1.0 - resting)
             toward = _unit(hand - shoulder)
             wrist_target = hand - toward * build.hand
             out = _heading(body.shoulders + math.pi / 2) * sign
@@ -895,6 +907,9 @@ def _arms(
             elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole, smooth=True)
             # Second pass: the hand continues the forearm's line, so an arm reaches round a back, not through it.
             wrist_target = hand - _unit(hand - elbow) * build.hand
+            # The wrist keeps off the partner's body too (a hand reaching round her back, not through it).
+            forearm = radii[(f"{side}_elbow", f"{side}_wrist")]
+            wrist_target = _push_out(wrist_target, forearm + 0.03, obstacles, 1.0 - resting)
             elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole, smooth=True)
             arm_radii = (radii[(f"{side}_shoulder", f"{side}_elbow")], radii[(f"{side}_elbow", f"{side}_wrist")])
             elbow = _swivel_clear(shoulder, elbow, wrist, arm_radii, obstacles, own)
@@ -974,6 +989,14 @@ def _push_clear(point: np.ndarray, radius: float, obstacles: list[Obstacle], sha
     the push eases in and out over a few frames, so a point passing near a capsule's axis swings
     round it rather than jumping from one side to the other."""
     start = point
+    point = _push_out(point, radius, obstacles, share)
+    push = point - start
+    eased = start + np.stack([_ease_frames(push[:, k], PUSH_EASE_FRAMES) for k in range(3)], axis=1)
+    # What easing gave back (a centimetre or two where the push starts) is taken up directly.
+    return _push_out(eased, radius, obstacles, share)
+
+
+def _push_out(point: np.ndarray, radius: float, obstacles: list[Obstacle], share: np.ndarray) -> np.ndarray:
     for _ in range(2):
         for a, b, obstacle_radius, where in obstacles:
             closest = _closest_on_segment(point, a, b)
@@ -982,8 +1005,7 @@ def _push_clear(point: np.ndarray, radius: float, obstacles: list[Obstacle], sha
             need = obstacle_radius + radius + ARM_CLEARANCE_M
             depth = np.maximum(need - distance, 0.0)
             point = point + _unit(offset) * depth * (share * where)[:, None]
-    push = point - start
-    return start + np.stack([_ease_frames(push[:, k], PUSH_EASE_FRAMES) for k in range(3)], axis=1)
+    return point
 
 
 def _swivel_clear(
