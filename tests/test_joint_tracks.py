@@ -8,7 +8,7 @@ import pytest
 from choreography import clipformat
 from choreography.catalog.data import load_catalog
 from choreography.catalog.render import joint_rules
-from choreography.catalog.render.performance import BUILDS, joint_tracks
+from choreography.catalog.render.performance import BUILDS, HOLD_GRIPS, joint_tracks
 from choreography.catalog.render.skeleton import BONES, DANCERS, JOINT, JOINTS, JointTracks
 
 BPM = clipformat.RECORDED_BPM
@@ -208,6 +208,13 @@ class TestMotion:
                 step = np.linalg.norm(np.diff(track.positions[dancer], axis=0), axis=2)
                 # Half a metre a second is quick for a hand; 0.25 m in one frame would be a jump.
                 assert step.max() < 0.25, (slug, dancer, float(step.max()))
+
+    def test_every_move_ends_in_the_hold_it_names(self, catalog, tracks):
+        # So the next clip, which starts in that hold, cuts on cleanly.
+        for move in catalog:
+            last = tracks[move.slug].connections[-1]
+            missing = [grip for grip in HOLD_GRIPS[move.end_position] if grip not in last]
+            assert not missing, (move.slug, move.end_position, missing)
 
 
 def test_the_report_names_the_worst_move_on_each_measure(catalog):
