@@ -5,7 +5,9 @@ turns, dips, accents, holds) comes from motion.py's plan; this module lifts it t
 few physical rules: a foot that carries weight stays planted (it may pivot on its ball), each step
 lands on its count, the pelvis rides over the standing foot with soft knees, limbs reach their
 targets by analytic two-bone IK with bone lengths fixed from each dancer's height. Hands are joined
-through "grips" that ease in and out, so a change of hold takes time instead of jumping.
+through "grips" that ease in and out, so a change of hold takes time instead of jumping. Limbs keep
+off the partner's body: a free hand (and its wrist) is pushed clear, an elbow or knee turns round its
+limb's axis (chosen over the whole clip, so it never flips) until the limb clears.
 
 Plain numpy, deterministic; coordinates and joints as skeleton.py defines them. Internally a body
 is built in the floor frame of motion.py (x right, z = the floor's y down the diagram, y up) and
