@@ -23,6 +23,7 @@ UP = -math.pi / 2
 DOWN = math.pi / 2
 FOOT_HALF_STANCE = 0.12  # metres from body centre to each foot
 STEP_PHASE = 0.4  # share of a beat a step takes: the foot lands early in its count
+PASS_CLEARANCE_M = 0.65  # centre to centre, the least the follower keeps from the leader changing places
 
 # Hold layouts in the couple's frame: (leader x, y, facing), (follower x, y, facing).
 # The leader always faces "up" the couple frame; the follower faces him or the same way.
@@ -32,7 +33,7 @@ LAYOUTS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]
     "open": ((0.0, 0.42, UP), (0.0, -0.42, DOWN)),
     "shadow": ((0.0, 0.22, UP), (0.0, -0.2, UP)),
     "hammerlock": ((0.0, 0.2, UP), (0.1, -0.2, DOWN)),
-    "cuddle": ((-0.25, 0.05, UP), (0.25, 0.0, UP)),
+    "cuddle": ((-0.29, 0.05, UP), (0.29, 0.0, UP)),
     "side_by_side": ((-0.32, 0.0, UP), (0.32, 0.0, UP)),
 }
 
@@ -102,6 +103,7 @@ class MotionPlan:
     accents: list[Accent] = field(default_factory=list)
     twists: list[tuple[float, float, float]] = field(default_factory=list)  # contra body: start, end, radians
     captions: list[tuple[float, float, str]] = field(default_factory=list)
+    shifts: dict[int, tuple[float, float]] = field(default_factory=dict)  # per count, added to its offset
 
 
 def _tokens(move: MoveSpec) -> list[str]:
@@ -228,11 +230,45 @@ def plan_motion(move: MoveSpec) -> MotionPlan:
         for count in range(int(start), min(move.counts, int(math.ceil(end)))):
             if plan.patterns[count] not in ("shine",):
                 plan.patterns[count] = "in_place"
+    _join_patterns(plan)
 
     if move.start_position != move.end_position:
         start, end = plan.transition
         plan.captions.append((start, end, f"Into {HOLD_NAMES[move.end_position]}"))
     return plan
+
+
+def _join_patterns(plan: MotionPlan) -> None:
+    """Where the footwork changes pattern mid-phrase (a basic in place for a wave or a dip), the
+    couple walks on from where the last pattern left it, spreading the way back over the new
+    pattern's counts, rather than jumping there in one step."""
+    count = 0
+    while count < plan.counts:
+        pattern = plan.patterns[count]
+        end = count
+        while end + 1 < plan.counts and plan.patterns[end + 1] == pattern:
+            end += 1
+        if count > 0 and plan.patterns[count - 1] != pattern:
+            before = _offset(plan, count - 1)
+            after = _offset(plan, end + 1) if end + 1 < plan.counts else (0.0, 0.0)
+            own_start, own_end = PATTERNS[pattern][count % 8][1], PATTERNS[pattern][end % 8][1]
+            if end + 1 >= plan.counts:
+                own_end = after = (0.0, 0.0)  # the clip ends where it started
+            span = end - count + 1
+            for index in range(span):
+                share = (index + 1) / (span + 1) if end + 1 < plan.counts else (index + 1) / span
+                share_left = 1.0 - share
+                plan.shifts[count + index] = (
+                    share_left * (before[0] - own_start[0]) + share * (after[0] - own_end[0]),
+                    share_left * (before[1] - own_start[1]) + share * (after[1] - own_end[1]),
+                )
+        count = end + 1
+
+
+def _offset(plan: MotionPlan, count: int) -> tuple[float, float]:
+    offset = PATTERNS[plan.patterns[count]][count % 8][1]
+    shift = plan.shifts.get(count, (0.0, 0.0))
+    return offset[0] + shift[0], offset[1] + shift[1]
 
 
 def _plan_turns(move: MoveSpec, tokens: list[str], plan: MotionPlan, has_dip: bool, phrases: int) -> None:
@@ -412,6 +448,14 @@ class Choreography:
         y = start[1] + (end[1] - start[1]) * blend
         if who == "follower":
             y -= sum(amount * trapezoid(t, *span) for *span, amount in self.plan.spacing)
+            if 0.0 < blend < 1.0:
+                # Changing places she passes round him, not through him: a body's width between them.
+                (lx0, ly0, _), (lx1, ly1, _) = LAYOUTS[self.plan.start_position][0], LAYOUTS[self.plan.end_position][0]
+                lx, ly = lx0 + (lx1 - lx0) * blend, ly0 + (ly1 - ly0) * blend
+                apart = math.hypot(x - lx, y - ly)
+                extra = max(0.0, PASS_CLEARANCE_M - apart) * math.sin(math.pi * blend)
+                if apart > 1e-6:
+                    x, y = x + (x - lx) / apart * extra, y + (y - ly) / apart * extra
         angle = self.couple_angle(t)
         cos, sin = math.cos(angle), math.sin(angle)
         facing = start[2] + angle + self.turn_offset(who, t)
@@ -435,7 +479,11 @@ class Choreography:
 
     def pattern_step(self, count: int) -> Step:
         count = max(0, min(count, self.plan.counts - 1))
-        return PATTERNS[self.plan.patterns[count]][count % 8]
+        side, offset, extra, kind = PATTERNS[self.plan.patterns[count]][count % 8]
+        shift = self.plan.shifts.get(count)
+        if shift:
+            offset = (offset[0] + shift[0], offset[1] + shift[1])
+        return side, offset, extra, kind
 
     def _ideal_feet(self, who: str, t: float) -> dict[str, tuple[float, float]]:
         x, y, facing = self.center(who, t)

@@ -5,7 +5,9 @@ turns, dips, accents, holds) comes from motion.py's plan; this module lifts it t
 few physical rules: a foot that carries weight stays planted (it may pivot on its ball), each step
 lands on its count, the pelvis rides over the standing foot with soft knees, limbs reach their
 targets by analytic two-bone IK with bone lengths fixed from each dancer's height. Hands are joined
-through "grips" that ease in and out, so a change of hold takes time instead of jumping.
+through "grips" that ease in and out, so a change of hold takes time instead of jumping. Limbs keep
+off the partner's body: a free hand (and its wrist) is pushed clear, an elbow or knee turns round its
+limb's axis (chosen over the whole clip, so it never flips) until the limb clears.
 
 Plain numpy, deterministic; coordinates and joints as skeleton.py defines them. Internally a body
 is built in the floor frame of motion.py (x right, z = the floor's y down the diagram, y up) and
@@ -244,9 +246,19 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
     syncs = _sync_beats(plan)
     raw: list[FootEvent] = []
     last_weighted = ""
+    # The clip's last weighted step takes the body to where the move ends (its end hold's place), so
+    # the next clip starts where this one stops; the counts after it (a tap) carry no weight.
+    final_step = max(
+        (count for count in range(plan.counts) if chor.pattern_step(count)[3] in WEIGHTED_KINDS),
+        default=-1,
+    )
     for count in range(plan.counts):
         side, _offset, extra, kind = chor.pattern_step(count)
         place = count + STEP_PHASE  # where the body is once this count's step is done
+        # The foot lands turned as the body faces then (a weighted foot pivots on with the body after).
+        landing_facing = chor.center(who, place)[2]
+        if count == final_step:
+            place = float(plan.counts)
         x, y, facing = chor.center(who, place)
         angle = chor.couple_angle(place)
         couple_x = (math.cos(angle), math.sin(angle))
@@ -259,6 +271,9 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
         )
         if turning and kind in WEIGHTED_KINDS and foot == last_weighted:
             # Turning, the couple's east and west spin with her: the feet simply keep alternating.
+            foot = _other(foot)
+        if kind == "tap" and foot == last_weighted and count not in syncs:
+            # A tap is the free foot's (after a turn's alternating steps too): the weighted one stays down.
             foot = _other(foot)
         if kind in WEIGHTED_KINDS:
             last_weighted = foot
@@ -284,7 +299,7 @@ def foot_events(chor: Choreography, who: str) -> tuple[list[FootEvent], dict[str
             if reach > limit:
                 tx = anchor[0] + (tx - anchor[0]) * limit / reach
                 ty = anchor[1] + (ty - anchor[1]) * limit / reach
-        raw.append(FootEvent(float(count), foot, (tx, ty), facing + sign * TOE_OUT, kind))
+        raw.append(FootEvent(float(count), foot, (tx, ty), landing_facing + sign * TOE_OUT, kind))
         if kind not in OUT_AND_BACK_KINDS:
             feet[foot] = (tx, ty)
 
@@ -652,8 +667,10 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
             points[("l_hand", "r_hand")] = hands(behind)
     elif hold == "shadow":
         for hand, sign in (("l_hand", -1.0), ("r_hand", 1.0)):
-            meet = F["spine"] + f_right * (sign * 0.27) + f_fwd * 0.06
-            meet[:, 1] += 0.04
+            # At her waist, level with her back: within his reach from behind (a hand further forward
+            # was out of it, and the grip let go).
+            meet = F["spine"] + f_right * (sign * 0.25) - f_fwd * 0.05
+            meet[:, 1] += 0.08
             points[(hand, hand)] = hands(meet)
     elif hold == "cuddle":
         # His right arm round behind her: the hands meet at the small of the back, between them.
@@ -727,7 +744,9 @@ def _arms(
             continue
         hold = start_hold if chor.layout_blend(turn.start) < 0.5 else end_hold
         lead_grip = LEADING_GRIP[hold]
-        envelope = np.array([trapezoid(t, turn.start - 0.9, turn.start - 0.1, turn.end, turn.end + 0.8) for t in beats])
+        # Up on the prep count; down over more than a count as the turn finishes, by the clip's end.
+        down = (turn.end - 0.4, min(turn.end + 0.9, plan.counts - 0.05))
+        envelope = np.array([trapezoid(t, turn.start - 0.9, turn.start - 0.1, *down) for t in beats])
         turner, partner = bodies[turn.who], bodies[LEADER if turn.who == FOLLOWER else FOLLOWER]
         circle = turner.facing + math.pi / 2
         # Over the turner's head, a little towards the partner, circling as she turns.
@@ -748,12 +767,17 @@ def _arms(
         strength, points = grips.get(lead_grip, (np.zeros(frames), {LEADER: lead_points, FOLLOWER: lead_points}))
         # On the way up the hands bow up and out in front of the turner, not through her shoulder.
         bow = np.sin(math.pi * raised)[:, None] * (0.2 * UP + 0.15 * lead_front)
-        mixed = {
-            dancer: points.get(dancer, lead_points)
-            + (lead_points - points.get(dancer, lead_points)) * raised[:, None]
-            + bow
-            for dancer in (LEADER, FOLLOWER)
-        }
+        # A grip behind her back (the hammerlock) comes up from and goes down to it round her side,
+        # the side its hand is on, never down through her head and shoulders.
+        f_spine, f_fwd = follower.joints["spine"], _heading(follower.facing)
+        f_right = _heading(follower.facing + math.pi / 2)
+        mixed = {}
+        for dancer in (LEADER, FOLLOWER):
+            held = points.get(dancer, lead_points)
+            behind = np.clip(-np.sum((held - f_spine) * f_fwd, axis=1, keepdims=True) / 0.1, 0.0, 1.0)
+            side = np.where(np.sum((held - f_spine) * f_right, axis=1, keepdims=True) >= 0, 1.0, -1.0)
+            around = behind * side * f_right * (BEHIND_DETOUR_M * np.sin(math.pi * raised)[:, None])
+            mixed[dancer] = held + (lead_points - held) * raised[:, None] + bow + around
         grips[lead_grip] = (np.maximum(strength, raised), mixed)
 
     # Dips: his right hand holds her back whatever the hold.
@@ -789,6 +813,12 @@ def _arms(
                 deficit = np.maximum(ARM_FOLD * (body.build.arm + body.build.hand) - near, 0.0)
                 away = _unit(_heading(body.shoulders) + 0.5 * sign * _heading(body.shoulders + math.pi / 2))
                 point = point + away * deficit
+        # Joined hands pass round a head, never through it (a hand going up over his head from behind
+        # her back, say): pushed clear of both heads, the forearms with them.
+        for dancer in (LEADER, FOLLOWER):
+            head_radius = next(r for a, b, r in capsules(dancer) if (a, b) == ("neck", "head"))
+            head = [(bodies[dancer].joints["neck"], bodies[dancer].joints["head"], head_radius, np.ones(frames))]
+            point = _push_clear(point, HEAD_CLEARANCE_M, head, np.ones(frames))
         grips[grip] = (strength, {LEADER: point, FOLLOWER: point})
 
     # A grip a hand cannot reach (she leans back in a dip, he is too far) lets go rather than stretch.
@@ -804,7 +834,7 @@ def _arms(
             beyond = np.linalg.norm(points[dancer] - body.joints[f"{joint[0]}_shoulder"], axis=1) - limit
             reachable = np.minimum(reachable, 1.0 - _smooth((beyond - 0.005) / 0.06))
         # Letting go takes a moment: the release is eased over a few frames.
-        grips[grip] = (strength * _ease_frames(reachable, RELEASE_FRAMES), points)
+        grips[grip] = (strength * _ease_frames(_ease_frames(reachable, RELEASE_FRAMES), RELEASE_FRAMES), points)
 
     # Each hand: its free path, pulled onto its grips' points by their strength.
     targets: dict[tuple[str, str], np.ndarray] = {}
@@ -824,10 +854,33 @@ def _arms(
             target = target + (point - target) * np.clip(strength, 0, 1)[:, None]
         targets[key] = target
 
-    for dancer, body in bodies.items():
+    held = {key: np.clip(np.max([s for s, _p in items], axis=0), 0, 1) for key, items in pulls.items()}
+    # A hand resting on the partner's body (his on her back, hers on his shoulder) sits on it by design.
+    on_body: dict[tuple[str, str], np.ndarray] = {}
+    for (lj, fj), (strength, _points) in grips.items():
+        if lj.endswith("_hand") != fj.endswith("_hand"):
+            key = (LEADER, lj) if lj.endswith("_hand") else (FOLLOWER, fj)
+            on_body[key] = np.maximum(on_body.get(key, np.zeros(frames)), np.clip(strength, 0, 1))
+    # The leader's arms first (round her body), hers round his body and arms, then his again round hers.
+    for dancer in (LEADER, FOLLOWER, LEADER):
+        body = bodies[dancer]
         build = body.build
         forward = _heading(body.shoulders)
+        partner_name = FOLLOWER if dancer == LEADER else LEADER
+        partner_body = bodies[partner_name]
+        own = [
+            (body.joints[a], body.joints[b], radius, np.ones(frames))
+            for a, b, radius in capsules(dancer)
+            if (a, b) in (("pelvis", "spine"), ("spine", "chest"))
+        ]
+        radii = {(a, b): radius for a, b, radius in capsules(dancer)}
         for side, sign in (("l", -1.0), ("r", 1.0)):
+            hold = held.get((dancer, f"{side}_hand"), np.zeros(frames))
+            # Near a grip (a beat either side) the arm may meet the partner's arms; free, it keeps off them.
+            joined = np.pad((hold >= CONNECTED_GRIP).astype(float), GRIP_NEAR)
+            near_grip = np.max([np.roll(joined, k) for k in range(-GRIP_NEAR, GRIP_NEAR + 1)], axis=0)
+            free = 1.0 - near_grip[GRIP_NEAR:-GRIP_NEAR]
+            obstacles = _obstacles(partner_body, partner_name, free)
             hand = targets[(dancer, f"{side}_hand")]
             shoulder = body.joints[f"{side}_shoulder"]
             # Never closer to the shoulder than a folded arm allows (passing from one grip to another),
@@ -835,6 +888,10 @@ def _arms(
             near = np.linalg.norm(hand - shoulder, axis=1, keepdims=True)
             deficit = np.maximum(ARM_FOLD * (build.arm + build.hand) - near, 0.0)
             hand = hand + _unit(forward + 0.5 * _heading(body.shoulders + math.pi / 2) * sign) * deficit
+            # A hand not holding on keeps off the partner's body (its wrist too: the hand's length further).
+            reach_in = build.hand + radii[(f"{side}_elbow", f"{side}_wrist")]
+            resting = on_body.get((dancer, f"{side}_hand"), np.zeros(frames))
+            hand = _push_clear(hand, reach_in, obstacles, 1.0 - resting)
             toward = _unit(hand - shoulder)
             wrist_target = hand - toward * build.hand
             out = _heading(body.shoulders + math.pi / 2) * sign
@@ -852,7 +909,12 @@ def _arms(
             elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole, smooth=True)
             # Second pass: the hand continues the forearm's line, so an arm reaches round a back, not through it.
             wrist_target = hand - _unit(hand - elbow) * build.hand
+            # The wrist keeps off the partner's body too (a hand reaching round her back, not through it).
+            forearm = radii[(f"{side}_elbow", f"{side}_wrist")]
+            wrist_target = _push_out(wrist_target, forearm + 0.03, obstacles, 1.0 - resting)
             elbow, wrist = two_bone_ik(shoulder, wrist_target, build.upper_arm, build.forearm, pole, smooth=True)
+            arm_radii = (radii[(f"{side}_shoulder", f"{side}_elbow")], radii[(f"{side}_elbow", f"{side}_wrist")])
+            elbow = _swivel_clear(shoulder, elbow, wrist, arm_radii, obstacles, own)
             body.joints[f"{side}_elbow"] = elbow
             body.joints[f"{side}_wrist"] = wrist
             body.joints[f"{side}_hand"] = wrist + _unit(hand - wrist) * build.hand
@@ -862,6 +924,192 @@ def _arms(
         for frame in np.nonzero(strength >= CONNECTED_GRIP)[0]:
             connections[int(frame)].append(grip)
     return connections
+
+
+# --- keeping an arm off the partner ---------------------------------------------------------------
+ARM_CLEARANCE_M = 0.012  # the gap an arm keeps from the partner's body, beyond the two surfaces
+SWIVEL_STEPS = 36  # elbow positions tried round the shoulder-wrist axis
+SWIVEL_EASE_FRAMES = 3
+SWIVEL_MOVE_COST = 5.0  # per metre the elbow moves between frames, against 1.0 per centimetre inside
+SWIVEL_SLACK_M = 0.04  # how much further than the nearest position the elbow may go in a frame
+PUSH_EASE_FRAMES = 5
+BEHIND_DETOUR_M = 0.3  # how far out to her side a hand passes going to or from behind her back
+HEAD_CLEARANCE_M = 0.12  # joined hands keep this far from a head's surface (the forearm's width and some)
+GRIP_NEAR = 15  # frames either side of a grip in which an arm may touch the partner's arms
+# A capsule per frame: from (frames, 3), to (frames, 3), radius, and where it counts (frames,) 0..1.
+Obstacle = tuple[np.ndarray, np.ndarray, float, np.ndarray]
+
+
+def _obstacles(body: Body, dancer: str, arms: np.ndarray) -> list[Obstacle]:
+    """A body's capsules per frame as obstacles for the partner's arm: its arms (once solved) only
+    where `arms` says (an arm holding hands with them may touch them)."""
+    out = []
+    everywhere = np.ones(len(body.facing))
+    for a, b, radius in capsules(dancer):
+        if a not in body.joints or b not in body.joints:
+            continue
+        limb = a[2:] in ("elbow", "wrist", "hand") or b[2:] in ("elbow", "wrist", "hand")
+        out.append((body.joints[a], body.joints[b], radius, arms if limb else everywhere))
+    return out
+
+
+def _closest_on_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    s = np.clip(np.sum((p - a) * ab, -1, keepdims=True) / np.maximum(np.sum(ab * ab, -1, keepdims=True), 1e-12), 0, 1)
+    return a + ab * s
+
+
+def _segment_gap(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """Closest distance between segments p1-q1 and p2-q2, broadcast over leading axes."""
+    d1, d2, r = q1 - p1, q2 - p2, p1 - p2
+    a = np.sum(d1 * d1, -1)
+    e = np.sum(d2 * d2, -1)
+    f = np.sum(d2 * r, -1)
+    c = np.sum(d1 * r, -1)
+    b = np.sum(d1 * d2, -1)
+    s = np.clip((b * f - c * e) / np.maximum(a * e - b * b, 1e-12), 0.0, 1.0)
+    t = (b * s + f) / np.maximum(e, 1e-12)
+    t_clipped = np.clip(t, 0.0, 1.0)
+    s = np.where(t != t_clipped, np.clip((b * t_clipped - c) / np.maximum(a, 1e-12), 0.0, 1.0), s)
+    return np.linalg.norm((p1 + d1 * s[..., None]) - (p2 + d2 * t_clipped[..., None]), axis=-1)
+
+
+def _arm_depth(
+    shoulder: np.ndarray, elbow: np.ndarray, wrist: np.ndarray, radii: tuple[float, float], obstacles: list[Obstacle]
+) -> np.ndarray:
+    """How far (metres, 0 if clear) an upper arm and forearm reach into the obstacles, per frame."""
+    depth = np.zeros(elbow.shape[:-1])
+    for a, b, radius, where in obstacles:
+        for p, q, own_radius in ((shoulder, elbow, radii[0]), (elbow, wrist, radii[1])):
+            gap = _segment_gap(p, q, a, b) - radius - own_radius - ARM_CLEARANCE_M
+            depth = np.maximum(depth, -gap * where)
+    return depth
+
+
+def _push_clear(point: np.ndarray, radius: float, obstacles: list[Obstacle], share: np.ndarray) -> np.ndarray:
+    """A point (frames, 3) pushed out of every obstacle by `share` (0..1 per frame) of its depth;
+    the push eases in and out over a few frames, so a point passing near a capsule's axis swings
+    round it rather than jumping from one side to the other."""
+    start = point
+    point = _push_out(point, radius, obstacles, share)
+    push = point - start
+    eased = start + np.stack([_ease_frames(push[:, k], PUSH_EASE_FRAMES) for k in range(3)], axis=1)
+    # What easing gave back (a centimetre or two where the push starts) is taken up directly.
+    return _push_out(eased, radius, obstacles, share)
+
+
+def _push_out(point: np.ndarray, radius: float, obstacles: list[Obstacle], share: np.ndarray) -> np.ndarray:
+    for _ in range(2):
+        for a, b, obstacle_radius, where in obstacles:
+            closest = _closest_on_segment(point, a, b)
+            offset = point - closest
+            distance = np.linalg.norm(offset, axis=-1, keepdims=True)
+            need = obstacle_radius + radius + ARM_CLEARANCE_M
+            depth = np.maximum(need - distance, 0.0)
+            point = point + _unit(offset) * depth * (share * where)[:, None]
+    return point
+
+
+def _swivel_clear(
+    shoulder: np.ndarray,
+    elbow: np.ndarray,
+    wrist: np.ndarray,
+    radii: tuple[float, float],
+    obstacles: list[Obstacle],
+    own: list[Obstacle],
+    *,
+    widest: float = math.pi,
+) -> np.ndarray:
+    """The elbow turned round the shoulder-wrist axis, as little as it can, until the arm clears
+    the partner (and keeps out of its own torso); the turn eases in and out over a few frames."""
+    if not obstacles:
+        return elbow
+    axis = _unit(wrist - shoulder)
+    centre = shoulder + axis * np.sum((elbow - shoulder) * axis, -1, keepdims=True)
+    u = elbow - centre
+    v = np.cross(axis, u)
+    if not (_arm_depth(shoulder, elbow, wrist, radii, obstacles) > 0).any():
+        return elbow
+    reach = np.linalg.norm(elbow - shoulder, axis=-1) + np.linalg.norm(wrist - elbow, axis=-1)
+    near = [
+        obstacle
+        for obstacle in obstacles
+        if (_segment_gap(shoulder, shoulder, obstacle[0], obstacle[1]) < reach + obstacle[2] + 0.1).any()
+    ]
+    angles = np.linspace(-math.pi, math.pi, SWIVEL_STEPS, endpoint=False)
+    angles[np.argmin(abs(angles))] = 0.0
+    candidates = (
+        centre[None] + u[None] * np.cos(angles)[:, None, None] + v[None] * np.sin(angles)[:, None, None]
+    )  # (angles, frames, 3)
+    depth = _arm_depth(shoulder[None], candidates, wrist[None], radii, near)
+    inside_self = np.zeros(depth.shape)
+    for a, b, radius, _where in own:
+        gap = (
+            np.linalg.norm(candidates - _closest_on_segment(candidates, a[None], b[None]), axis=-1) - radius - radii[0]
+        )
+        inside_self = np.maximum(inside_self, -gap)
+    cost = 100.0 * depth + 30.0 * inside_self + 0.05 * np.abs(angles)[:, None]
+    cost[np.abs(angles) > widest + 1e-9] = np.inf
+    # The cheapest path of angles through the clip: clear of the partner, little turned, and turning
+    # steadily (one way round the whole time, not flickering between two equally good sides).
+    # The cheapest path through the clip: clear of the partner, little turned from where the pole
+    # puts it, and moving steadily: from frame to frame the elbow goes to one of the positions nearest
+    # where it was (so it never flips, even where the pole's elbow does).
+    total = cost[:, 0].copy()
+    back = np.zeros(cost.shape, dtype=int)
+    for frame in range(1, cost.shape[1]):
+        moved = np.linalg.norm(candidates[:, frame][:, None] - candidates[:, frame - 1][None, :], axis=-1)
+        allowed = moved <= moved.min(axis=1, keepdims=True) + SWIVEL_SLACK_M
+        options = np.where(allowed, total[None, :] + SWIVEL_MOVE_COST * moved, np.inf)
+        back[:, frame] = np.argmin(options, axis=1)
+        total = options[np.arange(len(angles)), back[:, frame]] + cost[:, frame]
+    index = int(np.argmin(total))
+    path = np.zeros(cost.shape[1], dtype=int)
+    for frame in range(cost.shape[1] - 1, -1, -1):
+        path[frame] = index
+        index = back[index, frame]
+    chosen = candidates[path, np.arange(cost.shape[1])]
+    # Eased over a few frames, and back on the circle the bone lengths allow.
+    length = np.linalg.norm(u, axis=-1, keepdims=True)
+    eased = np.stack([_ease_frames(chosen[:, k], SWIVEL_EASE_FRAMES) for k in range(3)], axis=1) - centre
+    eased = eased - axis * np.sum(eased * axis, -1, keepdims=True)
+    return centre + _unit(eased) * length
+
+
+KNEE_SWIVEL = 0.8  # radians a knee may turn in or out round the hip-ankle line to keep off the partner
+
+
+def _knees_clear(bodies: dict[str, Body]) -> None:
+    """Knees that would meet the partner's legs turn a little in or out round the hip-ankle line
+    (the foot and hip stay where they are, the bones keep their lengths)."""
+    for dancer, partner in ((FOLLOWER, LEADER), (LEADER, FOLLOWER)):
+        body, other = bodies[dancer], bodies[partner]
+        everywhere = np.ones(len(body.facing))
+        legs = [
+            (other.joints[a], other.joints[b], radius, everywhere)
+            for a, b, radius in capsules(partner)
+            if a[2:] in ("hip", "knee") or a in ("pelvis",)
+        ]
+        radii = {(a, b): radius for a, b, radius in capsules(dancer)}
+        for side in ("l", "r"):
+            twin = "r" if side == "l" else "l"
+            own = [
+                (
+                    body.joints[f"{twin}_hip"],
+                    body.joints[f"{twin}_knee"],
+                    radii[(f"{twin}_hip", f"{twin}_knee")],
+                    everywhere,
+                )
+            ]
+            body.joints[f"{side}_knee"] = _swivel_clear(
+                body.joints[f"{side}_hip"],
+                body.joints[f"{side}_knee"],
+                body.joints[f"{side}_ankle"],
+                (radii[(f"{side}_hip", f"{side}_knee")], radii[(f"{side}_knee", f"{side}_ankle")]),
+                legs,
+                own,
+                widest=KNEE_SWIVEL,
+            )
 
 
 # --- assembly -----------------------------------------------------------------------------------------
@@ -893,6 +1141,7 @@ def joint_tracks(
     for dancer in (LEADER, FOLLOWER):
         bodies[dancer], events[dancer] = _build_body(move, plan, chor, dancer, beats)
     connections = _arms(move, plan, chor, bodies, beats)
+    _knees_clear(bodies)
 
     frames_per_beat = fps * 60.0 / bpm
     positions = {}
