@@ -30,7 +30,7 @@ from choreography.errors import MediaError
 logger = logging.getLogger(__name__)
 
 # Bump when the drawing or the motion rules change: render_catalog re-renders stale clips.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 RENDERERS = ("2d", "3d")
 JOINTS_SUFFIX = ".joints.npz"
 MANIFEST_NAME = "manifest.json"
