@@ -96,11 +96,11 @@ def test_a_tempo_changes_the_length(catalog, tmp_path):
 
 
 def test_the_get_ready_clip_is_canonical(tmp_path):
-    clip = render_get_ready_clip(tmp_path / "get-ready.mp4", seconds=2.0)
+    clip = render_get_ready_clip(tmp_path / "get-ready.mp4", seconds=2.0, renderer="2d")
     assert clip.frames == 60
     info = probe(clip.path)
     assert_canonical(info, 60)
-    # Four counts (5 6 7 8), one picture each: still within a beat, a new count on each beat.
+    # The 2D count-in: four counts (5 6 7 8), one picture each: still within a beat, a new count on each beat.
     with av.open(str(clip.path)) as container:
         # The luma plane is enough to tell one picture from the next.
         frames = [frame.to_ndarray()[: clipformat.HEIGHT].astype("int16") for frame in container.decode(video=0)]
