@@ -132,7 +132,6 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
         # Saved loops: shown through the share link too, where they cannot be changed (no loopsUrl).
         "loops": _saved_loops(routine, moves),
         "loopsUrl": reverse("api:routine_loop_list", args=[routine.pk]) if owner_view else "",
-        "maxLoops": loop_services.MAX_LOOPS_PER_ROUTINE,
     }
     alternatives = routine_services.routine_alternatives(routine=routine) if owner_view else {}
     for move in moves:
