@@ -299,3 +299,31 @@ class MoveProgress(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "move"], name="move_progress_unique")]
+
+
+class SavedLoop(models.Model):
+    """A loop a dancer named and kept on a routine: free seconds (A-B) or a range of its moves.
+
+    A move loop keeps move places (orders), not seconds: a swapped move keeps its place, so the loop
+    follows it. An A-B loop keeps its seconds. Both go with the routine."""
+
+    class Kind(models.TextChoices):
+        SECONDS = "seconds", "A-B"
+        MOVES = "moves", "moves"
+
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="saved_loops")
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # A-B loops: seconds into the routine's video.
+    start_s = models.FloatField(null=True, blank=True)
+    end_s = models.FloatField(null=True, blank=True)
+    # Move loops: the first and last move's order, both included.
+    first_move = models.PositiveIntegerField(null=True, blank=True)
+    last_move = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["routine", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -21,6 +21,7 @@ from choreography.errors import ChoreographyError, SongInUseError
 from choreography.forms import EXAMPLES, DescribeForm, RenameForm, SongUploadForm
 from choreography.models import Move, MoveClip, Routine, Song
 from choreography.ranged import ranged_media_response, routine_video_response
+from choreography.services import loops as loop_services
 from choreography.services import practice as practice_services
 from choreography.services import routines as routine_services
 from choreography.services.files import media_exists
@@ -128,6 +129,9 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
             }
             for m in moves
         ],
+        # Saved loops: shown through the share link too, where they cannot be changed (no loopsUrl).
+        "loops": _saved_loops(routine, moves),
+        "loopsUrl": reverse("api:routine_loop_list", args=[routine.pk]) if owner_view else "",
     }
     alternatives = routine_services.routine_alternatives(routine=routine) if owner_view else {}
     for move in moves:
@@ -142,6 +146,16 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
         "stage": stage,
         "stage_label": stages.routine_stage_label(stage),
     }
+
+
+def _saved_loops(routine: Routine, moves: list) -> list[dict]:
+    times = {m.order: (m.start_s, m.end_s) for m in moves}
+    loops = []
+    for loop in routine.saved_loops.all():
+        bounds = loop_services.loop_bounds(loop, times)
+        if bounds is not None:  # a move loop whose moves a regeneration took away is left out
+            loops.append({"id": loop.pk, "name": loop.name, "start": bounds[0], "end": bounds[1]})
+    return loops
 
 
 @login_required

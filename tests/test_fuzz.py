@@ -253,6 +253,52 @@ def test_valid_batches_add_up(practice, sent, resend):
         assert session.loops_per_move.get(slug, 0) == sent_loops
 
 
+# --------------------------------------------------------------------------- saved loops
+
+loop_numbers = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.sampled_from([0, 0.3, 3.75, 7.5, 7.55, "1", "", True, [], {}]),
+)
+loop_payloads = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": st.one_of(st.text(max_size=80), st.sampled_from(["", "   ", "a" * 60, " a" * 31, "x\x00"]), st.none()),
+        "start_s": loop_numbers,
+        "end_s": loop_numbers,
+        "first_move": loop_numbers,
+        "last_move": loop_numbers,
+    },
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=120, deadline=None, suppress_health_check=FIXTURES)
+@given(payload=loop_payloads)
+@example(payload={"name": " Turn ", "first_move": 1})
+@example(payload={"name": "Intro", "start_s": 0, "end_s": 7.55})
+@example(payload={"name": "Intro", "start_s": 1e308, "end_s": float("inf")})
+def test_a_saved_loop_is_refused_clearly_or_stored_within_the_routine(practice, payload):
+    from choreography.models import SavedLoop
+
+    url = reverse("api:routine_loop_list", args=[practice["routine"].pk])
+    before = SavedLoop.objects.count()
+    body = json.dumps(payload, allow_nan=True).encode("utf-8", "surrogatepass")
+    response = practice["client"].post(url, data=body, content_type="application/json")
+    assert response.status_code in (201, 400), (response.status_code, payload)
+    if response.status_code == 400:
+        assert response.json()["error"], "a 400 must say why"
+        assert SavedLoop.objects.count() == before, "a refused loop was stored"
+        return
+    loop = SavedLoop.objects.get(pk=response.json()["id"])
+    assert 1 <= len(loop.name) <= 60 and loop.name == loop.name.strip()
+    if loop.kind == "seconds":
+        assert 0 <= loop.start_s < loop.end_s <= 7.5
+    else:
+        assert 0 <= loop.first_move <= loop.last_move <= 1
+
+
 # --------------------------------------------------------------------------- uploads
 
 GENERATED_SONG_NAME = re.compile(r"songs/originals/[0-9a-f]{32}(\.[a-z0-9]{1,7})?")

@@ -85,6 +85,10 @@ TABLE = [
     _row("api:routine_move_swap", "post", ("routine", 1), 202, {"slug": "box-step"}),
     _row("api:routine_regenerate", "post", ("routine",), 202),
     _row("api:routine_practice", "post", ("routine",), 200, {"seconds": 30}),
+    _row("api:routine_loop_list", "get", ("routine",), 200),
+    _row("api:routine_loop_list", "post", ("routine",), 201, {"name": "Turn", "first_move": 1}),
+    _row("api:routine_loop_detail", "patch", ("routine", "loop"), 200, {"name": "Side turn"}),
+    _row("api:routine_loop_detail", "delete", ("routine", "loop"), 204),
     _row("api:song_detail", "get", ("song",), 200),
     # The song has routines: 409 listing them (?with_routines=1 deletes them with it).
     _row("api:song_detail", "delete", ("song",), 409),
@@ -133,8 +137,12 @@ def _fresh_throttles(settings):
 
 @pytest.fixture
 def world(owner) -> dict:
-    """The owner's ready routine (two moves, both videos), their song, a demo song, two share tokens."""
+    """The owner's ready routine (two moves, both videos, a saved loop), their song, a demo song, two share
+    tokens."""
+    from choreography.services.loops import loop_create
+
     routine = make_routine(owner, mirrored=True)
+    loop = loop_create(routine=routine, name="Intro", start_s=0, end_s=2)
     make_clip("box-step")
     shared = make_routine(owner, song=routine.song, title="Shared", mirrored=True)
     shared.shared = True
@@ -148,6 +156,7 @@ def world(owner) -> dict:
         media_path(song.audio_aac.name).write_bytes(b"\x00" * 64)
     return {
         "routine": routine.pk,
+        "loop": loop.pk,
         "song": routine.song.pk,
         "demo_song": demo_song.pk,
         "shared_token": shared.share_token,
@@ -200,11 +209,12 @@ def test_access(request, world, name, method, args, body, persona, expected):
 
 def test_a_stranger_changes_nothing(request, world, stranger):
     # 404 must also mean "untouched": try every write in the table as the stranger.
-    from choreography.models import Routine, RoutineMove, Song
+    from choreography.models import Routine, RoutineMove, SavedLoop, Song
 
     before = list(Routine.objects.values_list("pk", "title", "status", "shared", "seed").order_by("pk"))
     moves_before = list(RoutineMove.objects.values_list("pk", "move_id", "locked").order_by("pk"))
     songs_before = list(Song.objects.values_list("pk", "title").order_by("pk"))
+    loops_before = list(SavedLoop.objects.values_list("pk", "name").order_by("pk"))
     for name, method, args, body, expected in TABLE:
         if method == "get" or expected["stranger"] != 404:
             continue
@@ -214,6 +224,7 @@ def test_a_stranger_changes_nothing(request, world, stranger):
     assert list(Routine.objects.values_list("pk", "title", "status", "shared", "seed").order_by("pk")) == before
     assert list(RoutineMove.objects.values_list("pk", "move_id", "locked").order_by("pk")) == moves_before
     assert list(Song.objects.values_list("pk", "title").order_by("pk")) == songs_before
+    assert list(SavedLoop.objects.values_list("pk", "name").order_by("pk")) == loops_before
 
 
 def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:

@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from bachata.runner import run_job
 from choreography.models import Job, Routine
+from choreography.services.loops import loop_create
 from tests.factories import make_routine, make_song
 
 CHECKS = [
@@ -66,11 +67,13 @@ def rows(db, owner, settings, in_test_transaction):
     caches["throttle"].clear()
     demo = make_song(None, title="Demo")
     routine = make_routine(owner)
+    loop = loop_create(routine=routine, name="Intro", start_s=0, end_s=2)
     return {
         "token": Token.objects.create(user=owner).key,
         "routine_id": routine.pk,
         "song_id": demo.pk,
         "order": 1,
+        "loop_id": loop.pk,
     }
 
 
@@ -90,7 +93,7 @@ APP = get_wsgi_application()
 )
 def test_the_api_answers_every_operation_as_documented(case, real_ids, rows):
     if real_ids:
-        for name in ("routine_id", "song_id", "order"):
+        for name in ("routine_id", "song_id", "order", "loop_id"):
             if name in (case.path_parameters or {}):
                 case.path_parameters[name] = rows[name]
         if isinstance(case.body, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from choreography.api import docs, moves, practice, profile, routines, songs
+from choreography.api import docs, loops, moves, practice, profile, routines, songs
 
 app_name = "api"
 
@@ -34,6 +34,12 @@ urlpatterns = [
     ),
     path("routines/<int:routine_id>/regenerate/", routines.RoutineRegenerateApi.as_view(), name="routine_regenerate"),
     path("routines/<int:routine_id>/practice/", practice.RoutinePracticeApi.as_view(), name="routine_practice"),
+    path("routines/<int:routine_id>/loops/", loops.RoutineLoopListApi.as_view(), name="routine_loop_list"),
+    path(
+        "routines/<int:routine_id>/loops/<int:loop_id>/",
+        loops.RoutineLoopDetailApi.as_view(),
+        name="routine_loop_detail",
+    ),
     path("practice/", practice.PracticeListApi.as_view(), name="practice_list"),
     path("profile/", profile.ProfileApi.as_view(), name="profile"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -301,7 +301,11 @@
       recordLoop(loop.slugs);
       renderLoop();
     }
-    if (ui.countIn && ui.countIn.checked) {
+    // Saved loops played in order (static/js/loops.js) hand over to the next loop here, after a count-in.
+    const next = counted && loopHandoff ? loopHandoff() : null;
+    if (next && setLoop(next.a, next.b, { label: next.label, seek: false })) {
+      startCountIn(state.loop.a);
+    } else if (ui.countIn && ui.countIn.checked) {
       startCountIn(loop.a);
     } else {
       video.currentTime = loop.a;
@@ -848,10 +852,15 @@
   renderLoop();
   refresh(video.currentTime || 0);
 
-  // A small surface for tests and the console.
+  // A small surface for tests, the console and the saved loops (static/js/loops.js).
+  let loopHandoff = null;
   window.bachataPlayer = {
     setSpeed,
-    setLoop: (a, b) => setLoop(a, b),
+    // options: label (shown as "Looping <label>"); a loop that is on starts at its A.
+    setLoop: (a, b, options) => setLoop(a, b, { label: options && options.label }),
+    play: playVideo,
+    // handoff(): at the end of a repetition, the next loop {a, b, label} to play instead, or null to repeat.
+    setLoopHandoff: (handoff) => { loopHandoff = handoff || null; },
     flush,
     get state() {
       return {
