@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -56,3 +57,22 @@ def logged_in_context(browser, *, client, user, base_url: str, viewport: dict | 
     )
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_cookie, "url": base_url}])
     return context
+
+
+@contextmanager
+def player_page(browser, *, client, user, base_url: str, path: str, ready: str, timeout_ms: int) -> Iterator[object]:
+    """A signed-in page on `path` once the JS condition `ready` holds; its uncaught errors collect in
+    page.js_errors. Closed (and its context) afterwards."""
+    context = logged_in_context(browser, client=client, user=user, base_url=base_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    page.goto(path)
+    page.wait_for_function(ready, timeout=timeout_ms)
+    try:
+        yield page
+    finally:
+        page.goto("about:blank")
+        context.close()
+        time.sleep(0.3)

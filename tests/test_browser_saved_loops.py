@@ -6,14 +6,12 @@ three moves of one phrase each, 0-4 s, 4-8 s and 8-12 s.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
 from choreography.models import SavedLoop
-from tests.browser_support import chromium_available, logged_in_context
+from tests.browser_support import chromium_available, player_page
 from tests.factories import make_playable_routine
 
 pytestmark = [
@@ -34,17 +32,11 @@ def routine(owner, test_video):
 
 @pytest.fixture
 def page(browser, client, owner, live_server, routine):
-    context = logged_in_context(browser, client=client, user=owner, base_url=live_server.url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors
-    page.goto(reverse("routine_detail", args=[routine.pk]))
-    page.wait_for_function(PLAYER_READY, timeout=WAIT_MS)
-    yield page
-    page.goto("about:blank")
-    context.close()
-    time.sleep(0.3)
+    path = reverse("routine_detail", args=[routine.pk])
+    with player_page(
+        browser, client=client, user=owner, base_url=live_server.url, path=path, ready=PLAYER_READY, timeout_ms=WAIT_MS
+    ) as page:
+        yield page
 
 
 def _save(page, name: str) -> None:

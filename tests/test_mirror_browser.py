@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.browser_support import chromium_available, logged_in_context
+from tests.browser_support import chromium_available, logged_in_context, player_page
 from tests.factories import make_playable_routine
 from tests.media_factory import PHRASE_S, write_test_video
 
@@ -62,21 +62,15 @@ def routine(owner, test_video, mirrored_video):
 
 @pytest.fixture
 def page(browser, client, owner, live_server, routine):
-    context = logged_in_context(browser, client=client, user=owner, base_url=live_server.url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors
-    page.goto(reverse("routine_detail", args=[routine.pk]))
-    page.wait_for_function(
+    both_ready = (
         "window.bachataPlayer && document.getElementById('video').readyState >= 2"
-        " && document.getElementById('video-standby').readyState >= 2",
-        timeout=WAIT_MS,
+        " && document.getElementById('video-standby').readyState >= 2"
     )
-    yield page
-    page.goto("about:blank")
-    context.close()
-    time.sleep(0.3)
+    path = reverse("routine_detail", args=[routine.pk])
+    with player_page(
+        browser, client=client, user=owner, base_url=live_server.url, path=path, ready=both_ready, timeout_ms=WAIT_MS
+    ) as page:
+        yield page
 
 
 def seek(page, seconds: float) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from choreography.catalog.render.motion import Choreography, plan_motion
 from choreography.catalog.render.performance import BUILDS, capsules
-from choreography.catalog.render.skeleton import DANCERS, FOLLOWER, JOINT, LEADER, JointTracks
+from choreography.catalog.render.skeleton import DANCERS, FOLLOWER, JOINT, LEADER, JointTracks, segment_distance
 from choreography.domain import MoveSpec
 
 # The limits the tests hold every move to.
@@ -119,23 +119,6 @@ def hand_gap(tracks: JointTracks) -> float:
     return worst
 
 
-def _segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> np.ndarray:
-    """Closest distance between segments p1-q1 and p2-q2 (broadcast over leading axes)."""
-    d1, d2, r = q1 - p1, q2 - p2, p1 - p2
-    a = np.sum(d1 * d1, -1)
-    e = np.sum(d2 * d2, -1)
-    f = np.sum(d2 * r, -1)
-    c = np.sum(d1 * r, -1)
-    b = np.sum(d1 * d2, -1)
-    denom = np.maximum(a * e - b * b, 1e-12)
-    s = np.clip((b * f - c * e) / denom, 0.0, 1.0)
-    t = (b * s + f) / np.maximum(e, 1e-12)
-    t_clipped = np.clip(t, 0.0, 1.0)
-    s = np.where(t != t_clipped, np.clip((b * t_clipped - c) / np.maximum(a, 1e-12), 0.0, 1.0), s)
-    closest = (p1 + d1 * s[..., None]) - (p2 + d2 * t_clipped[..., None])
-    return np.linalg.norm(closest, axis=-1)
-
-
 def _arm_of(a: str, b: str) -> str | None:
     for side, bones in ARM_BONES.items():
         if a in bones and b in bones and a != f"{side}_shoulder" or (a, b) == (f"{side}_shoulder", f"{side}_elbow"):
@@ -159,7 +142,7 @@ def clearance_detail(tracks: JointTracks) -> tuple[float, int, str, str]:
     lb = np.array([JOINT[b] for _a, b, _r in leader_caps])
     fa = np.array([JOINT[a] for a, _b, _r in follower_caps])
     fb = np.array([JOINT[b] for _a, b, _r in follower_caps])
-    distance = _segment_distance(
+    distance = segment_distance(
         lp[:, la][:, :, None], lp[:, lb][:, :, None], fp[:, fa][:, None, :], fp[:, fb][:, None, :]
     )
     radii = np.array([r for *_j, r in leader_caps])[:, None] + np.array([r for *_j, r in follower_caps])[None, :]

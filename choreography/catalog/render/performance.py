@@ -31,7 +31,15 @@ from choreography.catalog.render.motion import (
     progress,
     trapezoid,
 )
-from choreography.catalog.render.skeleton import FOLLOWER, HEIGHT_M, JOINT, JOINTS, LEADER, JointTracks
+from choreography.catalog.render.skeleton import (
+    FOLLOWER,
+    HEIGHT_M,
+    JOINT,
+    JOINTS,
+    LEADER,
+    JointTracks,
+    segment_distance,
+)
 from choreography.domain import MoveSpec
 
 # Kinds of foot event. A weighted one takes the body's weight when it lands.
@@ -959,21 +967,6 @@ def _closest_on_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
     return a + ab * s
 
 
-def _segment_gap(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> np.ndarray:
-    """Closest distance between segments p1-q1 and p2-q2, broadcast over leading axes."""
-    d1, d2, r = q1 - p1, q2 - p2, p1 - p2
-    a = np.sum(d1 * d1, -1)
-    e = np.sum(d2 * d2, -1)
-    f = np.sum(d2 * r, -1)
-    c = np.sum(d1 * r, -1)
-    b = np.sum(d1 * d2, -1)
-    s = np.clip((b * f - c * e) / np.maximum(a * e - b * b, 1e-12), 0.0, 1.0)
-    t = (b * s + f) / np.maximum(e, 1e-12)
-    t_clipped = np.clip(t, 0.0, 1.0)
-    s = np.where(t != t_clipped, np.clip((b * t_clipped - c) / np.maximum(a, 1e-12), 0.0, 1.0), s)
-    return np.linalg.norm((p1 + d1 * s[..., None]) - (p2 + d2 * t_clipped[..., None]), axis=-1)
-
-
 def _arm_depth(
     shoulder: np.ndarray, elbow: np.ndarray, wrist: np.ndarray, radii: tuple[float, float], obstacles: list[Obstacle]
 ) -> np.ndarray:
@@ -981,7 +974,7 @@ def _arm_depth(
     depth = np.zeros(elbow.shape[:-1])
     for a, b, radius, where in obstacles:
         for p, q, own_radius in ((shoulder, elbow, radii[0]), (elbow, wrist, radii[1])):
-            gap = _segment_gap(p, q, a, b) - radius - own_radius - ARM_CLEARANCE_M
+            gap = segment_distance(p, q, a, b) - radius - own_radius - ARM_CLEARANCE_M
             depth = np.maximum(depth, -gap * where)
     return depth
 
@@ -1034,7 +1027,7 @@ def _swivel_clear(
     near = [
         obstacle
         for obstacle in obstacles
-        if (_segment_gap(shoulder, shoulder, obstacle[0], obstacle[1]) < reach + obstacle[2] + 0.1).any()
+        if (segment_distance(shoulder, shoulder, obstacle[0], obstacle[1]) < reach + obstacle[2] + 0.1).any()
     ]
     angles = np.linspace(-math.pi, math.pi, SWIVEL_STEPS, endpoint=False)
     angles[np.argmin(abs(angles))] = 0.0

@@ -116,3 +116,20 @@ class JointTracks:
             connections=[[tuple(pair) for pair in frame] for frame in meta["connections"]],
             step_frames={dancer: [tuple(step) for step in steps] for dancer, steps in meta["step_frames"].items()},
         )
+
+
+def segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """Closest distance between segments p1-q1 and p2-q2 (broadcast over leading axes)."""
+    d1, d2, r = q1 - p1, q2 - p2, p1 - p2
+    a = np.sum(d1 * d1, -1)
+    e = np.sum(d2 * d2, -1)
+    f = np.sum(d2 * r, -1)
+    c = np.sum(d1 * r, -1)
+    b = np.sum(d1 * d2, -1)
+    denom = np.maximum(a * e - b * b, 1e-12)
+    s = np.clip((b * f - c * e) / denom, 0.0, 1.0)
+    t = (b * s + f) / np.maximum(e, 1e-12)
+    t_clipped = np.clip(t, 0.0, 1.0)
+    s = np.where(t != t_clipped, np.clip((b * t_clipped - c) / np.maximum(a, 1e-12), 0.0, 1.0), s)
+    closest = (p1 + d1 * s[..., None]) - (p2 + d2 * t_clipped[..., None])
+    return np.linalg.norm(closest, axis=-1)
