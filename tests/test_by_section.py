@@ -20,6 +20,7 @@ from choreography.music.evaluation import STRUCTURED_SONGS
 from choreography.planner import Blueprint, PlannedMove, check_blueprint, plan_routine
 from choreography.planner.form import (
     combination_similarity,
+    form_figures,
     loop_counts,
     moves_by_part,
     part_of_phrases,
@@ -289,3 +290,51 @@ def test_the_api_gives_each_move_its_section(owner):
         ("chorus", "chorus 1", ""),
         ("chorus", "chorus 2", "chorus 1"),
     ]
+
+
+def test_form_figures_compare_choruses_with_choruses_and_verses():
+    parts = song_form(structured("no_mambo")[1])  # intro 2, verse 4, chorus 4, verse 4, chorus 4, outro 2
+
+    def entry(slug: str, first: int):
+        return PlannedMove(
+            slug=slug,
+            name=slug,
+            level="beginner",
+            elements=(),
+            first_phrase=first,
+            phrase_count=1,
+            start_s=0.0,
+            end_s=1.0,
+            counts=8,
+            start_position="closed",
+            end_position="closed",
+            reason="",
+        )
+
+    slugs = [
+        "b",
+        "b",
+        "v1",
+        "v2",
+        "v3",
+        "v4",
+        "c1",
+        "c2",
+        "c3",
+        "c4",
+        "v1",
+        "v2",
+        "v3",
+        "v4",
+        "c1",
+        "c2",
+        "c3",
+        "x",
+        "o",
+        "o2",
+    ]
+    energy = {slug: 0.5 for slug in slugs}
+    figures = form_figures([entry(slug, first) for first, slug in enumerate(slugs)], parts, energy)
+    assert figures["chorus_to_chorus"] == [0.75] and figures["chorus_to_chorus_last"] == [True]
+    assert figures["chorus_to_verse"] == [0.0, 0.0, 0.0, 0.0]
+    assert figures["mambo_energy"] is None and figures["verse_energy"] == 0.5

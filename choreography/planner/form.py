@@ -162,3 +162,35 @@ def loop_counts(slugs: Sequence[str], repeating: Sequence[bool] = ()) -> dict[st
         if outside[i] and slugs[i - 2 : i + 1] == slugs[i - 5 : i - 2] and len(set(slugs[i - 2 : i + 1])) == 3
     )
     return {"ping_pong": ping_pong, "repeated_pattern": pattern}
+
+
+def form_figures(entries: Sequence[Any], parts: Sequence[SongPart], energy: dict[str, float]) -> dict[str, Any]:
+    """One routine's figures by section, for the benchmarks: how alike each repeated chorus is to the
+    first (by the last return and the others), how alike choruses and verses are, the mean move energy
+    in the mambo and the verses (`energy`: slug -> move energy; None where the song has no such
+    section), and its mechanical loops."""
+    grouped = moves_by_part(entries, parts)
+    choruses = [i for i, part in enumerate(parts) if part.label == "chorus"]
+    verses = [i for i, part in enumerate(parts) if part.label == "verse"]
+    owner = part_of_phrases(parts, max((part.end_phrase for part in parts), default=0))
+
+    def label_of(entry: Any) -> str:
+        index = owner[entry.first_phrase] if entry.first_phrase < len(owner) else -1
+        return parts[index].label if index >= 0 else ""
+
+    def mean_energy(label: str) -> float | None:
+        values = [energy[entry.slug] for entry in entries if label_of(entry) == label]
+        return sum(values) / len(values) if values else None
+
+    def repeating(entry: Any) -> bool:
+        index = owner[entry.first_phrase] if entry.first_phrase < len(owner) else -1
+        return index >= 0 and parts[index].repeat_of is not None
+
+    return {
+        "chorus_to_chorus": [combination_similarity(grouped[choruses[0]], grouped[i]) for i in choruses[1:]],
+        "chorus_to_chorus_last": [parts[i].last_return for i in choruses[1:]],
+        "chorus_to_verse": [combination_similarity(grouped[c], grouped[v]) for c in choruses for v in verses],
+        "mambo_energy": mean_energy("mambo"),
+        "verse_energy": mean_energy("verse"),
+        **loop_counts([entry.slug for entry in entries], [repeating(entry) for entry in entries]),
+    }
