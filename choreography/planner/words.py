@@ -98,7 +98,7 @@ def _reason(
             return "{part}: {move} again, as in {original}".format(**words)
         if part.last_return:
             return "{part}: {move}, a variation on {original}'s combination".format(**words)
-        return "{part}: {move}, as near {original}'s combination as the holds allow".format(**words)
+        return "{part}: {move} in place of {original}'s move here".format(**words)
     served = [goal for goal in context.goals if goal.asked and goal.element in entry.elements]
     if served and not is_basic_entry(context, entry):
         return f"{part.name}: {entry.name}, as you asked for " + " and ".join(goal.describe() for goal in served)
