@@ -427,7 +427,8 @@ def best_routine(
                 loops = ()
             for move, after, ahead, room, joint in feasible(phrase, position):
                 points, counts = score_step(move, fit_row[move], last, before_last, uses, counts_before, since_basic)
-                if move == echo:
+                if move == echo and after < n:
+                    # The finish is the routine's own: its lean (a dip or a turn) is not outweighed by an echo.
                     points += echo_bonus
                 elif loops and move in loops:
                     points -= W_LOOP
