@@ -66,6 +66,7 @@ TURN_MOODS = frozenset({"energetic", "playful"})
 W_SECTION_ENERGY = 1.0  # the move's energy near its section's aim (calm verses, big mambo)
 SECTION_AIMS = {"intro": 0.25, "verse": 0.3, "chorus": 0.75, "mambo": 1.0, "outro": 0.3}  # quantile of allowed energies
 W_MAMBO_ENERGY = 2.0  # times W_SECTION_ENERGY in the mambo: its energy counts most there
+W_CALM_ENERGY = 2.0  # likewise in the verses: calm moves, saving the big ones for the chorus and the mambo
 W_INTRO_BASIC = 1.5  # the intro: a basic to find the 1
 W_SIGNATURE = 0.6  # the chorus and the mambo: a figure, not a basic
 W_MAMBO_LEVEL = 1.0  # the mambo: the hardest moves the level allows (times the move's level rank share)
@@ -333,6 +334,7 @@ def section_scores(parts: Sequence[SongPart], part_of: Sequence[int], allowed: S
     for label, share in SECTION_AIMS.items():
         aim = float(np.quantile(energy, share))
         by_label[label] = W_SECTION_ENERGY * (1.0 - 2.0 * np.abs(energy - aim))
+    by_label["verse"] = W_CALM_ENERGY * by_label["verse"]
     by_label["intro"] = by_label["intro"] + W_INTRO_BASIC * basic
     by_label["chorus"] = by_label["chorus"] + W_SIGNATURE * (1.0 - basic)
     by_label["mambo"] = W_MAMBO_ENERGY * by_label["mambo"] + W_SIGNATURE * (1.0 - basic) + W_MAMBO_LEVEL * rank_share
