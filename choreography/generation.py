@@ -105,6 +105,7 @@ def generate_blueprint(
         seed=seed,
         duration_s=wanted_s,
         locked=locked or None,
+        sections=song_analysis.get("sections") or None,
     )
     timings["plan"] = _ms(step)
     # The planner says what it could not do as asked (level, length, elements); the parser what it did not understand.
@@ -203,6 +204,7 @@ def blueprint_summary(result: GenerationResult) -> list[dict]:
                 "end_s": round(entry.end_s, 3),
                 "counts": entry.counts,
                 "reason": entry.reason,
+                "section": entry.section_name,
             }
         )
     return rows

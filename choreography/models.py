@@ -256,6 +256,11 @@ class RoutineMove(models.Model):
     end_position = models.CharField(max_length=16)
     locked = models.BooleanField(default=False)
     reason = models.CharField(max_length=300, blank=True)
+    # The song's section the move starts in (its label, its name as "chorus 2", and the section whose
+    # combination it repeats); empty for a routine planned before sections, or on a song without them.
+    section = models.CharField(max_length=16, blank=True, default="")
+    section_name = models.CharField(max_length=32, blank=True, default="")
+    section_repeats = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["routine", "order"]

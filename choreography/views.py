@@ -20,6 +20,7 @@ from choreography import selectors, services, stages
 from choreography.errors import ChoreographyError, SongInUseError
 from choreography.forms import EXAMPLES, DescribeForm, RenameForm, SongUploadForm
 from choreography.models import Move, MoveClip, Routine, Song
+from choreography.planner.form import section_heading
 from choreography.ranged import ranged_media_response, routine_video_response
 from choreography.services import loops as loop_services
 from choreography.services import practice as practice_services
@@ -134,8 +135,14 @@ def _player_context(routine: Routine, *, owner_view: bool) -> dict:
         "loopsUrl": reverse("api:routine_loop_list", args=[routine.pk]) if owner_view else "",
     }
     alternatives = routine_services.routine_alternatives(routine=routine) if owner_view else {}
+    previous_section = ""
     for move in moves:
         move.alternatives = alternatives.get(move.order, [])
+        # A heading over the first move of each section ("Chorus 2 — repeats chorus 1").
+        move.section_heading = ""
+        if move.section_name and move.section_name != previous_section:
+            move.section_heading = section_heading(move.section_name, move.section_repeats)
+        previous_section = move.section_name
     stage = stages.routine_stage(routine)
     return {
         "routine": routine,

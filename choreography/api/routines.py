@@ -64,6 +64,14 @@ class RoutineMoveOutput(serializers.Serializer):
     end_position = serializers.CharField()
     locked = serializers.BooleanField()
     reason = serializers.CharField()
+    section = serializers.CharField(
+        help_text="the song's section the move starts in: intro, verse, chorus, mambo, break or outro; "
+        "empty for a routine planned on a song without sections"
+    )
+    section_name = serializers.CharField(help_text='as a dancer names it: "chorus 2"; empty likewise')
+    section_repeats = serializers.CharField(
+        help_text='the section whose combination this section repeats ("chorus 1"); empty where it repeats none'
+    )
 
 
 class RoutineDetailOutput(RoutineOutput):

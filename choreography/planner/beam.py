@@ -16,7 +16,7 @@ import heapq
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
 from choreography.planner.amounts import MOVES, amount_notes, set_targets
 from choreography.planner.blueprint import Blueprint, PlannedMove
+from choreography.planner.form import echo_sources, song_form
 from choreography.planner.scoring import (
     BASIC_EVERY,
     END_ANY,
@@ -39,6 +40,7 @@ from choreography.planner.scoring import (
     position_label,
     step_scorer,
 )
+from choreography.planner.words import with_sections
 
 DEFAULT_BEAM_WIDTH = 24
 # A count of two or more ranks lower while it runs ahead of an even spread by more than PACE_SLACK
@@ -47,6 +49,13 @@ W_PACE = 4.0  # more than a move gains towards its target (scoring.W_ELEMENT_GOA
 PACE_SLACK = 1
 MAX_RIVAL_ROOM = 8  # two limits are looked ahead at together where one of them allows this many moves or fewer
 DEAD_END = float("-inf")  # no finishable routine from this place
+# By section (see scoring.section_scores for what each kind of section asks): a repeated section
+# dances its original's combination, move for move where the holds chain; the last time its music
+# comes back, its last move may vary. Elsewhere a move that closes a mechanical loop costs W_LOOP.
+W_ECHO = 6.0  # more than a repeat (scoring.W_REPEAT_ADJACENT) and an overuse cost together
+W_ECHO_LAST = 1.5  # the last move of the last return: a small variation may win
+W_ECHO_ENTRY = 2.0  # the move before a repeated section ends in the hold its original's combination starts from
+W_LOOP = 4.0
 TIERS = (END_FINISHER, END_CLOSED, END_ANY)
 
 
@@ -291,6 +300,11 @@ class BeamState(NamedTuple):
     counts: tuple[int, ...]  # per goal (PlanContext.goals), what the routine holds of it (phrases or moves)
     since_basic: int  # moves since the last basic
     moves: MoveLink | None  # None before the first move
+    # By section: the moves that start in a section some later section repeats, by first phrase
+    # (shared, not copied, where the move adds none), and the moves that would close a loop now
+    # (A-B-A-B, or a 3-move pattern twice back to back).
+    echoes: dict[int, int]
+    loops: tuple[int, ...]
 
 
 def best_routine(
@@ -368,8 +382,27 @@ def best_routine(
         return found
 
     beams: list[list[BeamState]] = [[] for _ in range(n + 1)]
+    count = len(context.phrases)
+    parts = context.parts
+    echo_from = echo_sources(parts, count) if parts else [-1] * count
+    echo_points = [W_ECHO] * count
+    for part in parts:
+        if part.last_return and part.end_phrase - 1 < count:
+            # The move on the section's last phrase, the last time its music comes back.
+            echo_points[part.end_phrase - 1] = W_ECHO_LAST
+    kept_for_echo = [False] * count
+    for source in echo_from:
+        if source >= 0:
+            kept_for_echo[source] = True
+    in_repeat = [source >= 0 for source in echo_from]
+    # Per phrase a repeated section starts on: its original's first phrase (the hold to arrive in).
+    entry_from = [-1] * (count + 1)
+    for part in parts:
+        if part.repeat_of is not None and 0 < part.first_phrase < count:
+            entry_from[part.first_phrase] = parts[part.repeat_of].first_phrase
+    start_pos = context.start_pos
     beams[0] = [
-        BeamState(0.0, p, -1, -1, {}, (0,) * len(goals), 0, None)
+        BeamState(0.0, p, -1, -1, {}, (0,) * len(goals), 0, None, {}, ())
         for p in start_positions(context)
         if reach[0][p] > DEAD_END
     ]
@@ -383,13 +416,25 @@ def best_routine(
     tiebreak = 0
     for phrase in range(n):
         if phrase > 0:
-            beams[phrase] = _states(frontier[phrase], end_pos, context.basics)
+            beams[phrase] = _states(frontier[phrase], end_pos, context.basics, lengths, phrase, kept_for_echo)
             frontier[phrase] = []
         fit_row = fit[phrase]
+        source, echo_bonus, repeating = echo_from[phrase], echo_points[phrase], in_repeat[phrase]
         for state in beams[phrase]:
-            so_far, position, last, before_last, uses, counts_before, since_basic, _ = state
+            so_far, position, last, before_last, uses, counts_before, since_basic, _, echoes, loops = state
+            echo = echoes.get(source, -1) if source >= 0 else -1
+            if repeating:
+                loops = ()
             for move, after, ahead, room, joint in feasible(phrase, position):
                 points, counts = score_step(move, fit_row[move], last, before_last, uses, counts_before, since_basic)
+                if move == echo and after < n:
+                    # The finish is the routine's own: its lean (a dip or a turn) is not outweighed by an echo.
+                    points += echo_bonus
+                elif loops and move in loops:
+                    points -= W_LOOP
+                arrival = entry_from[after]
+                if arrival >= 0 and arrival in echoes and start_pos[echoes[arrival]] == end_pos[move]:
+                    points += W_ECHO_ENTRY
                 score = so_far + points
                 rank = score
                 if goals:
@@ -449,18 +494,56 @@ def best_routine(
     return moves, score, list(counts)
 
 
-def _states(kept: list[tuple], end_pos: list[int], basics: list[bool]) -> list[BeamState]:
-    """The partial routines kept at one phrase, best first, made into states (copies made only for these)."""
+def _states(
+    kept: list[tuple],
+    end_pos: list[int],
+    basics: list[bool],
+    lengths: list[int],
+    phrase: int,
+    kept_for_echo: list[bool],
+) -> list[BeamState]:
+    """The partial routines kept at `phrase`, best first, made into states (copies made only for these)."""
     states = []
     for _, _, score, parent, move, counts in sorted(kept, reverse=True):
         uses = dict(parent.uses)
         uses[move] = uses.get(move, 0) + 1
         since_basic = 0 if basics[move] else parent.since_basic + 1
+        link = (move, parent.moves)
+        first = phrase - lengths[move]
+        echoes = parent.echoes
+        if kept_for_echo[first]:
+            echoes = {**echoes, first: move}
         # Positional: a keyword call costs half again as much, once per kept state.
         states.append(
-            BeamState(score, end_pos[move], move, parent.last, uses, counts, since_basic, (move, parent.moves))
+            BeamState(
+                score,
+                end_pos[move],
+                move,
+                parent.last,
+                uses,
+                counts,
+                since_basic,
+                link,
+                echoes,
+                loop_closers(link),
+            )
         )
     return states
+
+
+def loop_closers(link: MoveLink | None) -> tuple[int, ...]:
+    """The moves that would close a mechanical loop after these moves (last first): B after A-B-A
+    (ping-pong), or C after C-A-B-C-A-B's first five (a 3-move pattern twice back to back)."""
+    recent: list[int] = []
+    while link is not None and len(recent) < 5:
+        recent.append(link[0])
+        link = link[1]
+    closers = []
+    if len(recent) >= 3 and recent[0] == recent[2] and recent[0] != recent[1]:
+        closers.append(recent[1])
+    if len(recent) >= 5 and recent[0] == recent[3] and recent[1] == recent[4] and len(set(recent[:3])) == 3:
+        closers.append(recent[2])
+    return tuple(closers)
 
 
 def plan_routine(
@@ -474,12 +557,18 @@ def plan_routine(
     duration_s: float | None = None,
     locked: Mapping[int, str] | None = None,
     beam_width: int = DEFAULT_BEAM_WIDTH,
+    sections: Sequence[Any] | None = None,
 ) -> Blueprint:
-    """Plan a routine over the song's phrases; PlanningError only where no valid routine exists."""
+    """Plan a routine over the song's phrases; PlanningError only where no valid routine exists.
+
+    sections: the song's sections (music.sections.Section or their JSON dicts); with them, each
+    section gets its combination and a repeated section its original's. None or empty: as before.
+    """
     if not phrases:
         raise PlanningError("The song has no phrases to dance to.")
+    parts = song_form(sections)
     context = build_context(
-        request=request, phrases=phrases, dancer_level=dancer_level, candidates=candidates, moves=moves
+        request=request, phrases=phrases, dancer_level=dancer_level, candidates=candidates, moves=moves, parts=parts
     )
     if not context.moves:
         raise PlanningError(f"No move in the catalog is allowed at the {context.level} level with these exclusions.")
@@ -491,10 +580,18 @@ def plan_routine(
     path, score, _ = best_routine(context, frame, fit, max(1, beam_width))
     entries = build_entries(context, path, set(frame.grid.locks))
     notes = context.notes + frame.notes + _outcome_notes(context, frame, entries, path)
-    return Blueprint(entries=entries, notes=notes, score=round(score / n, 4))
+    return Blueprint(
+        entries=entries, notes=notes, score=round(score / n, 4), sections=[part.to_dict() for part in parts]
+    )
 
 
 def build_entries(context: PlanContext, path: Sequence[int], locked_phrases: set[int]) -> list[PlannedMove]:
+    """The routine's moves placed on the phrases, each with its reason (and its section, where the song has them)."""
+    entries = plain_entries(context, path, locked_phrases)
+    return with_sections(context, entries) if context.parts else entries
+
+
+def plain_entries(context: PlanContext, path: Sequence[int], locked_phrases: set[int]) -> list[PlannedMove]:
     phrases = context.phrases
     entries: list[PlannedMove] = []
     first = 0

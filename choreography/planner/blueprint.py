@@ -23,6 +23,12 @@ class PlannedMove:
     end_position: str
     reason: str  # one line a dancer can read: why this move is here
     locked: bool = False
+    # The section of the song its first phrase lies in (empty for a song without sections): its
+    # label (intro, verse, chorus, mambo, break, outro), its name ("chorus 2"), and the name of the
+    # section whose combination it repeats ("chorus 1"; empty where it repeats none).
+    section: str = ""
+    section_name: str = ""
+    section_repeats: str = ""
 
     @property
     def last_phrase(self) -> int:
@@ -49,6 +55,9 @@ class PlannedMove:
             end_position=data["end_position"],
             reason=data.get("reason", ""),
             locked=bool(data.get("locked", False)),
+            section=str(data.get("section", "")),
+            section_name=str(data.get("section_name", "")),
+            section_repeats=str(data.get("section_repeats", "")),
         )
 
 
@@ -59,6 +68,8 @@ class Blueprint:
     entries: list[PlannedMove] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     score: float = 0.0
+    # The song's form the routine was planned on (form.SongPart.to_dict each); empty for a song without sections.
+    sections: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def phrase_count(self) -> int:
@@ -73,6 +84,7 @@ class Blueprint:
             "entries": [entry.to_dict() for entry in self.entries],
             "notes": list(self.notes),
             "score": self.score,
+            "sections": [dict(section) for section in self.sections],
         }
 
     @classmethod
@@ -81,4 +93,5 @@ class Blueprint:
             entries=[PlannedMove.from_dict(entry) for entry in data.get("entries", ())],
             notes=list(data.get("notes", ())),
             score=float(data.get("score", 0.0)),
+            sections=[dict(section) for section in data.get("sections", ())],
         )

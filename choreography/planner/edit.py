@@ -228,8 +228,11 @@ def swap_move(
     current = blueprint.entries[entry_index]
     reason = f"your choice: you swapped in {spec.name}" if lock else f"your choice: instead of {current.name}"
     entries = list(blueprint.entries)
-    entries[entry_index] = planned_move(spec, current.first_phrase, phrases, reason, locked=lock)
-    return Blueprint(entries=entries, notes=list(blueprint.notes), score=blueprint.score)
+    swapped = planned_move(spec, current.first_phrase, phrases, reason, locked=lock)
+    entries[entry_index] = replace(
+        swapped, section=current.section, section_name=current.section_name, section_repeats=current.section_repeats
+    )
+    return Blueprint(entries=entries, notes=list(blueprint.notes), score=blueprint.score, sections=blueprint.sections)
 
 
 def regenerate(

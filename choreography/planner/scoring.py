@@ -24,6 +24,7 @@ from choreography.planner.amounts import (
     singular_label,
     wish_for,
 )
+from choreography.planner.form import SongPart, part_of_phrases
 
 # Soft-goal weights, in "points"; a phrase danced well on every count earns about 2-3.
 W_SIMILARITY = 1.0  # the search's similarity, scaled to 0..1 within each phrase's candidates
@@ -60,6 +61,18 @@ W_CLOSE_LEAN = 2.0
 DIP_MOODS = frozenset({"romantic"})
 DIP_STYLES = frozenset({"sensual"})
 TURN_MOODS = frozenset({"energetic", "playful"})
+# By section (BACHATA.md): per phrase, what suits the part of the song it lies in. Energies aim at the
+# allowed moves' own spread, so "the biggest moves" are the biggest the level allows.
+W_SECTION_ENERGY = 1.0  # the move's energy near its section's aim (calm verses, big mambo)
+SECTION_AIMS = {"intro": 0.25, "verse": 0.3, "chorus": 0.75, "mambo": 1.0, "outro": 0.3}  # quantile of allowed energies
+W_MAMBO_ENERGY = 2.0  # times W_SECTION_ENERGY in the mambo: its energy counts most there
+W_CALM_ENERGY = 2.0  # likewise in the verses: calm moves, saving the big ones for the chorus and the mambo
+W_INTRO_BASIC = 1.5  # the intro: a basic to find the 1
+W_SIGNATURE = 0.6  # the chorus and the mambo: a figure, not a basic
+W_MAMBO_LEVEL = 1.0  # the mambo: the hardest moves the level allows (times the move's level rank share)
+W_BREAK_ACCENT = 1.0  # a break: a hold or a styling accent (a basic, arm styling, a body wave, a hip roll)
+BREAK_ACCENTS = frozenset({"arm_styling", "body_waves", "hip_rolls"})
+W_CROSS_SECTION = 1.0  # a move that runs over a section boundary blurs both combinations
 NOISE_SCALE = 0.35  # seeded noise: breaks ties, and lets another seed find another routine
 
 # Where a phrase holds none of the search's candidates, every move scores this (neutral).
@@ -138,6 +151,8 @@ class PlanContext:
     per_phrase: np.ndarray  # (phrase, move): the move's soft score on that phrase, without noise
     cumulative: np.ndarray  # per_phrase summed down the phrases, with a zero row first
     notes: list[str] = field(default_factory=list)
+    parts: list[SongPart] = field(default_factory=list)  # the song's sections (none for a song analysed before)
+    part_of: list[int] = field(default_factory=list)  # per phrase, its part (-1: none)
 
     @property
     def beginner(self) -> bool:
@@ -208,6 +223,12 @@ class PlanContext:
         loud_finish = bool(energy) and float(np.mean(energy[-2:])) > float(np.mean(energy))
         lean = closing_lean(self.request, self.moves, self.tiers, loud_finish=loud_finish)
         points += np.where(last, lean[None, :], 0.0)
+        if self.parts:
+            # A move that runs over a section boundary: its last phrase lies in another part than its first.
+            owner = np.asarray(self.part_of + [-2], dtype=int)
+            last_phrase = np.minimum(ends - 1, count)
+            crosses = owner[starts] != owner[last_phrase]
+            points -= np.where(crosses & inside, W_CROSS_SECTION, 0.0)
         return points
 
 
@@ -243,7 +264,9 @@ def build_context(
     dancer_level: str,
     candidates: Sequence[Sequence[tuple[str, float]]] | None,
     moves: Mapping[str, MoveSpec],
+    parts: Sequence[SongPart] = (),
 ) -> PlanContext:
+    """parts: the song's sections (form.song_form); none plans as for a song without them."""
     notes: list[str] = []
     level = effective_level(dancer_level, request)
     if request.level in vocab.LEVEL_RANK and vocab.LEVEL_RANK[request.level] > vocab.LEVEL_RANK[level]:
@@ -269,6 +292,9 @@ def build_context(
     if request.style and allowed and not any(_style_fit(move, request.style) > 0 for move in allowed):
         notes.append(f"No move at your level is tagged {request.style}; the routine uses the closest styles.")
     per_phrase = _per_phrase_scores(request, phrases, candidates, allowed)
+    part_of = part_of_phrases(parts, len(phrases))
+    if parts and allowed:
+        per_phrase = per_phrase + section_scores(parts, part_of, allowed)
     cumulative = np.vstack([np.zeros((1, len(allowed))), np.cumsum(per_phrase, axis=0)])
     return PlanContext(
         request=request,
@@ -290,7 +316,34 @@ def build_context(
         per_phrase=per_phrase,
         cumulative=cumulative,
         notes=notes,
+        parts=list(parts),
+        part_of=part_of,
     )
+
+
+def section_scores(parts: Sequence[SongPart], part_of: Sequence[int], allowed: Sequence[MoveSpec]) -> np.ndarray:
+    """(phrase, move): what the move gains in its phrase's section. Verses and the outro calm, the
+    intro a basic, the chorus a figure of some energy, the mambo the biggest and hardest moves the
+    level allows, a break a hold or a styling accent."""
+    energy = np.asarray([move.energy for move in allowed], dtype=float)
+    basic = np.asarray([is_basic(move) for move in allowed], dtype=float)
+    ranks = np.asarray([vocab.LEVEL_RANK.get(move.level, 0) for move in allowed], dtype=float)
+    rank_share = ranks / ranks.max() if ranks.max() > 0 else np.zeros_like(ranks)
+    accent = np.asarray([bool(BREAK_ACCENTS.intersection(move.elements)) for move in allowed], dtype=float)
+    by_label: dict[str, np.ndarray] = {}
+    for label, share in SECTION_AIMS.items():
+        aim = float(np.quantile(energy, share))
+        by_label[label] = W_SECTION_ENERGY * (1.0 - 2.0 * np.abs(energy - aim))
+    by_label["verse"] = W_CALM_ENERGY * by_label["verse"]
+    by_label["intro"] = by_label["intro"] + W_INTRO_BASIC * basic
+    by_label["chorus"] = by_label["chorus"] + W_SIGNATURE * (1.0 - basic)
+    by_label["mambo"] = W_MAMBO_ENERGY * by_label["mambo"] + W_SIGNATURE * (1.0 - basic) + W_MAMBO_LEVEL * rank_share
+    by_label["break"] = W_BREAK_ACCENT * np.maximum(basic, accent)
+    scores = np.zeros((len(part_of), len(allowed)))
+    for phrase, part in enumerate(part_of):
+        if part >= 0 and parts[part].label in by_label:
+            scores[phrase] = by_label[parts[part].label]
+    return scores
 
 
 def _goals(

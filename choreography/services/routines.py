@@ -211,6 +211,9 @@ def _store_result(
                 end_position=entry.end_position,
                 locked=kept[entry.first_phrase][0],
                 reason=kept[entry.first_phrase][1][:300],
+                section=entry.section,
+                section_name=entry.section_name,
+                section_repeats=entry.section_repeats,
             )
             for order, entry in enumerate(result.blueprint.entries)
         ]
@@ -292,6 +295,9 @@ def _stored_plan(routine: Routine):
                 end_position=row.end_position,
                 reason=row.reason,
                 locked=row.locked,
+                section=row.section,
+                section_name=row.section_name,
+                section_repeats=row.section_repeats,
             )
             for row in rows
         ]
