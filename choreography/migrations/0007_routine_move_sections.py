@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('choreography', '0005_mirrored_twins'),
+        ('choreography', '0006_saved_loops'),
     ]
 
     operations = [
