@@ -18,6 +18,9 @@ class Profile(models.Model):
     skill_level = models.CharField(max_length=16, choices=LEVEL_CHOICES, default="beginner")
     preferred_style = models.CharField(max_length=16, choices=STYLE_CHOICES, default="traditional")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by "log out everywhere": a session that remembers an older number is logged out
+    # (accounts.middleware.SessionGenerationMiddleware).
+    session_generation = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.user.username} ({self.skill_level}, {self.preferred_style})"

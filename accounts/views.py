@@ -2,16 +2,26 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.forms.utils import ErrorDict
 from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
 
-from accounts.forms import ProfileForm, SignupForm
+from accounts.forms import EmailChangeForm, ProfileForm, SignupForm
+from accounts.middleware import SESSION_KEY
 from accounts.models import profile_for
-from accounts.services import user_signup
+from accounts.services import (
+    email_change_confirm,
+    email_change_request,
+    log_out_everywhere,
+    user_signup,
+)
 from bachata.security import login_blocked_for, login_failed, login_succeeded, wait_message
+from choreography.errors import ChoreographyError
 
 
 def signup(request):
@@ -19,26 +29,84 @@ def signup(request):
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = user_signup(
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password1"],
-            skill_level=form.cleaned_data["skill_level"],
-            preferred_style=form.cleaned_data["preferred_style"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}! Describe your first routine.")
-        return redirect("describe")
+        try:
+            user = user_signup(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                email=form.cleaned_data["email"],
+                skill_level=form.cleaned_data["skill_level"],
+                preferred_style=form.cleaned_data["preferred_style"],
+            )
+        except ChoreographyError as exc:
+            form.add_error("email", str(exc))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.username}! Describe your first routine.")
+            return redirect("describe")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _confirm_url(request):
+    return lambda token: request.build_absolute_uri(reverse("email_change_confirm", args=[token]))
 
 
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, instance=profile_for(request.user))
+    email_form = EmailChangeForm()
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Profile saved.")
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(request, "accounts/profile.html", {"form": form, "email_form": email_form})
+
+
+@login_required
+@require_POST
+def email_change(request):
+    """Ask for a new address: a confirmation link goes to it; the address changes once it is opened."""
+    email_form = EmailChangeForm(request.POST)
+    if email_form.is_valid():
+        try:
+            new_email = email_change_request(
+                user=request.user, new_email=email_form.cleaned_data["email"], confirm_url=_confirm_url(request)
+            )
+        except ChoreographyError as exc:
+            email_form.add_error("email", str(exc))
+        else:
+            messages.success(
+                request, f"We sent a confirmation link to {new_email}; your address changes once you open it."
+            )
+            return redirect("profile")
+    form = ProfileForm(instance=profile_for(request.user))
+    return render(request, "accounts/profile.html", {"form": form, "email_form": email_form}, status=400)
+
+
+def email_change_confirmed(request, token: str):
+    """The link from the mail: GET shows what will change, POST applies it (a mail scanner's
+    prefetch does not confirm on its own)."""
+    from accounts.services import read_email_change_token
+
+    try:
+        change = read_email_change_token(token)
+        if request.method == "POST":
+            user = email_change_confirm(token)
+            messages.success(request, f"Your email address is now {user.email}.")
+            return redirect("profile" if request.user.is_authenticated else "login")
+    except ChoreographyError as exc:
+        return render(request, "accounts/email_confirm.html", {"error": str(exc)}, status=400)
+    return render(request, "accounts/email_confirm.html", {"new_email": change.new_email})
+
+
+@login_required
+@require_POST
+def logout_everywhere(request):
+    """Every session of this account is logged out and the API token replaced; this one stays in."""
+    generation = log_out_everywhere(user=request.user)
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = generation
+    messages.success(request, "Every other session is logged out and your API token was replaced; this one stays in.")
+    return redirect("profile")
 
 
 class _BlockedLoginForm(AuthenticationForm):
@@ -74,3 +142,35 @@ class ThrottledLoginView(LoginView):
     def form_invalid(self, form):
         login_failed(self.request, self.request.POST.get("username", ""))
         return super().form_invalid(form)
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request: the same page whether or not the address has an account, and limited
+    per address asked for and per client (429 over either, for every address alike)."""
+
+    success_url = reverse_lazy("password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        address = request.POST.get("email", "")[:300].strip().lower()
+        wait_s = login_blocked_for(request, address, kind="reset")
+        if wait_s:
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(None, "Too many reset requests; try again in a while.")
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait_s)
+            return response
+        login_failed(request, address, kind="reset")
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's set-a-new-password page; the new password logs out every other session (the session
+    auth hash comes from the password) and the API token is replaced."""
+
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        log_out_everywhere(user=form.user)
+        return response

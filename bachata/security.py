@@ -1,4 +1,5 @@
-"""Security helpers: the Content-Security-Policy header's text, and counting failed logins.
+"""Security helpers: the Content-Security-Policy header's text, and counting failed logins
+(and, the same way, password-reset requests: kind="reset").
 
 Failed logins are counted in Django's "default" cache (Redis where REDIS_URL is set, so every web
 process sees the same counts), per username and per client address, in a fixed window that starts
@@ -30,6 +31,8 @@ _CACHE_ERRORS = (RedisError, OSError)
 
 DEFAULT_LOGIN_LIMITS = {"username": 5, "ip": 20}
 DEFAULT_LOGIN_WINDOW_S = 15 * 60
+DEFAULT_RESET_LIMITS = {"username": 3, "ip": 10}
+DEFAULT_RESET_WINDOW_S = 60 * 60
 
 
 def content_security_policy(directives: dict[str, list[str] | tuple[str, ...] | str]) -> str:
@@ -59,25 +62,33 @@ class _Counter:
     limit: int
 
 
-def _window_s() -> int:
-    return int(getattr(settings, "LOGIN_FAILURE_WINDOW_S", DEFAULT_LOGIN_WINDOW_S))
+def _window_s(kind: str = "login-fail") -> int:
+    if kind == "login-fail":
+        return int(getattr(settings, "LOGIN_FAILURE_WINDOW_S", DEFAULT_LOGIN_WINDOW_S))
+    return int(getattr(settings, "PASSWORD_RESET_REQUEST_WINDOW_S", DEFAULT_RESET_WINDOW_S))
 
 
-def _counters(request: HttpRequest, username: str) -> list[_Counter]:
-    limits = {**DEFAULT_LOGIN_LIMITS, **getattr(settings, "LOGIN_FAILURE_LIMITS", {})}
+def _counters(request: HttpRequest, username: str, kind: str = "login-fail") -> list[_Counter]:
+    if kind == "login-fail":
+        limits = {**DEFAULT_LOGIN_LIMITS, **getattr(settings, "LOGIN_FAILURE_LIMITS", {})}
+    else:
+        limits = {**DEFAULT_RESET_LIMITS, **getattr(settings, "PASSWORD_RESET_REQUEST_LIMITS", {})}
     # Hashed: a username may hold characters a cache key must not, and keys should not leak names.
     name = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
     address = hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
-    return [_Counter(f"login-fail:user:{name}", limits["username"]), _Counter(f"login-fail:ip:{address}", limits["ip"])]
+    return [_Counter(f"{kind}:user:{name}", limits["username"]), _Counter(f"{kind}:ip:{address}", limits["ip"])]
 
 
 def _cache():
     return caches["default"]
 
 
-def login_blocked_for(request: HttpRequest, username: str) -> int:
-    """Seconds until this username / address may try again; 0 when a login may be tried now."""
-    counters = _counters(request, username)
+def login_blocked_for(request: HttpRequest, username: str, kind: str = "login-fail") -> int:
+    """Seconds until this username / address may try again; 0 when a login may be tried now.
+
+    kind "reset" asks the same of password-reset requests (the name is then the address asked for).
+    """
+    counters = _counters(request, username, kind)
     cache = _cache()
     try:
         found = cache.get_many([key for counter in counters for key in (counter.key, counter.key + ":since")])
@@ -88,15 +99,15 @@ def login_blocked_for(request: HttpRequest, username: str) -> int:
     for counter in counters:
         if int(found.get(counter.key) or 0) >= counter.limit:
             since = float(found.get(counter.key + ":since") or time.time())
-            wait_s = max(wait_s, math.ceil(since + _window_s() - time.time()))
+            wait_s = max(wait_s, math.ceil(since + _window_s(kind) - time.time()))
     return wait_s
 
 
-def login_failed(request: HttpRequest, username: str) -> None:
-    """Count one failed login for the username and for the client's address."""
-    cache, window_s = _cache(), _window_s()
+def login_failed(request: HttpRequest, username: str, kind: str = "login-fail") -> None:
+    """Count one failed login (kind "reset": one reset request) for the username and the client's address."""
+    cache, window_s = _cache(), _window_s(kind)
     try:
-        for counter in _counters(request, username):
+        for counter in _counters(request, username, kind):
             # add() only sets a missing key: the window runs from the first failure, and incr() is atomic.
             cache.add(counter.key + ":since", time.time(), window_s)
             cache.add(counter.key, 0, window_s)

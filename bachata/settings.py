@@ -17,6 +17,10 @@ Environment (each optional):
                    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION.
   MEDIA_SCRATCH_DIR this machine's scratch folder for local copies PyAV and librosa read (default:
                    a folder in the system's temporary directory, never under MEDIA_ROOT).
+  EMAIL_URL        e.g. smtp://user:pass@host:587?tls=1 (smtps:// for implicit TLS); or the usual
+                   EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD / EMAIL_USE_TLS /
+                   EMAIL_USE_SSL. Without either, mails are printed (console backend).
+  DEFAULT_FROM_EMAIL the sender of the site's mails (default "Bachata Buddy <noreply@localhost>").
 """
 
 from __future__ import annotations
@@ -129,6 +133,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionGenerationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -309,6 +314,38 @@ LOGIN_FAILURE_LIMITS = {
     "ip": _env_int("LOGIN_FAILURES_PER_IP", 20),
 }
 LOGIN_FAILURE_WINDOW_S = _env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
+# Password-reset requests, counted the same way: per address asked for and per client, in one window.
+PASSWORD_RESET_REQUEST_LIMITS = {
+    "username": _env_int("PASSWORD_RESETS_PER_ADDRESS", 3),
+    "ip": _env_int("PASSWORD_RESETS_PER_IP", 10),
+}
+PASSWORD_RESET_REQUEST_WINDOW_S = _env_int("PASSWORD_RESET_REQUEST_WINDOW_S", 60 * 60)
+# A reset link works for 2 hours (Django's default, 3 days, leaves a mailbox's old link usable too long).
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
+# An email-change confirmation link works for a day.
+EMAIL_CHANGE_TIMEOUT_S = 24 * 60 * 60
+
+# Mail: printed by default (the embedded mode); SMTP through EMAIL_URL or the EMAIL_HOST family.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or "Bachata Buddy <noreply@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if os.environ.get("EMAIL_URL"):
+    from bachata.mail import parse_email_url
+
+    try:
+        globals().update(parse_email_url(os.environ["EMAIL_URL"]))
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = _env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = 20
 
 
 # --- API: token + session auth, pagination, per-user throttles, OpenAPI schema ----------------------------------

@@ -14,6 +14,7 @@ class TestSignup:
     def _post(self, client, **overrides):
         data = {
             "username": "dancer1",
+            "email": "Dancer1@Example.com",
             "password1": PASSWORD,
             "password2": PASSWORD,
             "skill_level": "intermediate",

@@ -19,6 +19,7 @@ from tests.factories import make_clip, make_move, make_practice_session, make_ro
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def anonymous_api() -> APIClient:
     return APIClient()
@@ -511,6 +512,7 @@ class TestProfile:
     def test_it_reads_and_changes(self, api, owner):
         assert api.get("/api/profile/").json() == {
             "username": owner.username,
+            "email": "",
             "skill_level": "beginner",
             "preferred_style": "traditional",
         }

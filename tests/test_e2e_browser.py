@@ -57,6 +57,7 @@ def test_a_new_dancer_builds_and_practises_a_routine(browser, live_server, demo_
     try:
         page.goto(reverse("signup"))
         page.fill("#id_username", "dana")
+        page.fill("#id_email", "dana@example.com")
         page.fill("#id_password1", PASSWORD)
         page.fill("#id_password2", PASSWORD)
         page.select_option("#id_skill_level", "beginner")

@@ -508,3 +508,123 @@ def test_an_upload_of_exactly_the_limit_passes_the_checks(settings):
     _check_upload(SimpleUploadedFile("a.mp3", b"x" * 10))
     with pytest.raises(AudioError):
         _check_upload(SimpleUploadedFile("a.mp3", b"x" * 11))
+
+
+# --------------------------------------------------------------------------- email addresses: reset and change
+
+hostile_addresses = st.one_of(
+    st.emails(),
+    st.emails().map(str.upper),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=10).map(lambda s: s * 300 + "@example.com"),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "olivia@example.com\r\nBcc: everyone@example.com",
+            "olivia@example.com\nSubject: hi",
+            "olivia@example.com, sam@example.com",
+            "<script>alert(1)</script>@example.com",
+            '"quoted\\"name"@example.com',
+            "ölivia@exämple.com",
+            "olivia@xn--exmple-cua.com",
+            "olivia\x00@example.com",
+            "\u202eolivia@example.com",
+            "a@" + "b" * 250 + ".com",
+            "@example.com",
+            "olivia@",
+            "x" * 100_000,
+        ]
+    ),
+)
+
+
+@pytest.fixture
+def mail_world(db, owner, settings):
+    """The owner has an address; reset requests are not throttled here (the repeated-requests test is)."""
+    settings.PASSWORD_RESET_REQUEST_LIMITS = {"username": 10**6, "ip": 10**6}
+    owner.email = "olivia@example.com"
+    owner.save(update_fields=["email"])
+    client = Client()
+    client.force_login(owner)
+    return {"owner": owner, "client": client}
+
+
+def _mail_headers_are_clean(outbox) -> None:
+    for message in outbox:
+        for address in message.to:
+            assert "\n" not in address and "\r" not in address and "," not in address
+            assert address == address.lower()
+
+
+@pytest.mark.django_db
+@settings(max_examples=80, deadline=None, suppress_health_check=FIXTURES)
+@given(address=hostile_addresses)
+@example(address="OLIVIA@EXAMPLE.COM")
+def test_the_reset_form_answers_every_address_alike(mail_world, address):
+    from django.core import mail
+
+    mail.outbox = []
+    response = Client().post(reverse("password_reset"), {"email": address})
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 302:
+        assert response["Location"] == reverse("password_reset_done")
+    # A mail goes only to the account's own stored address, whatever was typed.
+    assert {tuple(message.to) for message in mail.outbox} <= {("olivia@example.com",)}
+    _mail_headers_are_clean(mail.outbox)
+
+
+@pytest.mark.django_db
+@settings(max_examples=80, deadline=None, suppress_health_check=FIXTURES)
+@given(address=hostile_addresses, api=st.booleans())
+def test_an_email_change_is_refused_clearly_or_only_mailed(mail_world, address, api):
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+
+    mail.outbox = []
+    client, owner = mail_world["client"], mail_world["owner"]
+    if api:
+        response = client.patch(reverse("api:profile"), json.dumps({"email": address}), content_type="application/json")
+        assert response.status_code in (200, 202, 400), response.status_code
+    else:
+        response = client.post(reverse("email_change"), {"email": address})
+        assert response.status_code in (302, 400), response.status_code
+    if response.status_code == 400:
+        assert mail.outbox == []
+    # Nothing changes before the link is opened.
+    assert get_user_model().objects.get(pk=owner.pk).email == "olivia@example.com"
+    _mail_headers_are_clean(mail.outbox)
+    for message in mail.outbox[:1]:
+        assert len(message.to[0]) <= 254
+
+
+@pytest.mark.django_db
+def test_repeated_reset_requests_are_throttled_not_failed(mail_world, settings):
+    from django.core import mail
+
+    settings.PASSWORD_RESET_REQUEST_LIMITS = {"username": 3, "ip": 50}
+    mail.outbox = []
+    statuses = [
+        Client().post(reverse("password_reset"), {"email": "Olivia@example.com "}).status_code for _ in range(25)
+    ]
+    assert statuses == [302] * 3 + [429] * 22
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db
+def test_repeated_email_changes_each_mail_and_only_the_last_link_is_wanted(mail_world):
+    from django.core import mail
+
+    client, owner = mail_world["client"], mail_world["owner"]
+    mail.outbox = []
+    for i in range(20):
+        assert client.post(reverse("email_change"), {"email": f"new{i}@example.com"}).status_code == 302
+    links = [re.search(r"https?://\S+", m.body).group(0) for m in mail.outbox if m.to[0].startswith("new")]
+    assert len(links) == 20
+    client.post(re.sub(r"^https?://[^/]+", "", links[-1]))
+    owner.refresh_from_db()
+    assert owner.email == "new19@example.com"
+    # The older links are stale now: they name an address the account no longer has.
+    assert client.post(re.sub(r"^https?://[^/]+", "", links[0])).status_code == 400
+    owner.refresh_from_db()
+    assert owner.email == "new19@example.com"

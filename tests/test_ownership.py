@@ -74,6 +74,8 @@ TABLE = [
     _row("song_list", "get", (), 200, stranger=200, staff=200),
     _row("progress", "get", (), 200, stranger=200, staff=200),
     _row("profile", "get", (), 200, stranger=200, staff=200),
+    _row("email_change", "post", (), 302, {"email": "new@example.com"}, stranger=302, staff=302),
+    _row("logout_everywhere", "post", (), 302, stranger=302, staff=302),
     _row("move_learned", "post", ("move_slug",), 302, {"learned": "1"}, stranger=302, staff=302),
     # API: the owner's rows.
     _row("api:routine_detail", "get", ("routine",), 200),
@@ -101,6 +103,8 @@ TABLE = [
     _row("api:practice_list", "get", (), 200, stranger=200, staff=200),
     _row("api:profile", "get", (), 200, stranger=200, staff=200),
     _row("api:profile", "patch", (), 200, {"preferred_style": "sensual"}, stranger=200, staff=200),
+    # A new email is only asked for: 202, the confirmation link goes to the caller's new address.
+    _row("api:profile", "patch", (), 202, {"email": "new@example.com"}, stranger=202, staff=202),
     _row("api:move_list", "get", (), 200, stranger=200, staff=200),
     _row("api:move_search", "get", (), 200, {"q": "basic"}, stranger=200, staff=200),
 ]
@@ -113,6 +117,12 @@ PUBLIC_OR_STAFF = {
     "logout",
     "password_change",
     "password_change_done",
+    # Password reset and the email-change link: the signed token in the URL is the key, not a session.
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "email_change_confirm",
     # staff_member_required: covered by the admin's own tests (tests/test_clip_ingest.py)
     "clip_preview",
     "clip_thumbnail",
