@@ -248,12 +248,16 @@ class Scene:
         self._floor = ctx.vertex_array(self._floor_program, [(ctx.buffer(floor.tobytes()), "2f", "in_floor")])
 
         size = (width, height)
+        # A texture, not a renderbuffer: the floor's pixels can be written into it straight from memory.
+        self._world_colour = ctx.texture(size, 4)
         self._world_fbo = ctx.framebuffer(
-            color_attachments=[ctx.renderbuffer(size, 4)], depth_attachment=ctx.depth_renderbuffer(size)
+            color_attachments=[self._world_colour], depth_attachment=ctx.depth_renderbuffer(size)
         )
-        # The floor under a camera that has not moved is drawn once and copied.
-        self._floor_fbo = ctx.framebuffer(color_attachments=[ctx.renderbuffer(size, 4)])
+        # The floor under a camera that has not moved is drawn once, kept in memory and written in under
+        # the bodies: on a software rasteriser, cheaper than drawing or copying it on the device.
+        self._floor_pixels: bytes | None = None
         self._floor_camera: Camera | None = None
+        self._last_camera: Camera | None = None
         self._world = bytearray(width * height * 4)
         self._world_image = Image.frombuffer("RGBA", size, self._world, "raw", "RGBA", 0, 1)
         self._layers: list[Any] = []
@@ -272,17 +276,20 @@ class Scene:
         eye = tuple(float(v) for v in camera.eye)
 
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE | moderngl.BLEND)
-        if camera != self._floor_camera:
-            self._floor_fbo.use()
-            self._floor_fbo.clear(*BACKDROP, 1.0)
+        self._world_fbo.use()
+        self._world_fbo.clear(depth=1.0)
+        if camera == self._floor_camera:
+            self._world_colour.write(self._floor_pixels)
+        else:
+            self._world_fbo.clear(*BACKDROP, 1.0, depth=1.0)
             self._floor_program["u_view_proj"].write(view_projection)
             self._floor_program["u_eye"].value = eye
             self._floor_program["u_backdrop"].value = BACKDROP
             self._floor.render(moderngl.TRIANGLE_STRIP)
-            self._floor_camera = camera
-        self._world_fbo.clear(depth=1.0)
-        ctx.copy_framebuffer(self._world_fbo, self._floor_fbo)
-        self._world_fbo.use()
+            if camera == self._last_camera:  # a camera standing still: keep its floor for the frames to come
+                self._floor_pixels = self._world_fbo.read(components=4, alignment=1)
+                self._floor_camera = camera
+        self._last_camera = camera
         ctx.enable(moderngl.BLEND)
         ctx.blend_func = moderngl.ZERO, moderngl.ONE_MINUS_SRC_ALPHA
         self._shadow_program["u_view_proj"].write(view_projection)
