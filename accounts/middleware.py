@@ -14,12 +14,27 @@ class SessionGenerationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session"):
-            from accounts.models import Profile
+        try:
+            stale = self._stale(request)
+        except Exception as exc:  # the first use of the database, before any view: an outage answers 503 here
+            from bachata.middleware import outage_for
 
-            current = Profile.objects.filter(user=user).values_list("session_generation", flat=True).first() or 0
-            if int(request.session.get(SESSION_KEY, 0)) != current:
-                logout(request)
-                messages.info(request, "You were logged out everywhere; please log in again.")
+            response = outage_for(request, exc)
+            if response is None:
+                raise
+            return response
+        if stale:
+            logout(request)
+            messages.info(request, "You were logged out everywhere; please log in again.")
         return self.get_response(request)
+
+    @staticmethod
+    def _stale(request) -> bool:
+        """Whether this session is signed in to an account whose sessions were all ended since it logged in."""
+        user = getattr(request, "user", None)
+        if user is None or not hasattr(request, "session") or not user.is_authenticated:
+            return False
+        from accounts.models import Profile
+
+        current = Profile.objects.filter(user=user).values_list("session_generation", flat=True).first() or 0
+        return int(request.session.get(SESSION_KEY, 0)) != current

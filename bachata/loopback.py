@@ -184,6 +184,7 @@ class Dancer:
             "/accounts/signup/",
             data={
                 "username": username,
+                "email": f"{username}@example.com",
                 "password1": password,
                 "password2": password,
                 "skill_level": level,

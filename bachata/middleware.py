@@ -83,19 +83,26 @@ class OutageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, DATABASE_ERRORS):
-            message = DATABASE_MESSAGE
-        elif isinstance(exception, QUEUE_ERRORS):
-            message = QUEUE_MESSAGE
-        else:
-            return None
-        # The traceback still goes to the log: "no such table" is an OperationalError too.
-        logger.error(
-            "outage answering %s: %s: %s", request.path, exception.__class__.__name__, exception, exc_info=exception
-        )
-        # With DEBUG on (a developer's machine) say what it was: "no such table" means "run migrate".
-        detail = f"{exception.__class__.__name__}: {exception}" if settings.DEBUG else ""
-        return outage_response(request, message, detail=detail)
+        return outage_for(request, exception)
+
+
+def outage_for(request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    """The 503 answer to a database or queue outage (None for any other exception). Views reach it through
+    OutageMiddleware; a middleware that reads the database before any view calls it itself (Django turns
+    an exception raised between middlewares into a 500 before an outer middleware could see it)."""
+    if isinstance(exception, DATABASE_ERRORS):
+        message = DATABASE_MESSAGE
+    elif isinstance(exception, QUEUE_ERRORS):
+        message = QUEUE_MESSAGE
+    else:
+        return None
+    # The traceback still goes to the log: "no such table" is an OperationalError too.
+    logger.error(
+        "outage answering %s: %s: %s", request.path, exception.__class__.__name__, exception, exc_info=exception
+    )
+    # With DEBUG on (a developer's machine) say what it was: "no such table" means "run migrate".
+    detail = f"{exception.__class__.__name__}: {exception}" if settings.DEBUG else ""
+    return outage_response(request, message, detail=detail)
 
 
 def outage_response(request: HttpRequest, message: str, *, detail: str = "") -> HttpResponse:
