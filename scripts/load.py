@@ -69,9 +69,11 @@ class Dancer:
         name = f"load{self.number}-{uuid.uuid4().hex[:6]}"
         password = "load-test-" + uuid.uuid4().hex
         self._request("/accounts/signup/")
-        signup = {"username": name, "password1": password, "password2": password,
+        signup = {"username": name, "email": f"{name}@example.com", "password1": password, "password2": password,
                   "skill_level": "beginner", "preferred_style": "traditional"}
-        self._request("/accounts/signup/", signup)
+        status, url, page = self._request("/accounts/signup/", signup)
+        if "/accounts/signup/" in url:  # the form came back: say why rather than run on signed out
+            raise RuntimeError(f"sign-up refused ({status}): {page[:300]!r}")
 
     def run(self, deadline: float) -> None:
         self.sign_up()
