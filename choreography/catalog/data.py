@@ -2,6 +2,8 @@
 
 Plain data only (no Django): the seed command, the planner's tests and the clip renderer
 all read the catalog through `load_catalog`, so a bad entry is refused in one place.
+curriculum.json says what teachers do with the moves: the elements they would not give a level,
+and named combinations of moves; `load_curriculum` validates it against the catalog.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import json
 import re
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from choreography.domain import MoveSpec
 from choreography.errors import CatalogError
 
 CATALOG_PATH = Path(__file__).with_name("moves.json")
+CURRICULUM_PATH = Path(__file__).with_name("curriculum.json")
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED_FIELDS = ("slug", "name", "description", "level", "counts", "start_position", "end_position")
@@ -113,6 +117,154 @@ def _entry_problem(entry: Any) -> str | None:
         return f"an opener must start in {' or '.join(vocab.START_POSITIONS)}, not {entry['start_position']!r}"
     if entry.get("finisher") and entry["end_position"] not in FINISHER_END_POSITIONS:
         return f"a finisher must end in {' or '.join(FINISHER_END_POSITIONS)}, not {entry['end_position']!r}"
+    return None
+
+
+# Sections of a song a combination is made for (BACHATA.md: a combination belongs to a section).
+SECTIONS = ("intro", "derecho", "majao", "mambo", "break", "outro")
+COMBINATION_MOVES = (2, 4)  # a combination is two to four moves
+NOT_TAUGHT_FIELDS = frozenset({"level", "element", "why"})
+COMBINATION_FIELDS = frozenset({"slug", "name", "level", "section", "moves", "description"})
+
+
+@dataclass(frozen=True)
+class NotTaught:
+    """An element teachers do not give dancers of a level, and why."""
+
+    level: str
+    element: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Combination:
+    """A named run of catalog moves whose holds chain, danced as one unit of a section."""
+
+    slug: str
+    name: str
+    level: str  # the highest level among its moves
+    section: str
+    moves: tuple[str, ...]
+    description: str
+    counts: int  # the moves' counts together
+
+
+@dataclass(frozen=True)
+class Curriculum:
+    not_taught: tuple[NotTaught, ...]
+    combinations: tuple[Combination, ...]
+
+    def teaches(self, level: str, element: str) -> bool:
+        return not any(entry.level == level and entry.element == element for entry in self.not_taught)
+
+
+def load_curriculum(path: Path | str = CURRICULUM_PATH, moves: list[MoveSpec] | None = None) -> Curriculum:
+    """Read and validate the curriculum against the catalog (`moves`, by default moves.json); all or nothing.
+
+    Raises CatalogError naming the file and the entry for the first problem found: an element or level
+    that does not exist, a catalog move at a level whose teachers would not give its element, a
+    combination naming a move the catalog lacks, whose holds do not chain, or whose level is not its
+    hardest move's.
+    """
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read the curriculum: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(raw, dict) or set(raw) != {"not_taught", "combinations"}:
+        raise CatalogError(f"{path}: the curriculum must be a JSON object with not_taught and combinations")
+    by_slug = {move.slug: move for move in (load_catalog() if moves is None else moves)}
+
+    not_taught: list[NotTaught] = []
+    for index, entry in enumerate(raw["not_taught"]):
+        problem = _not_taught_problem(entry, by_slug, not_taught)
+        if problem:
+            raise CatalogError(f"{path}: not_taught #{index}: {problem}")
+        not_taught.append(NotTaught(entry["level"], entry["element"], entry["why"].strip()))
+
+    combinations: list[Combination] = []
+    for index, entry in enumerate(raw["combinations"]):
+        problem = _combination_problem(entry, by_slug, combinations)
+        if problem:
+            raise CatalogError(f"{path}: combinations {_entry_label(entry, index)}: {problem}")
+        steps = [by_slug[slug] for slug in entry["moves"]]
+        combinations.append(
+            Combination(
+                slug=entry["slug"],
+                name=entry["name"],
+                level=entry["level"],
+                section=entry["section"],
+                moves=tuple(entry["moves"]),
+                description=entry["description"],
+                counts=sum(move.counts for move in steps),
+            )
+        )
+    return Curriculum(tuple(not_taught), tuple(combinations))
+
+
+def _not_taught_problem(entry: Any, by_slug: dict[str, MoveSpec], seen: list[NotTaught]) -> str | None:
+    if not isinstance(entry, dict) or set(entry) != NOT_TAUGHT_FIELDS:
+        return f"each entry must be an object with exactly {', '.join(sorted(NOT_TAUGHT_FIELDS))}"
+    level, element = entry["level"], entry["element"]
+    if level not in vocab.LEVELS:
+        return f"unknown level {level!r} (expected one of {', '.join(vocab.LEVELS)})"
+    if element not in vocab.ELEMENTS:
+        return f"unknown element {element!r} (expected one of {', '.join(vocab.ELEMENTS)})"
+    if not isinstance(entry["why"], str) or not entry["why"].strip():
+        return "why must say, in a teacher's words, why the level does not get it"
+    if any(other.level == level and other.element == element for other in seen):
+        return f"{element} at {level} level is listed twice"
+    given = sorted(slug for slug, move in by_slug.items() if move.level == level and element in move.elements)
+    if given:
+        return f"teachers do not give {element} at {level} level, yet the catalog does: {', '.join(given)}"
+    return None
+
+
+def _combination_problem(entry: Any, by_slug: dict[str, MoveSpec], seen: list[Combination]) -> str | None:
+    if not isinstance(entry, dict):
+        return "each combination must be a JSON object"
+    if set(entry) != COMBINATION_FIELDS:
+        missing, unknown = sorted(COMBINATION_FIELDS - set(entry)), sorted(set(entry) - COMBINATION_FIELDS)
+        return "; ".join(
+            part
+            for part in (
+                f"missing field(s) {', '.join(missing)}" if missing else "",
+                f"unknown field(s) {', '.join(unknown)}" if unknown else "",
+            )
+            if part
+        )
+    for name in ("slug", "name", "description"):
+        if not isinstance(entry[name], str) or not entry[name].strip():
+            return f"{name} must be a non-empty string"
+    if not SLUG_RE.match(entry["slug"]):
+        return f"bad slug {entry['slug']!r}: use lowercase letters, digits and single hyphens"
+    if any(other.slug == entry["slug"] or other.name == entry["name"] for other in seen):
+        return "duplicate slug or name"
+    if entry["level"] not in vocab.LEVELS:
+        return f"unknown level {entry['level']!r} (expected one of {', '.join(vocab.LEVELS)})"
+    if entry["section"] not in SECTIONS:
+        return f"unknown section {entry['section']!r} (expected one of {', '.join(SECTIONS)})"
+    slugs = entry["moves"]
+    low, high = COMBINATION_MOVES
+    if not isinstance(slugs, list) or not all(isinstance(slug, str) for slug in slugs):
+        return "moves must be a list of move slugs"
+    if not low <= len(slugs) <= high:
+        return f"a combination is {low} to {high} moves, not {len(slugs)}"
+    unknown = [slug for slug in slugs if slug not in by_slug]
+    if unknown:
+        return f"no such move(s) in the catalog: {', '.join(unknown)}"
+    steps = [by_slug[slug] for slug in slugs]
+    for before, after in zip(steps, steps[1:]):
+        if before.end_position != after.start_position:
+            return (
+                f"{before.slug} ends in {before.end_position} but {after.slug} starts in {after.start_position}:"
+                " the holds must chain"
+            )
+    hardest = max((move.level for move in steps), key=vocab.LEVEL_RANK.__getitem__)
+    if entry["level"] != hardest:
+        return f"level {entry['level']!r} but its hardest move is {hardest}: it takes its hardest move's level"
     return None
 
 
