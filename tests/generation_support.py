@@ -1,6 +1,6 @@
 """The expensive assets of a real generation, made once per machine, and the helper that installs them per test.
 
-Rendering the catalog's 82 instructional clips costs about a minute and analysing a song a few
+Rendering the catalog's instructional clips (one per move) costs a minute or two and analysing a song a few
 seconds, so they are made once into `var/test-cache/` (git-ignored) and reused by every later
 session: the clips through render_catalog's manifest, the motion features, the song's analysis and
 its AAC file through small JSON files keyed by what they were made from. Each test then links those

@@ -130,7 +130,7 @@ def test_every_name_and_cue_in_the_catalog_is_phone_sized():
     moves = load_catalog()
     # The height of capitals at the size each name is set in (a long name is set smaller to fit the strip).
     caps = [_text("B", _fit(move.name, NAME_SIZE, 1280 - 2 * MARGIN), WHITE).height / 720 for move in moves]
-    # One name of 82 ("Leader's Turn with Hand Change Behind the Back") is set at 4.4%.
+    # At most one name ("Leader's Turn with Hand Change Behind the Back") is set smaller, at 4.4%.
     assert sum(cap < 0.05 for cap in caps) <= 1 and min(caps) >= 0.044
     # Every cue at its full size: about 13 px on a phone showing the video 390 px wide.
     cues = {cue for move in moves for cue in count_cues(move)}

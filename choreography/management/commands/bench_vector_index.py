@@ -4,7 +4,7 @@
 
 Synthetic moves are made from the real catalog's vectors (or a small built-in list where
 the catalog file is missing): each is a random mix of three catalog moves plus noise,
-so the data has the catalog's structure without 1,000,000 copies of 82 points. Queries
+so the data has the catalog's structure without a million copies of its few points. Queries
 are real: the requests of the intent evaluation set, parsed, embedded and given random
 phrase energies. Recall@k is measured against exact search. A benchmark: asserts nothing.
 """
