@@ -22,6 +22,10 @@ class SongNotReadyYet(ChoreographyError):
     retry_later = True
 
 
+class RequestKeyReused(ChoreographyError):
+    """An Idempotency-Key sent again with a different request: the API answers 422, makes nothing."""
+
+
 class AudioError(ChoreographyError):
     """A song file that cannot be decoded or analysed (not audio, corrupt, silent, too short/long)."""
 

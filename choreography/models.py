@@ -227,11 +227,21 @@ class Routine(JobSubject):
     video_mirrored = models.FileField(blank=True, max_length=255)
     shared = models.BooleanField(default=False)
     share_token = models.CharField(max_length=32, default=_share_token, unique=True)
+    # The API client's Idempotency-Key for the request that made it: the same key again gets this
+    # routine back instead of a twin. Empty for routines asked for without one.
+    request_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "request_key"],
+                condition=~models.Q(request_key=""),
+                name="routine_request_key_once_per_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title or f"Routine {self.pk}"

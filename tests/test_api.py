@@ -308,6 +308,106 @@ class TestRoutineCreate:
         assert response.json()["error"] == "song_id: No such song among yours and the demo songs."
 
 
+class TestIdempotencyKey:
+    """A client that retries (a lost answer, a double tap) sends the same Idempotency-Key: one routine."""
+
+    def test_the_same_key_again_answers_with_the_same_routine(self, api, owner):
+        song = make_song(owner)
+        payload = {"text": "romantic, one dip", "song_id": song.pk, "duration_s": 60}
+        first = api.post("/api/routines/", payload, format="json", HTTP_IDEMPOTENCY_KEY="3f1c-retry-1")
+        again = api.post("/api/routines/", payload, format="json", HTTP_IDEMPOTENCY_KEY="3f1c-retry-1")
+        assert (first.status_code, again.status_code) == (202, 202)
+        assert again.json()["id"] == first.json()["id"]
+        assert again["Location"] == first["Location"]
+        assert again["Idempotent-Replayed"] == "true" and not first.has_header("Idempotent-Replayed")
+        assert Routine.objects.filter(owner=owner).count() == 1
+        assert Job.objects.filter(func="choreography.jobs.routine_generate").count() == 1
+
+    def test_without_a_key_or_with_a_new_one_each_request_makes_its_own(self, api, owner):
+        song = make_song(owner)
+        payload = {"text": "smooth", "song_id": song.pk}
+        api.post("/api/routines/", payload, format="json")
+        api.post("/api/routines/", payload, format="json")
+        api.post("/api/routines/", payload, format="json", HTTP_IDEMPOTENCY_KEY="a")
+        api.post("/api/routines/", payload, format="json", HTTP_IDEMPOTENCY_KEY="b")
+        assert Routine.objects.filter(owner=owner).count() == 4
+
+    def test_the_same_key_with_another_request_is_refused_and_makes_nothing(self, api, owner):
+        song = make_song(owner)
+        api.post("/api/routines/", {"text": "smooth", "song_id": song.pk}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+        for changed in (
+            {"text": "energetic", "song_id": song.pk},
+            {"text": "smooth", "song_id": song.pk, "duration_s": 90},
+        ):
+            response = api.post("/api/routines/", changed, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+            assert response.status_code == 422
+            assert "already used for another routine request" in response.json()["error"]
+        assert Routine.objects.filter(owner=owner).count() == 1
+
+    def test_keys_are_per_dancer(self, api, owner, stranger):
+        other = APIClient()
+        other.force_authenticate(stranger)
+        mine = api.post(
+            "/api/routines/", {"text": "x", "song_id": make_song(owner).pk}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+        )
+        theirs = other.post(
+            "/api/routines/", {"text": "x", "song_id": make_song(stranger).pk}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+        )
+        assert (mine.status_code, theirs.status_code) == (202, 202)
+        assert mine.json()["id"] != theirs.json()["id"]
+
+    @pytest.mark.parametrize("key", ["has space", "x" * 65, "ключ", "a/b"])
+    def test_a_malformed_key_is_refused_with_a_reason(self, api, owner, key):
+        song = make_song(owner)
+        response = api.post(
+            "/api/routines/", {"text": "x", "song_id": song.pk}, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
+        assert response.status_code == 400
+        assert response.json()["error"].startswith("Idempotency-Key: Use 1 to 64 letters")
+        assert not Routine.objects.exists()
+
+    @pytest.mark.django_db(transaction=True)
+    def test_two_requests_at_once_make_one_routine(self, owner, settings, monkeypatch):
+        # The second request runs whole, on its own connection, after the first has begun its own
+        # transaction and before it inserts: the first loses on the unique constraint and answers with
+        # the second's routine.
+        import threading
+
+        from django.db import connection
+
+        from choreography.services import routines as routine_services
+
+        if connection.vendor == "sqlite":
+            pytest.skip("SQLite's in-memory test database locks whole tables between connections")
+        settings.REDIS_URL = ""
+        song = make_song(owner, status="running")  # its generation fails at once: nothing heavy runs
+        payload = {"text": "two taps", "song_id": song.pk}
+        real_create = routine_services.routine_create
+        answers = {}
+
+        def second_request() -> None:
+            client = APIClient()
+            client.force_authenticate(owner)
+            answers["second"] = client.post("/api/routines/", payload, format="json", HTTP_IDEMPOTENCY_KEY="tap")
+
+        def first_waits_for_the_second(**kwargs):
+            if "second" not in answers:
+                thread = threading.Thread(target=second_request)
+                thread.start()
+                thread.join()
+            return real_create(**kwargs)
+
+        monkeypatch.setattr(routine_services, "routine_create", first_waits_for_the_second)
+        client = APIClient()
+        client.force_authenticate(owner)
+        first = client.post("/api/routines/", payload, format="json", HTTP_IDEMPOTENCY_KEY="tap")
+        second = answers["second"]
+        assert (first.status_code, second.status_code) == (202, 202)
+        assert first.json()["id"] == second.json()["id"]
+        assert first["Idempotent-Replayed"] == "true"
+        assert Routine.objects.filter(owner=owner).count() == 1
+
+
 class TestThrottles:
     @pytest.fixture(autouse=True)
     def _low_rates(self, settings):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -27,6 +29,7 @@ from choreography.api.responses import (
     paginated,
 )
 from choreography.api.songs import SongRef
+from choreography.errors import RequestKeyReused
 from choreography.models import Routine
 from choreography.ranged import routine_video_response
 from choreography.services import routines as routine_services
@@ -113,6 +116,29 @@ class RoutineDetailOutput(RoutineOutput):
         return None
 
 
+# An Idempotency-Key as clients make them: a UUID, or any 1-64 letters, digits and - _ . :
+REQUEST_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+REQUEST_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    pattern=REQUEST_KEY.pattern,
+    description=(
+        "Send one (e.g. a fresh UUID) to make retrying safe: the same key again answers with the routine "
+        "it made (with the header Idempotent-Replayed: true) instead of making another; the same key "
+        "with a different request is refused with 422."
+    ),
+)
+
+
+def request_key(request: Request) -> str:
+    """The request's Idempotency-Key header, checked; empty when it has none."""
+    key = request.headers.get("Idempotency-Key", "")
+    if key and not REQUEST_KEY.fullmatch(key):
+        raise ValidationError({"Idempotency-Key": ["Use 1 to 64 letters, digits, or - _ . : (a UUID will do)."]})
+    return key
+
+
 def _routine_accepted(request: Request, routine: Routine) -> Response:
     return accepted(request, routine, reverse("api:routine_detail", args=[routine.pk]))
 
@@ -134,7 +160,14 @@ class RoutineListApi(APIView):
 
     @extend_schema(
         request=RoutineCreateInput,
-        responses={202: QueuedOutput, 400: ERROR_RESPONSES[400], 415: UNSUPPORTED_BODY, 429: TOO_MANY},
+        parameters=[REQUEST_KEY_PARAMETER],
+        responses={
+            202: QueuedOutput,
+            400: ERROR_RESPONSES[400],
+            415: UNSUPPORTED_BODY,
+            422: OpenApiResponse(description="The Idempotency-Key was already used for another request."),
+            429: TOO_MANY,
+        },
     )
     def post(self, request: Request) -> Response:
         """Describe a routine; it is queued at once. Poll the Location URL until status is ready or failed."""
@@ -144,13 +177,18 @@ class RoutineListApi(APIView):
         song = selectors.songs_for_user(request.user).filter(pk=data.validated_data["song_id"]).first()
         if song is None:
             raise ValidationError({"song_id": ["No such song among yours and the demo songs."]})
-        routine = routine_services.routine_create(
-            user=request.user,
-            text=data.validated_data["text"],
-            song=song,
-            duration_s=data.validated_data.get("duration_s"),
-        )
-        return _routine_accepted(request, routine)
+        asked = {"text": data.validated_data["text"], "song": song, "duration_s": data.validated_data.get("duration_s")}
+        key = request_key(request)
+        if not key:
+            return _routine_accepted(request, routine_services.routine_create(user=request.user, **asked))
+        try:
+            routine, made = routine_services.routine_create_once(user=request.user, request_key=key, **asked)
+        except RequestKeyReused as error:
+            return Response({"error": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        response = _routine_accepted(request, routine)
+        if not made:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 class RoutineDetailApi(APIView):

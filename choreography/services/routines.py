@@ -10,13 +10,13 @@ import contextlib
 import random
 import time
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import profile_for
 from bachata.runner import enqueue, report_stage, requeue
 from choreography import jobs
-from choreography.errors import ChoreographyError, SongNotReadyYet
+from choreography.errors import ChoreographyError, RequestKeyReused, SongNotReadyYet
 from choreography.models import Routine, RoutineMove, Song
 from choreography.services.files import cached_media_on_disk, media_output, remove_media
 
@@ -39,9 +39,17 @@ def title_from_text(text: str, *, limit: int = TITLE_FROM_TEXT_CHARS) -> str:
 
 @transaction.atomic
 def routine_create(
-    *, user, text: str, song: Song, duration_s: float | None = None, seed: int | None = None, title: str = ""
+    *,
+    user,
+    text: str,
+    song: Song,
+    duration_s: float | None = None,
+    seed: int | None = None,
+    title: str = "",
+    request_key: str = "",
 ) -> Routine:
-    """Store the request and queue its generation on the gpu queue; returns at once."""
+    """Store the request and queue its generation on the gpu queue; returns at once. `request_key` (an
+    API client's Idempotency-Key) is stored with it: see routine_create_once."""
     if song.owner_id not in (None, user.pk):
         raise ChoreographyError("That song is not yours.")
     if song.status == Song.Status.FAILED:
@@ -57,9 +65,33 @@ def routine_create(
         duration_s=duration_s,
         seed=seed if seed is not None else random.randrange(1_000_000),
         title=(title or title_from_text(text) or f"Routine on {song.title}")[:200],
+        request_key=request_key,
     )
     enqueue(jobs.routine_generate, subject=routine, queue="gpu", routine_id=routine.pk, keep="locked")
     return routine
+
+
+def routine_create_once(
+    *, user, request_key: str, text: str, song: Song, duration_s: float | None = None
+) -> tuple[Routine, bool]:
+    """The routine an API client asked for under `request_key`, with whether it was made now: made now,
+    or, when the key made one already (a retry after a lost answer, a double tap, two requests at
+    once), that one. The database's unique constraint decides, so two racing requests make one routine.
+    The same key with another request is refused (RequestKeyReused)."""
+    try:
+        with transaction.atomic():
+            return routine_create(user=user, text=text, song=song, duration_s=duration_s, request_key=request_key), True
+    except IntegrityError:
+        existing = Routine.objects.filter(owner=user, request_key=request_key).first()
+    if existing is None:  # deleted between the two statements
+        raise ChoreographyError("That routine was deleted while it was being asked for again; send a new key.")
+    if (existing.text, existing.song_id, existing.duration_s) != (
+        (text or "").strip()[:MAX_TEXT_CHARS],
+        song.pk,
+        duration_s,
+    ):
+        raise RequestKeyReused("This Idempotency-Key was already used for another routine request; send a new key.")
+    return existing, False
 
 
 def routine_just_made(*, user, text: str, song: Song) -> Routine | None:
