@@ -118,10 +118,10 @@ def _entry_problem(entry: Any) -> str | None:
         return f"an opener must start in {' or '.join(vocab.START_POSITIONS)}, not {entry['start_position']!r}"
     if entry.get("finisher") and entry["end_position"] not in FINISHER_END_POSITIONS:
         return f"a finisher must end in {' or '.join(FINISHER_END_POSITIONS)}, not {entry['end_position']!r}"
-    return _arm_paths_problem(entry)
+    return arm_paths_problem(entry)
 
 
-def _arm_paths_problem(entry: dict[str, Any]) -> str | None:
+def arm_paths_problem(entry: dict[str, Any]) -> str | None:
     """What is wrong with a move's arm paths (vocab.ARM_PATHS), or None."""
     paths = entry.get("arm_paths", [])
     if not isinstance(paths, list):

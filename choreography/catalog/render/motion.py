@@ -421,7 +421,8 @@ def _plan_arm_paths(move: MoveSpec, plan: MotionPlan) -> None:
         start, end = arm.counts[0] - 1.0, float(arm.counts[1])
         plan.accents.append(Accent("arms", arm.who, start, end, path=arm.path, hand=hand))
         if "turns" not in move.elements:
-            plan.captions.append((start, end, ARM_PATH_CAPTIONS[arm.path]))
+            # From its second count, so it wins over a caption the move's other elements start with it.
+            plan.captions.append((start + 1.0, end, ARM_PATH_CAPTIONS[arm.path]))
 
 
 @dataclass(frozen=True)

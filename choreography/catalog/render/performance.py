@@ -960,7 +960,7 @@ def _arms(
 
 # --- arm paths (the move's data: free arms, hair combs, hand changes) -----------------------------------
 PASS_BEATS = (0.85, 0.55)  # a hand change: the receiving hand holds by count - 0.85, the other lets go by - 0.55
-MEET_HEIGHT_M = -0.06  # the hands meet for a change this far from the height between the two chests
+MEET_HEIGHT_M = 0.0  # the hands meet for a change this far from the height between the two chests
 
 
 def _keyframes(beats: np.ndarray, keys: list[tuple[float, np.ndarray]]) -> np.ndarray:
