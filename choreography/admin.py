@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from choreography import vocab
+from choreography.catalog import data as catalog_data
 from choreography.errors import MediaError
 from choreography.models import Job, Move, MoveClip, PracticeSession, Routine, RoutineMove, Song
 from choreography.services import catalog as catalog_services
@@ -68,6 +69,18 @@ class MoveForm(forms.ModelForm):
 
     def clean_tags(self) -> list[str]:
         return [tag.strip().lower() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+    def clean_arm_paths(self) -> list:
+        return self.cleaned_data.get("arm_paths") or []
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "counts" in cleaned:
+            entry = {key: cleaned.get(key) or [] for key in ("arm_paths", "elements")}
+            problem = catalog_data.arm_paths_problem({**entry, "counts": int(cleaned["counts"])})
+            if problem:
+                self.add_error("arm_paths", problem)
+        return cleaned
 
     def clean_energy(self) -> float:
         energy = self.cleaned_data["energy"]

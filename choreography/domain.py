@@ -107,6 +107,33 @@ class Phrase:
 
 
 @dataclass(frozen=True)
+class ArmPath:
+    """A path the arms take in a move, as its data names it (vocab.ARM_PATHS).
+
+    `who` and `hand` name the hand that travels: the styling arm, the combing hand, or for a hand
+    change the follower's hand that the leader passes. `counts` are 1-based: a free arm and a hair comb
+    span counts[0]..counts[1]; a hand change lands on each count listed (the grip passes from the hand
+    holding hers to his other hand, and on the next listed count back)."""
+
+    path: str
+    who: str
+    hand: str
+    counts: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "who": self.who, "hand": self.hand, "counts": list(self.counts)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArmPath:
+        return cls(
+            path=data["path"],
+            who=data["who"],
+            hand=data["hand"],
+            counts=tuple(int(count) for count in data["counts"]),
+        )
+
+
+@dataclass(frozen=True)
 class MoveSpec:
     """One catalog move as plain data (the catalog's rows and moves.json entries become these)."""
 
@@ -123,6 +150,7 @@ class MoveSpec:
     opener: bool = False  # a good first move of a routine
     finisher: bool = False  # a good last move (ends a routine cleanly)
     tags: tuple[str, ...] = field(default=())  # free words that help search ("romantic", "basic")
+    arm_paths: tuple[ArmPath, ...] = ()  # what the arms do beyond the hold and turns (the clip draws them)
 
     @property
     def phrases(self) -> int:
@@ -132,6 +160,10 @@ class MoveSpec:
         data = asdict(self)
         for key in ("elements", "styles", "tags"):
             data[key] = list(data[key])
+        # Left out where empty: a move without arm paths keeps the data (and the clip hash) it had.
+        data.pop("arm_paths")
+        if self.arm_paths:
+            data["arm_paths"] = [path.to_dict() for path in self.arm_paths]
         return data
 
     @classmethod
@@ -150,4 +182,5 @@ class MoveSpec:
             opener=bool(data.get("opener", False)),
             finisher=bool(data.get("finisher", False)),
             tags=tuple(data.get("tags", ())),
+            arm_paths=tuple(ArmPath.from_dict(path) for path in data.get("arm_paths", ()) or ()),
         )

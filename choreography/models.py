@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from choreography import vocab
-from choreography.domain import MoveSpec
+from choreography.domain import ArmPath, MoveSpec
 
 
 class Status(models.TextChoices):
@@ -116,6 +116,8 @@ class Move(models.Model):
     elements = models.JSONField(default=list, blank=True)
     styles = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
+    # What the arms do beyond the hold and turns (moves.json "arm_paths"; the clip renderer draws them).
+    arm_paths = models.JSONField(default=list, blank=True)
     energy = models.FloatField(default=0.5)
     opener = models.BooleanField(default=False)
     finisher = models.BooleanField(default=False)
@@ -146,6 +148,7 @@ class Move(models.Model):
             opener=self.opener,
             finisher=self.finisher,
             tags=tuple(self.tags),
+            arm_paths=tuple(ArmPath.from_dict(path) for path in self.arm_paths or ()),
         )
 
 

@@ -32,6 +32,14 @@ AMOUNT_PLACES: tuple[str, ...] = ("end", "middle")
 STYLES: tuple[str, ...] = ("traditional", "dominican", "sensual", "moderna")
 MOODS: tuple[str, ...] = ("romantic", "energetic", "playful", "smooth")
 
+# Arm paths a move's data may name (moves.json "arm_paths"), beyond what its hold and turns give the arms:
+# a free arm that styles (its hand lets go of its grip and flows up, round over the head and down), a hair
+# comb (the joined hands lift her hand over her head and down along her hair, the grip let go behind her
+# head), and a hand change (her hand passed from one of his hands to the other on a count).
+ARM_PATHS: tuple[str, ...] = ("free_arm", "hair_comb", "hand_change")
+DANCER_ROLES: tuple[str, ...] = ("leader", "follower")
+HANDS: tuple[str, ...] = ("left", "right")
+
 # Holds (positions) that connect moves. A routine is a path through these.
 POSITIONS: tuple[str, ...] = ("closed", "open", "shadow", "hammerlock", "cuddle", "side_by_side")
 # The first move of a routine starts in one of these.

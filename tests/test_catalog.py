@@ -212,3 +212,47 @@ def test_unreachable_positions_finds_a_dead_end():
     catalog.append(move("out-of-shadow", "shadow", "closed", level="intermediate"))
     assert unreachable_positions(catalog, "beginner") == {"shadow"}
     assert unreachable_positions(catalog, "intermediate") == set()
+
+
+# Arm paths ------------------------------------------------------------------------------
+def _styled_entry(paths: list) -> dict:
+    return {**_good_entry("styled-move"), "elements": ["arm_styling"], "arm_paths": paths}
+
+
+@pytest.mark.parametrize(
+    ("paths", "expected"),
+    [
+        ([{"path": "backflip", "who": "follower", "hand": "left", "counts": [1, 3]}], "unknown path"),
+        ([{"path": "free_arm", "who": "teacher", "hand": "left", "counts": [1, 3]}], "who must be one of"),
+        ([{"path": "free_arm", "who": "leader", "hand": "third", "counts": [1, 3]}], "hand must be one of"),
+        ([{"path": "free_arm", "who": "leader", "hand": "left", "counts": [1, 9]}], "counts must be a list"),
+        ([{"path": "free_arm", "who": "leader", "hand": "left", "counts": [5, 3]}], "counts must rise"),
+        ([{"path": "free_arm", "who": "leader", "hand": "left", "counts": [5]}], "spans two counts"),
+        ([{"path": "hair_comb", "who": "follower", "hand": "right", "counts": [4, 8]}], "before the move's last"),
+        ([{"path": "hand_change", "who": "leader", "hand": "right", "counts": [4]}], "who must be follower"),
+        ([{"path": "hand_change", "who": "follower", "hand": "right", "counts": [1]}], "the count before it"),
+        ([{"path": "free_arm", "who": "leader", "hand": "left"}], "exactly counts, hand, path, who"),
+        ({"path": "free_arm"}, "must be a list"),
+    ],
+)
+def test_it_refuses_bad_arm_paths(tmp_path, paths, expected):
+    path = _write(tmp_path, [_styled_entry(paths)])
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(path)
+    assert "styled-move" in str(caught.value) and expected in str(caught.value)
+
+
+def test_arm_paths_belong_to_arm_styling(tmp_path):
+    entry = {**_styled_entry([{"path": "free_arm", "who": "leader", "hand": "right", "counts": [5, 7]}])}
+    entry["elements"] = []
+    with pytest.raises(CatalogError, match="add the arm_styling element"):
+        load_catalog(_write(tmp_path, [entry]))
+
+
+def test_arm_paths_round_trip_and_stay_out_of_moves_without_them(tmp_path):
+    paths = [{"path": "hand_change", "who": "follower", "hand": "right", "counts": [4, 8]}]
+    [styled, plain] = load_catalog(_write(tmp_path, [_styled_entry(paths), _good_entry()]))
+    assert styled.to_dict()["arm_paths"] == paths
+    assert MoveSpec.from_dict(styled.to_dict()) == styled
+    # A move without arm paths keeps its data (and so its clip's hash) as it was.
+    assert "arm_paths" not in plain.to_dict()

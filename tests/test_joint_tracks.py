@@ -221,3 +221,98 @@ def test_the_report_names_the_worst_move_on_each_measure(catalog):
     report = joint_rules.catalog_report(catalog[:3], bpm=BPM)
     assert set(report["worst"]) == set(joint_rules.WORST_IS_MAX)
     assert all(entry["slug"] in {move.slug for move in catalog[:3]} for entry in report["worst"].values())
+
+
+def _frame(track, beat: float) -> int:
+    return min(track.frames - 1, round(beat * track.fps * 60 / BPM))
+
+
+def _path_hands(move) -> set[tuple[str, str]]:
+    """The hands a move's arm paths move: each may let go of its grip while its path runs."""
+    hands = set()
+    for arm in move.arm_paths:
+        joint = f"{arm.hand[0]}_hand"
+        if arm.path == "hand_change":
+            hands |= {("follower", joint), ("leader", "l_hand"), ("leader", "r_hand")}
+        else:
+            hands.add((arm.who, joint))
+            if arm.path == "hair_comb":
+                partner = "leader" if arm.who == "follower" else "follower"
+                # The partner's hand on that grip goes with it.
+                for grip in HOLD_GRIPS[move.start_position]:
+                    mine, theirs = (grip[1], grip[0]) if arm.who == "follower" else grip
+                    if mine == joint:
+                        hands.add((partner, theirs))
+    return hands
+
+
+class TestArmPaths:
+    """What the move's data says the arms do (arm_paths) is what the joints do."""
+
+    def test_only_the_grips_an_arm_path_names_let_go(self, catalog, tracks):
+        # Every other grip of the hold stays joined (and within the joined-hands rule) all through the move.
+        checked = 0
+        for move in catalog:
+            if not move.arm_paths or "turns" in move.elements or move.start_position != move.end_position:
+                continue
+            moving = _path_hands(move)
+            for grip in HOLD_GRIPS[move.start_position]:
+                if ("leader", grip[0]) in moving or ("follower", grip[1]) in moving:
+                    continue
+                checked += 1
+                held = [grip in joined for joined in tracks[move.slug].connections]
+                assert all(held), (move.slug, grip, held.index(False))
+        assert checked >= 3
+
+    def test_a_free_arm_rises_over_the_head_and_comes_back_to_the_hold(self, tracks):
+        for slug, dancer, hand, beat in (
+            ("follower-arm-styling", "follower", "l_hand", 3.5),
+            ("leader-arm-styling", "leader", "r_hand", 5.5),
+        ):
+            track = tracks[slug]
+            p = track.positions[dancer]
+            top = _frame(track, beat)
+            assert p[top, JOINT[hand], 1] > p[top, JOINT["head"], 1], slug
+            assert p[0, JOINT[hand], 1] < p[0, JOINT["chest"], 1], slug
+            free = ("r_hand", "l_hand")  # his right with her left: the grip the free hand let go of
+            assert free not in track.connections[top] and free in track.connections[-1], slug
+
+    def test_a_hair_comb_goes_over_and_behind_her_head(self, tracks):
+        for slug in ("hair-comb", "cross-body-lead-hair-comb"):
+            track = tracks[slug]
+            p = track.positions["follower"]
+            over = range(_frame(track, 4.3), _frame(track, 5.0))
+            assert max(p[f, JOINT["r_hand"], 1] - p[f, JOINT["head"], 1] for f in over) > 0.05, slug
+            behind = []
+            for f in range(_frame(track, 5.0), _frame(track, 6.5)):
+                across = p[f, JOINT["r_shoulder"]] - p[f, JOINT["l_shoulder"]]
+                facing = np.array([-across[2], 0.0, across[0]])  # her forward, from her shoulders
+                gaze = p[f, JOINT["head"]] - p[f, JOINT["neck"]]
+                if np.dot(facing, gaze) < 0:
+                    facing = -facing
+                behind.append(float(np.dot(p[f, JOINT["r_hand"]] - p[f, JOINT["head"]], facing)))
+            assert min(behind) < -0.02, (slug, min(behind))
+            # They reconnect for the tap on 8.
+            assert ("l_hand", "r_hand") in track.connections[-1], slug
+
+    def test_a_hand_change_passes_her_hand_to_his_other_hand_and_back(self, tracks):
+        track = tracks["moderna-hand-change-basic"]
+        leader, follower = track.positions["leader"], track.positions["follower"]
+        assert ("l_hand", "r_hand") in track.connections[0]
+        # On 3 his right hand meets the joined hands; from the tap on 4 it holds hers, his left is free.
+        meet = _frame(track, 2.9)
+        her_hand = follower[meet, JOINT["r_hand"]]
+        assert np.linalg.norm(leader[meet, JOINT["r_hand"]] - her_hand) < 0.12
+        assert np.linalg.norm(leader[meet, JOINT["l_hand"]] - her_hand) < 0.12
+        middle = _frame(track, 5.0)
+        assert ("r_hand", "r_hand") in track.connections[middle]
+        assert ("l_hand", "r_hand") not in track.connections[middle]
+        assert np.linalg.norm(leader[middle, JOINT["l_hand"]] - follower[middle, JOINT["r_hand"]]) > 0.15
+        # Back on 8, in the hold the next move starts from.
+        assert set(HOLD_GRIPS["open"]) <= set(track.connections[-1])
+
+    def test_a_hand_change_after_a_turn_passes_the_turning_hand(self, tracks):
+        track = tracks["right-turn-hand-change"]
+        passed = [f for f, joined in enumerate(track.connections) if ("r_hand", "r_hand") in joined]
+        assert passed
+        assert _frame(track, 5.0) < passed[0] < _frame(track, 7.0)

@@ -25,7 +25,8 @@ CURRICULUM_PATH = Path(__file__).with_name("curriculum.json")
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED_FIELDS = ("slug", "name", "description", "level", "counts", "start_position", "end_position")
-OPTIONAL_FIELDS = ("elements", "styles", "energy", "opener", "finisher", "tags")
+OPTIONAL_FIELDS = ("elements", "styles", "energy", "opener", "finisher", "tags", "arm_paths")
+ARM_PATH_FIELDS = frozenset({"path", "who", "hand", "counts"})
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
 # Where a routine may end cleanly: a finisher leaves the couple in a normal hold.
 FINISHER_END_POSITIONS = ("closed", "open")
@@ -117,6 +118,45 @@ def _entry_problem(entry: Any) -> str | None:
         return f"an opener must start in {' or '.join(vocab.START_POSITIONS)}, not {entry['start_position']!r}"
     if entry.get("finisher") and entry["end_position"] not in FINISHER_END_POSITIONS:
         return f"a finisher must end in {' or '.join(FINISHER_END_POSITIONS)}, not {entry['end_position']!r}"
+    return arm_paths_problem(entry)
+
+
+def arm_paths_problem(entry: dict[str, Any]) -> str | None:
+    """What is wrong with a move's arm paths (vocab.ARM_PATHS), or None."""
+    paths = entry.get("arm_paths", [])
+    if not isinstance(paths, list):
+        return "arm_paths must be a list of arm paths"
+    if paths and "arm_styling" not in entry.get("elements", []):
+        return "arm_paths are arm styling: add the arm_styling element"
+    counts = entry["counts"]
+    for index, path in enumerate(paths):
+        where = f"arm path #{index + 1}"
+        if not isinstance(path, dict) or set(path) != ARM_PATH_FIELDS:
+            return f"{where} must be an object with exactly {', '.join(sorted(ARM_PATH_FIELDS))}"
+        if path["path"] not in vocab.ARM_PATHS:
+            return f"{where}: unknown path {path['path']!r} (expected one of {', '.join(vocab.ARM_PATHS)})"
+        if path["who"] not in vocab.DANCER_ROLES:
+            return f"{where}: who must be one of {', '.join(vocab.DANCER_ROLES)}, not {path['who']!r}"
+        if path["hand"] not in vocab.HANDS:
+            return f"{where}: hand must be one of {', '.join(vocab.HANDS)}, not {path['hand']!r}"
+        beats = path["counts"]
+        if (
+            not isinstance(beats, list)
+            or not beats
+            or not all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= counts for c in beats)
+        ):
+            return f"{where}: counts must be a list of the move's counts, 1 to {counts}"
+        if beats != sorted(set(beats)):
+            return f"{where}: counts must rise, each once"
+        if path["path"] == "hand_change":
+            if path["who"] != "follower":
+                return f"{where}: a hand change passes the follower's hand: who must be follower"
+            if beats[0] < 2:
+                return f"{where}: a hand change needs the count before it for the hands to meet"
+        elif len(beats) != 2:
+            return f"{where}: a {path['path'].replace('_', ' ')} spans two counts: its first and its last"
+        elif path["path"] == "hair_comb" and beats[1] >= counts:
+            return f"{where}: a hair comb must end before the move's last count, for the hands to reconnect"
     return None
 
 

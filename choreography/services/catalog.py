@@ -55,6 +55,7 @@ MOVE_FIELDS = (
     "energy",
     "opener",
     "finisher",
+    "arm_paths",
 )
 
 
@@ -79,6 +80,7 @@ def catalog_seed(*, path: Path | None = None, force: bool = False) -> SeedReport
         existing = {move.slug: move for move in Move.objects.select_for_update()}
         for spec in specs:
             values = spec.to_dict()
+            values.setdefault("arm_paths", [])
             wanted = {field: values[field] for field in MOVE_FIELDS}
             move = existing.get(spec.slug)
             if move is None:

@@ -78,6 +78,9 @@ class Accent:
     who: str  # leader | follower | both
     start: float
     end: float
+    # From the move's arm paths (domain.ArmPath): which path, and whose hand ("l" | "r") travels.
+    path: str = ""
+    hand: str = ""
 
 
 @dataclass(frozen=True)
@@ -371,7 +374,9 @@ def _plan_accents(
             plan.captions.append((start, end, caption))
             still.append((start, end))
 
-    if "arm_styling" in elements:
+    if move.arm_paths:
+        _plan_arm_paths(move, plan)
+    elif "arm_styling" in elements:
         if "change" in words and "turns" not in elements and "cross_body_lead" not in elements:
             for phrase in range(phrases):
                 for tap in (3.0, 7.0):
@@ -396,6 +401,28 @@ def _plan_accents(
             for tap in (3.0, 7.0):
                 plan.accents.append(Accent("hip_accent", "both", phrase * 8 + tap, phrase * 8 + tap + 1))
                 plan.captions.append((phrase * 8 + tap, phrase * 8 + tap + 1, "Hip accent on the tap"))
+
+
+ARM_PATH_CAPTIONS = {"free_arm": "Arm styling", "hair_comb": "Hair comb"}
+
+
+def _plan_arm_paths(move: MoveSpec, plan: MotionPlan) -> None:
+    """The move's arm paths as accents: a free arm or a hair comb over its counts; a hand change over
+    the count before it (the hands meet) and its own count (the grip passes)."""
+    for arm in move.arm_paths:
+        hand = arm.hand[0]  # "l" | "r"
+        if arm.path == "hand_change":
+            for count in arm.counts:
+                start, end = count - 2.0, float(count)
+                plan.accents.append(Accent("hand_change", arm.who, start, end, path=arm.path, hand=hand))
+                words = "Hand change on the tap" if count % 4 == 0 else "Hand change"
+                plan.captions.append((start + 1.0, end, words))
+            continue
+        start, end = arm.counts[0] - 1.0, float(arm.counts[1])
+        plan.accents.append(Accent("arms", arm.who, start, end, path=arm.path, hand=hand))
+        if "turns" not in move.elements:
+            # From its second count, so it wins over a caption the move's other elements start with it.
+            plan.captions.append((start + 1.0, end, ARM_PATH_CAPTIONS[arm.path]))
 
 
 @dataclass(frozen=True)

@@ -444,12 +444,15 @@ class Body:
     weight: np.ndarray  # (frames, 2)
 
 
-def _accent_envelope(plan: MotionPlan, who: str, kind: str, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Phase (0..1 within the accent) and an eased envelope where an accent of `kind` applies to `who`."""
+def _accent_envelope(
+    plan: MotionPlan, who: str, kind: str, beats: np.ndarray, *, path: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Phase (0..1 within the accent) and an eased envelope where an accent of `kind` (and of the move
+    data's arm `path`, none by default) applies to `who`."""
     phase = np.zeros_like(beats)
     envelope = np.zeros_like(beats)
     for accent in plan.accents:
-        if accent.kind != kind or accent.who not in (who, "both"):
+        if accent.kind != kind or accent.who not in (who, "both") or accent.path != path:
             continue
         inside = (beats >= accent.start) & (beats < accent.end)
         phase = np.where(inside, (beats - accent.start) / (accent.end - accent.start), phase)
@@ -695,7 +698,9 @@ def _grip_points(hold: str, leader: Body, follower: Body) -> dict[Grip, dict[str
     return points
 
 
-def _free_hand(body: Body, side: str, style_phase: np.ndarray, style: np.ndarray) -> np.ndarray:
+def _free_hand(
+    body: Body, side: str, style_phase: np.ndarray, style: np.ndarray, *, circle: bool = False
+) -> np.ndarray:
     """Where a free hand goes: relaxed beside the hip, or sweeping up over the head when styling."""
     joints, build = body.joints, body.build
     forward = _heading(body.shoulders)
@@ -707,6 +712,12 @@ def _free_hand(body: Body, side: str, style_phase: np.ndarray, style: np.ndarray
     sweep = shoulder + 0.85 * (build.arm + build.hand) * (
         -UP * np.cos(angle)[:, None] + out * (0.75 * np.sin(angle))[:, None] + forward * 0.25
     )
+    if circle:
+        # At the top the hand draws a small circle over the head (the middle third of the sweep).
+        top = np.clip((style_phase - 1 / 3) * 3, 0.0, 1.0)
+        around = 2 * math.pi * top
+        bump = np.sin(math.pi * top)[:, None]
+        sweep = sweep + bump * 0.12 * (np.sin(around)[:, None] * out - (1 - np.cos(around))[:, None] * 0.5 * forward)
     return relaxed + (sweep - relaxed) * style[:, None]
 
 
@@ -788,6 +799,9 @@ def _arms(
             mixed[dancer] = held + (lead_points - held) * raised[:, None] + bow + around
         grips[lead_grip] = (np.maximum(strength, raised), mixed)
 
+    # The move's arm paths (its data): hair combs and hand changes move and pass grips; a free arm lets go.
+    paths = _ArmPaths(plan, bodies, beats, grips, raised)
+
     # Dips: his right hand holds her back whatever the hold.
     dipping = np.zeros(frames)
     for dip in plan.dips:
@@ -850,6 +864,9 @@ def _arms(
         phase, style = _accent_envelope(plan, dancer, "arms", beats)
         for side in ("l", "r"):
             free = _free_hand(body, side, phase, style if side == ("r" if dancer == FOLLOWER else "l") else style * 0)
+            styled = paths.styling.get((dancer, f"{side}_hand"))
+            if styled is not None:
+                free = _free_hand(body, side, styled[0], styled[1], circle=True)
             targets[(dancer, f"{side}_hand")] = free
     pulls: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
     for (lj, fj), (strength, points) in grips.items():
@@ -861,6 +878,9 @@ def _arms(
         for strength, point in items:
             target = target + (point - target) * np.clip(strength, 0, 1)[:, None]
         targets[key] = target
+
+    for key, (weight, point) in paths.overrides.items():
+        targets[key] = targets[key] + (point - targets[key]) * weight[:, None]
 
     held = {key: np.clip(np.max([s for s, _p in items], axis=0), 0, 1) for key, items in pulls.items()}
     # A hand resting on the partner's body (his on her back, hers on his shoulder) sits on it by design.
@@ -904,6 +924,10 @@ def _arms(
             wrist_target = hand - toward * build.hand
             out = _heading(body.shoulders + math.pi / 2) * sign
             height = np.clip((hand[:, 1:2] - shoulder[:, 1:2]) / 0.3, 0, 1)
+            # A hand combing behind the head raises its elbow out to the side.
+            elbow_up = paths.elbow_up.get((dancer, f"{side}_hand"))
+            if elbow_up is not None:
+                height = np.maximum(height, elbow_up[:, None])
             # Elbows point out, back and down (no hand target lies along all three, so the elbow never
             # flips); reaching forward round a partner they open outward; overhead they point to the side.
             ahead = np.clip((np.sum((hand - shoulder) * forward, axis=1, keepdims=True) - 0.1) / 0.2, 0, 1)
@@ -932,6 +956,176 @@ def _arms(
         for frame in np.nonzero(strength >= CONNECTED_GRIP)[0]:
             connections[int(frame)].append(grip)
     return connections
+
+
+# --- arm paths (the move's data: free arms, hair combs, hand changes) -----------------------------------
+PASS_BEATS = (0.85, 0.55)  # a hand change: the receiving hand holds by count - 0.85, the other lets go by - 0.55
+MEET_HEIGHT_M = 0.0  # the hands meet for a change this far from the height between the two chests
+
+
+def _keyframes(beats: np.ndarray, keys: list[tuple[float, np.ndarray]]) -> np.ndarray:
+    """Points (frames, 3) through keyframes (beat, points per frame): linear between them, then eased
+    over a few frames so the hand flows through each key instead of stopping."""
+    times = np.array([time for time, _points in keys])
+    out = np.array(keys[0][1], dtype=float)
+    for (t0, p0), (t1, p1) in zip(keys, keys[1:], strict=False):
+        share = np.clip((beats - t0) / max(t1 - t0, 1e-6), 0.0, 1.0)[:, None]
+        inside = (beats >= t0)[:, None]
+        out = np.where(inside, p0 + (p1 - p0) * share, out)
+    del times
+    return np.stack([_ease_frames(out[:, k], 7) for k in range(3)], axis=1)
+
+
+class _ArmPaths:
+    """What a move's arm paths do to its grips and hands (data: domain.ArmPath, planned in motion.py).
+
+    A free arm: its hand lets go of its grip for the span and sweeps up, circles over the head and comes
+    down (`styling`). A hair comb: the grip holding her hand lifts it over her head; behind her head the
+    grip lets go, her hand combs down along her hair beside her neck while his slides out along her arm,
+    and they join again. A hand change: his other hand lets go of whatever it held and meets the joined
+    hands at waist to chest height between them on the count before; on the count the grip passes to it.
+    After the last change the hold's own grips come back by the end of the move."""
+
+    def __init__(
+        self,
+        plan: MotionPlan,
+        bodies: dict[str, Body],
+        beats: np.ndarray,
+        grips: dict[Grip, tuple[np.ndarray, dict[str, np.ndarray]]],
+        raised: np.ndarray,
+    ) -> None:
+        self.plan, self.bodies, self.beats, self.grips, self.raised = plan, bodies, beats, grips, raised
+        self.styling: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self.overrides: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self.elbow_up: dict[tuple[str, str], np.ndarray] = {}
+        changes: dict[str, list[float]] = {}
+        for accent in plan.accents:
+            if accent.path == "free_arm":
+                self._free_arm(accent)
+            elif accent.path == "hair_comb":
+                self._hair_comb(accent)
+            elif accent.path == "hand_change":
+                changes.setdefault(accent.hand, []).append(accent.end)
+        for hand, counts in changes.items():
+            self._hand_changes(f"{hand}_hand", sorted(counts))
+
+    def _ramp(self, start: float, full: float, release: float, end: float) -> np.ndarray:
+        return np.array([trapezoid(float(t), start, full, release, end) for t in self.beats])
+
+    def _let_go(self, dancer: str, joint: str, amount: np.ndarray) -> None:
+        side = 0 if dancer == LEADER else 1
+        for grip, (strength, points) in list(self.grips.items()):
+            if grip[side] == joint:
+                self.grips[grip] = (strength * (1.0 - amount), points)
+
+    def _free_arm(self, accent) -> None:
+        joint = f"{accent.hand}_hand"
+        last = self.plan.counts - 0.1
+        start = max(0.0, accent.start - 0.7)
+        away = self._ramp(start, start + 0.7, accent.end, min(accent.end + 0.7, last))
+        self._let_go(accent.who, joint, away)
+        phase = np.clip((self.beats - accent.start) / (accent.end - accent.start), 0.0, 1.0)
+        self.styling[(accent.who, joint)] = (phase, away)
+
+    def _hair_comb(self, accent) -> None:
+        joint = f"{accent.hand}_hand"
+        sign = 1.0 if accent.hand == "r" else -1.0
+        comber = self.bodies[accent.who]
+        partner_name = LEADER if accent.who == FOLLOWER else FOLLOWER
+        side = 1 if accent.who == FOLLOWER else 0
+        held = [grip for grip in self.grips if grip[side] == joint and grip[1 - side].endswith("_hand")]
+        grip = held[0] if held else None
+        J = comber.joints
+        fwd, right = _heading(comber.shoulders), _heading(comber.shoulders + math.pi / 2) * sign
+        home = self.grips[grip][1][accent.who] if grip else J[f"{accent.hand}_shoulder"] + fwd * 0.3 - UP * 0.3
+        t0, t1 = accent.start, accent.end
+        span = t1 - t0
+        keys = [
+            (t0, home),
+            (t0 + 0.25 * span, J["neck"] + UP * 0.32 + fwd * 0.2 + right * 0.05),  # lifted in front
+            (t0 + 0.45 * span, J["head"] + UP * 0.2 + fwd * 0.02),  # over her head
+            (t0 + 0.65 * span, J["head"] + UP * 0.04 - fwd * 0.16 + right * 0.03),  # behind it
+            (t0 + 0.85 * span, J["head"] - UP * 0.08 - fwd * 0.13 + right * 0.08),  # down along the hair
+            (t1, J[f"{accent.hand}_shoulder"] + UP * 0.12 + fwd * 0.1 + right * 0.06),  # beside the neck
+            (t1 + 0.7, home),  # out along the arm to the hold
+        ]
+        comb = _keyframes(self.beats, keys)
+        head_radius = next(r for a, b, r in capsules(accent.who) if (a, b) == ("neck", "head"))
+        own_head = [(J["neck"], J["head"], head_radius, np.ones(len(self.beats)))]
+        comb = _push_out(comb, 0.05, own_head, np.ones(len(self.beats)))
+        # Behind her head the grip lets go (his hand cannot follow there) and joins again out front.
+        apart = self._ramp(t0 + 0.5 * span, t0 + 0.6 * span, t1, t1 + 0.6)
+        self.elbow_up[(accent.who, joint)] = self._ramp(t0 + 0.2 * span, t0 + 0.4 * span, t1 - 0.1, t1 + 0.4)
+        self.overrides[(accent.who, joint)] = (apart, comb)
+        if grip is None:
+            return
+        strength, points = self.grips[grip]
+        inside = ((self.beats >= t0) & (self.beats <= t1 + 0.7))[:, None]
+        moved = {dancer: np.where(inside, comb, point) for dancer, point in points.items()}
+        self.grips[grip] = (strength * (1.0 - apart), moved)
+        # His hand, let go, slides from hers down over her shoulder and out along her arm.
+        mid_arm = (J[f"{accent.hand}_shoulder"] + home) / 2 + right * 0.05
+        slide = _keyframes(
+            self.beats,
+            [
+                (t0 + 0.55 * span, comb),
+                (t0 + 0.8 * span, J[f"{accent.hand}_shoulder"] + UP * 0.06 + right * 0.1 + fwd * 0.05),
+                (t1 + 0.2, mid_arm),
+                (t1 + 0.7, home),
+            ],
+        )
+        self.overrides[(partner_name, grip[1 - side])] = (apart, slide)
+
+    def _hand_changes(self, joint: str, counts: list[float]) -> None:
+        frames = len(self.beats)
+        beats = self.beats
+        first, last = counts[0], counts[-1]
+        holding = [
+            grip for grip in self.grips if grip[1] == joint and grip[0].endswith("_hand")
+        ]  # the grip that holds her hand
+        if not holding:
+            return
+        old = max(holding, key=lambda grip: float(np.interp(first - 1.5, beats, self.grips[grip][0])))
+        other = "r_hand" if old[0] == "l_hand" else "l_hand"
+        new = (other, joint)
+        strength0, points = self.grips[old]
+        # The hands meet at waist to chest height between the two of them (not while over a turn).
+        L, F = self.bodies[LEADER].joints, self.bodies[FOLLOWER].joints
+        meet = (L["chest"] + F["chest"] + L["spine"] + F["spine"]) / 4
+        meet[:, 1] = (L["chest"][:, 1] + F["chest"][:, 1]) / 2 + MEET_HEIGHT_M
+        lift = np.zeros(frames)
+        for count in counts:
+            lift = np.maximum(lift, self._ramp(count - 2.0, count - 1.3, count - 0.5, count + 0.3))
+        lift *= 1.0 - self.raised
+        points = {dancer: point + (meet - point) * lift[:, None] for dancer, point in points.items()}
+        # Who holds her hand: the old grip first, passing at each count.
+        own = [np.ones(frames), np.zeros(frames)]
+        # The hand that gave her hand away lingers by it a moment, then goes down: it never drops at once.
+        linger = {old[0]: np.zeros(frames), other: np.zeros(frames)}
+        for index, count in enumerate(counts):
+            giver, taker = own[index % 2], own[(index + 1) % 2]
+            gave = (old[0], other)[index % 2]
+            stay = 1.0 - np.array([progress(float(t), count - PASS_BEATS[1], count + 0.6) for t in beats])
+            linger[gave] = np.where(beats >= count - PASS_BEATS[0], stay, linger[gave])
+            after = beats >= count - 2.0
+            reach = 0.9 * np.array([progress(float(t), count - 2.0, count - 1.2) for t in beats])
+            reach += 0.1 * np.array([progress(float(t), count - 1.0, count - PASS_BEATS[0]) for t in beats])
+            drop = 1.0 - np.array([progress(float(t), count - PASS_BEATS[0], count - PASS_BEATS[1]) for t in beats])
+            taker[after] = reach[after]
+            giver[after] = drop[after]
+        # The hold comes back by the end: its grip on her hand, and whatever his other hand let go of.
+        end = self.plan.counts - 0.05
+        back_from = max(last - 0.45, min(last, end - 0.9))
+        back = np.array([progress(float(t), back_from, end) for t in beats])
+        own[0] = own[0] + (1.0 - own[0]) * back
+        own[1] = own[1] * (1.0 - back)
+        free_other = self._ramp(first - 2.6, first - 2.0, back_from, end)
+        self._let_go(LEADER, other, free_other)
+        for hand, weight in linger.items():
+            if weight.any():
+                self.overrides[(LEADER, hand)] = (weight * (1.0 - back), points[LEADER] - UP * 0.05)
+        self.grips[old] = (strength0 * own[0], points)
+        self.grips[new] = (own[1], {dancer: point.copy() for dancer, point in points.items()})
 
 
 # --- keeping an arm off the partner ---------------------------------------------------------------
