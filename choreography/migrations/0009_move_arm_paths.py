@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('choreography', '0007_routine_move_sections'),
+        ('choreography', '0008_routine_request_key'),
     ]
 
     operations = [
