@@ -177,6 +177,15 @@ def rotate_api_token(user) -> None:
 
 
 @transaction.atomic
+def api_token_renew(*, user):
+    """A new API token for the dancer (their first, or a replacement: the old key stops working at once)."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+@transaction.atomic
 def log_out_everywhere(*, user) -> int:
     """Move the account's session generation on (every session logs out on its next request) and rotate
     the API token. Returns the new generation: the caller's own session stores it to stay logged in."""
