@@ -773,7 +773,7 @@ def test_repeated_export_requests_keep_one_export_and_one_archive(owner, jobs):
 @pytest.mark.django_db
 @settings(max_examples=15, deadline=None, suppress_health_check=FIXTURES)
 @given(
-    # PostgreSQL refuses NUL in text; a title or request text with one never reaches a row (checked elsewhere).
+    # PostgreSQL refuses NUL in a text column; this test is about the export, not that refusal.
     title=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=200),
     loop_name=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1, max_size=60),
     text=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=5000),
