@@ -38,7 +38,7 @@ def test_export_then_delete_my_account(browser, live_server, client, owner, stra
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         page.goto(reverse("profile"))
-        page.click("button:has-text(\"Export my data\")")
+        page.click('button:has-text("Export my data")')
         page.wait_for_url(f"**{reverse('profile')}#export")
         work_off_rq()
         page.goto(reverse("profile") + "#export")

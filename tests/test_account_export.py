@@ -181,3 +181,21 @@ class TestExportFromTheProfilePage:
         response = client.get(link)
         assert 'filename="bachata-buddy-olivia-' in response["Content-Disposition"]
         assert DOCUMENT_NAME in _zip_of(response).namelist()
+
+
+def test_the_api_docs_name_every_field_of_the_document(dancer, owner, client):
+    import re
+
+    from accounts.export import export_document
+
+    document, _ = export_document(owner)
+    fields = set(document) | set(document["profile"])
+    for key in ("songs", "routines", "practice_sessions", "saved_loops", "move_progress"):
+        assert document[key], key
+        fields |= set(document[key][0])
+    fields |= set(document["routines"][0]["blueprint"][0])
+    html = client.get(reverse("api:docs")).content.decode()
+    section = html[html.index('id="export-format"') :]
+    documented = set(re.findall(r"<code>([a-z_]+)</code>", section))
+    assert not fields - documented, f"document these in templates/api/docs.html: {sorted(fields - documented)}"
+    assert "/api/profile/export/" in html
