@@ -10,3 +10,9 @@ def data_export_build(*, export_id: int) -> None:
     from accounts.export import data_export_build as build
 
     build(export_id=export_id)
+
+
+def password_reset_mail(*, email: str, domain: str, use_https: bool) -> None:
+    from accounts.services import password_reset_mail as send
+
+    send(email=email, domain=domain, use_https=use_https)

@@ -220,7 +220,10 @@ class ThrottledLoginView(LoginView):
 
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """Django's reset request: the same page whether or not the address has an account, and limited
-    per address asked for and per client (429 over either, for every address alike)."""
+    per address asked for and per client (429 over either, for every address alike).
+
+    The request does the same work for every address: it queues a job (accounts.jobs.password_reset_mail)
+    that looks the account up and mails it, so that the time to answer says nothing about the address."""
 
     success_url = reverse_lazy("password_reset_done")
 
@@ -236,6 +239,18 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             return response
         login_failed(request, address, kind="reset")
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        from accounts import jobs
+        from bachata.runner import enqueue
+
+        enqueue(
+            jobs.password_reset_mail,
+            email=form.cleaned_data["email"],
+            domain=self.request.get_host(),
+            use_https=self.request.is_secure(),
+        )
+        return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
