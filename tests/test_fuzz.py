@@ -715,11 +715,11 @@ def test_repeated_deletes_delete_once_and_then_need_a_login(owner, stranger, job
 
 
 @pytest.fixture
-def export_world(db, owner, stranger, django_capture_on_commit_callbacks):
+def export_world(db, owner, stranger, jobs):
     from accounts.export import data_export_request
 
     make_routine(owner)
-    with django_capture_on_commit_callbacks(execute=True):
+    with jobs():
         export = data_export_request(user=owner)
     owner_client, stranger_client = Client(), Client()
     owner_client.force_login(owner)
