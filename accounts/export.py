@@ -30,6 +30,9 @@ EXPORT_FORMAT_VERSION = 1
 DOCUMENT_NAME = "bachata-buddy.json"
 # How long a built archive is offered (settings.DATA_EXPORT_KEEP_S overrides): then refused and swept.
 EXPORT_KEEP_S = 24 * 60 * 60
+# A new export is built at most this often: asked again sooner, the one just built is answered (a button
+# clicked twice, a client that retries), so repeated requests cannot keep a worker zipping.
+EXPORT_MIN_INTERVAL_S = 60
 EXPIRED = "This export was offered for a day and has expired. Ask for a new one from your profile page."
 NOT_READY = "This export is not ready yet; it is still being built."
 FAILED = "This export could not be built. Ask for a new one from your profile page."
@@ -46,8 +49,9 @@ def is_expired(export: DataExport, *, now: dt.datetime | None = None) -> bool:
 
 
 def data_export_request(*, user) -> DataExport:
-    """Queue a new export of the dancer's data, or answer the one still being built (a second click, a
-    retried request). Older exports go, their archives with them: a dancer has one at a time."""
+    """Queue a new export of the dancer's data, or answer the one still being built or built in the last
+    EXPORT_MIN_INTERVAL_S (a second click, a retried request). Older exports go, their archives with them:
+    a dancer has one at a time."""
     from accounts import jobs
 
     with transaction.atomic():
@@ -57,6 +61,10 @@ def data_export_request(*, user) -> DataExport:
         pending = DataExport.objects.filter(owner=user, status__in=PENDING).first()
         if pending is not None:
             return pending
+        since = timezone.now() - dt.timedelta(seconds=EXPORT_MIN_INTERVAL_S)
+        recent = DataExport.objects.filter(owner=user, status=DataExport.Status.READY, created_at__gt=since)
+        if recent.exclude(archive="").exists():
+            return recent.first()
         older = DataExport.objects.filter(owner=user)
         files_remove_on_commit(older.values_list("archive", flat=True))
         older.delete()
