@@ -100,6 +100,7 @@ class ProfileApi(APIView):
             204: DELETED,
             400: ERROR_RESPONSES[400],
             409: OpenApiResponse(description="The last staff account cannot delete itself"),
+            415: UNSUPPORTED_BODY,
         },
     )
     def delete(self, request: Request) -> Response:
