@@ -43,15 +43,18 @@ def confirmation_matches(user, confirmation: str) -> bool:
 
 
 def account_files(user) -> list[str]:
-    """The stored names of every file of the dancer's: song uploads and audio, routine videos, exports."""
+    """The stored names of every file of the dancer's: song uploads and audio, routine videos, exports.
+
+    Read under the rows' locks (inside a transaction): a job finishing just now may be storing new ones;
+    one that stores after the deletion finds its row gone and removes its own file."""
     from choreography.models import Routine, Song
 
     names: list[str] = []
-    for row in Song.objects.filter(owner=user).values_list("upload", "audio_aac"):
+    for row in Song.objects.select_for_update().filter(owner=user).values_list("upload", "audio_aac"):
         names.extend(row)
-    for row in Routine.objects.filter(owner=user).values_list("video", "video_mirrored"):
+    for row in Routine.objects.select_for_update().filter(owner=user).values_list("video", "video_mirrored"):
         names.extend(row)
-    names.extend(DataExport.objects.filter(owner=user).values_list("archive", flat=True))
+    names.extend(DataExport.objects.select_for_update().filter(owner=user).values_list("archive", flat=True))
     return [name for name in names if name]
 
 
