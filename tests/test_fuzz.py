@@ -817,3 +817,23 @@ def test_any_unicode_survives_the_export(owner, title, loop_name, text):
     assert song.title in [item["title"] for item in document["songs"]]
     assert text in [item["text"] for item in document["routines"]]
     assert loop_name in [item["name"] for item in document["saved_loops"]]
+
+
+@pytest.mark.django_db
+def test_repeated_token_renewals_leave_only_the_last_key_working(owner):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = Client()
+    client.force_login(owner)
+    keys = []
+    for _ in range(10):
+        assert client.post(reverse("api_token_renew")).status_code == 302
+        keys.append(Token.objects.get(user=owner).key)
+    assert len(set(keys)) == 10
+    api = APIClient()
+    statuses = []
+    for key in keys:
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        statuses.append(api.get(reverse("api:profile")).status_code)
+    assert statuses == [401] * 9 + [200]
