@@ -63,8 +63,9 @@ def data_export_request(*, user) -> DataExport:
             return pending
         since = timezone.now() - dt.timedelta(seconds=EXPORT_MIN_INTERVAL_S)
         recent = DataExport.objects.filter(owner=user, status=DataExport.Status.READY, created_at__gt=since)
-        if recent.exclude(archive="").exists():
-            return recent.first()
+        just_built = recent.exclude(archive="").first()
+        if just_built is not None:
+            return just_built
         older = DataExport.objects.filter(owner=user)
         files_remove_on_commit(older.values_list("archive", flat=True))
         older.delete()
