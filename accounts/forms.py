@@ -43,3 +43,12 @@ class EmailChangeForm(forms.Form):
 
     def clean_email(self) -> str:
         return _clean_address(self.cleaned_data["email"])
+
+
+class AccountDeleteForm(forms.Form):
+    confirmation = forms.CharField(
+        max_length=1000,
+        strip=False,
+        label="Type your username (or your password) to confirm",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

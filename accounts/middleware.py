@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 
+from bachata.middleware import answers_outages
+
 SESSION_KEY = "account_generation"
 
 
@@ -13,17 +15,10 @@ class SessionGenerationMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    # The first use of the database, before any view: an outage answers 503 here.
+    @answers_outages
     def __call__(self, request):
-        try:
-            stale = self._stale(request)
-        except Exception as exc:  # the first use of the database, before any view: an outage answers 503 here
-            from bachata.middleware import outage_for
-
-            response = outage_for(request, exc)
-            if response is None:
-                raise
-            return response
-        if stale:
+        if self._stale(request):
             logout(request)
             messages.info(request, "You were logged out everywhere; please log in again.")
         return self.get_response(request)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from choreography.models import JobSubject, Status
 from choreography.vocab import LEVELS
 
 
@@ -30,3 +31,40 @@ def profile_for(user) -> Profile:
     """The user's profile, created on first use for users made outside sign-up (createsuperuser)."""
     profile, _ = Profile.objects.get_or_create(user=user)
     return profile
+
+
+class DataExport(JobSubject):
+    """One "export my data" archive: built by a background job (accounts.jobs.data_export_build), offered
+    for download until `expires_at`, then its file is swept (accounts.export.data_export_sweep)."""
+
+    Status = Status
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports")
+    archive = models.FileField(blank=True, max_length=255)
+    size_bytes = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.owner_id} [{self.status}]"
+
+
+class FileToRemove(models.Model):
+    """A stored file whose rows are already gone (a deleted account, an export swept): written in the same
+    transaction as the deletion, removed from the storage after the commit, and by `manage.py sweep_jobs`
+    where that removal failed. A crash between the commit and the removal leaves a row here, never a file
+    that nothing names."""
+
+    name = models.CharField(max_length=255)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -165,6 +165,23 @@ def email_change_confirm(token: str):
     return user
 
 
+# --- password reset: mailed from a job --------------------------------------------------------------------
+
+
+def password_reset_mail(*, email: str, domain: str, use_https: bool) -> int:
+    """Mail a reset link (Django's form, tokens and templates) to the active account with this address, if
+    there is one. Run as a background job for every address asked for, so that the request that asked
+    answers in the same time either way. Returns how many mails went (0 or 1)."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    form = PasswordResetForm(data={"email": email})
+    if not form.is_valid():
+        return 0
+    sent = sum(1 for _ in form.get_users(form.cleaned_data["email"]))
+    form.save(domain_override=domain, use_https=use_https)
+    return sent
+
+
 # --- log out everywhere --------------------------------------------------------------------------------------
 
 
@@ -174,6 +191,15 @@ def rotate_api_token(user) -> None:
 
     if Token.objects.filter(user=user).delete()[0]:
         Token.objects.create(user=user)
+
+
+@transaction.atomic
+def api_token_renew(*, user):
+    """A new API token for the dancer (their first, or a replacement: the old key stops working at once)."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
 
 
 @transaction.atomic

@@ -1,19 +1,27 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.core.files.storage import default_storage
 from django.forms.utils import ErrorDict
-from django.shortcuts import redirect, render
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.forms import EmailChangeForm, ProfileForm, SignupForm
+from accounts.deletion import account_delete as account_delete_service
+from accounts.export import ExportExpired, archive_filename, data_export_request, export_for_download, latest_export
+from accounts.forms import AccountDeleteForm, EmailChangeForm, ProfileForm, SignupForm
 from accounts.middleware import SESSION_KEY
-from accounts.models import profile_for
+from accounts.models import DataExport, profile_for
+from accounts.services import (
+    api_token_renew as api_token_renew_service,
+)
 from accounts.services import (
     email_change_confirm,
     email_change_request,
@@ -50,15 +58,30 @@ def _confirm_url(request):
     return lambda token: request.build_absolute_uri(reverse("email_change_confirm", args=[token]))
 
 
+def _profile_page(request, *, status: int = 200, **forms):
+    """The profile page, with its forms (those given replace the empty ones) and the account's state."""
+    from rest_framework.authtoken.models import Token
+
+    context = {
+        "form": ProfileForm(instance=profile_for(request.user)),
+        "email_form": EmailChangeForm(),
+        "delete_form": AccountDeleteForm(),
+        "export": latest_export(request.user),
+        "api_token": Token.objects.filter(user=request.user).values_list("key", flat=True).first(),
+        "now": timezone.now(),
+        **forms,
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, instance=profile_for(request.user))
-    email_form = EmailChangeForm()
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Profile saved.")
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form, "email_form": email_form})
+    return _profile_page(request, form=form)
 
 
 @login_required
@@ -78,8 +101,7 @@ def email_change(request):
                 request, f"We sent a confirmation link to {new_email}; your address changes once you open it."
             )
             return redirect("profile")
-    form = ProfileForm(instance=profile_for(request.user))
-    return render(request, "accounts/profile.html", {"form": form, "email_form": email_form}, status=400)
+    return _profile_page(request, email_form=email_form, status=400)
 
 
 def email_change_confirmed(request, token: str):
@@ -107,6 +129,58 @@ def logout_everywhere(request):
     request.session[SESSION_KEY] = generation
     messages.success(request, "Every other session is logged out and your API token was replaced; this one stays in.")
     return redirect("profile")
+
+
+@login_required
+@require_POST
+def api_token_renew(request):
+    """A new API token; the old one (if any) stops working at once."""
+    api_token_renew_service(user=request.user)
+    messages.success(request, "Your API token was renewed; the old one no longer works.")
+    return redirect(reverse("profile") + "#api-token")
+
+
+@login_required
+@require_POST
+def account_delete(request):
+    """Delete the account and everything of it, once the dancer typed their username or password."""
+    form = AccountDeleteForm(request.POST)
+    if form.is_valid():
+        try:
+            account_delete_service(user=request.user, confirmation=form.cleaned_data["confirmation"])
+        except ChoreographyError as exc:
+            form.add_error("confirmation", str(exc))
+        else:
+            logout(request)
+            messages.success(request, "Your account and everything in it were deleted. Thank you for dancing with us.")
+            return redirect("home")
+    return _profile_page(request, delete_form=form, status=400)
+
+
+@login_required
+@require_POST
+def data_export(request):
+    """Ask for an archive of everything of the dancer's; a background job builds it."""
+    export = data_export_request(user=request.user)
+    if export.status == export.Status.READY:
+        messages.success(request, "Your export is ready to download.")
+    else:
+        messages.success(request, "We are building your export; it appears here when it is ready.")
+    return redirect(reverse("profile") + "#export")
+
+
+@login_required
+def data_export_download(request, export_id: int):
+    """The export's zip, for its own dancer only (404 for anyone else); refused once it has expired."""
+    export = get_object_or_404(DataExport.objects.select_related("owner"), pk=export_id, owner=request.user)
+    try:
+        name = export_for_download(export)
+    except ExportExpired as exc:
+        return render(request, "accounts/export_gone.html", {"error": str(exc)}, status=410)
+    except ChoreographyError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("profile") + "#export")
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=archive_filename(export))
 
 
 class _BlockedLoginForm(AuthenticationForm):
@@ -146,7 +220,10 @@ class ThrottledLoginView(LoginView):
 
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """Django's reset request: the same page whether or not the address has an account, and limited
-    per address asked for and per client (429 over either, for every address alike)."""
+    per address asked for and per client (429 over either, for every address alike).
+
+    The request does the same work for every address: it queues a job (accounts.jobs.password_reset_mail)
+    that looks the account up and mails it, so that the time to answer says nothing about the address."""
 
     success_url = reverse_lazy("password_reset_done")
 
@@ -162,6 +239,18 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             return response
         login_failed(request, address, kind="reset")
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        from accounts import jobs
+        from bachata.runner import enqueue
+
+        enqueue(
+            jobs.password_reset_mail,
+            email=form.cleaned_data["email"],
+            domain=self.request.get_host(),
+            use_https=self.request.is_secure(),
+        )
+        return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -13,6 +13,7 @@ request.user.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -88,8 +89,7 @@ class OutageMiddleware:
 
 def outage_for(request: HttpRequest, exception: Exception) -> HttpResponse | None:
     """The 503 answer to a database or queue outage (None for any other exception). Views reach it through
-    OutageMiddleware; a middleware that reads the database before any view calls it itself (Django turns
-    an exception raised between middlewares into a 500 before an outer middleware could see it)."""
+    OutageMiddleware; a middleware that reads the database before any view, through answers_outages."""
     if isinstance(exception, DATABASE_ERRORS):
         message = DATABASE_MESSAGE
     elif isinstance(exception, QUEUE_ERRORS):
@@ -103,6 +103,24 @@ def outage_for(request: HttpRequest, exception: Exception) -> HttpResponse | Non
     # With DEBUG on (a developer's machine) say what it was: "no such table" means "run migrate".
     detail = f"{exception.__class__.__name__}: {exception}" if settings.DEBUG else ""
     return outage_response(request, message, detail=detail)
+
+
+def answers_outages(call: Callable) -> Callable:
+    """For the __call__ of a middleware that reads the database before any view runs: an outage there
+    answers 503 (outage_for), any other exception goes on up. Django turns an exception raised between
+    middlewares into a 500 before OutageMiddleware could see it, so such a middleware needs this."""
+
+    @functools.wraps(call)
+    def guarded(middleware, request: HttpRequest) -> HttpResponse:
+        try:
+            return call(middleware, request)
+        except Exception as exc:
+            response = outage_for(request, exc)
+            if response is None:
+                raise
+            return response
+
+    return guarded
 
 
 def outage_response(request: HttpRequest, message: str, *, detail: str = "") -> HttpResponse:

@@ -324,6 +324,8 @@ PASSWORD_RESET_REQUEST_WINDOW_S = _env_int("PASSWORD_RESET_REQUEST_WINDOW_S", 60
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 # An email-change confirmation link works for a day.
 EMAIL_CHANGE_TIMEOUT_S = 24 * 60 * 60
+# How long an "export my data" archive is offered for download; then refused and swept (sweep_jobs).
+DATA_EXPORT_KEEP_S = _env_int("DATA_EXPORT_KEEP_S", 24 * 60 * 60)
 
 # Mail: printed by default (the embedded mode); SMTP through EMAIL_URL or the EMAIL_HOST family.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "") or "Bachata Buddy <noreply@localhost>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 
@@ -31,3 +33,14 @@ def work_off_rq(*queue_names: str) -> None:
     for name in queue_names or ("default", "gpu"):
         queue = django_rq.get_queue(name)
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+@contextmanager
+def jobs_run_on_commit() -> Iterator[None]:
+    """The `jobs` fixture for a helper without fixtures: the block's on-commit callbacks (job dispatch)
+    run at its end, then whatever RQ holds."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        yield
+    work_off_rq()

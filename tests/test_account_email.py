@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from accounts.services import email_change_token
 from bachata.mail import parse_email_url
 from tests.factories import PASSWORD
+from tests.job_support import jobs_run_on_commit
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +195,9 @@ class TestEmailChange:
 
 
 def _ask_reset(client, email: str, ip: str = "10.0.0.1"):
-    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
+    # The mail goes from a job queued on commit (accounts.jobs.password_reset_mail).
+    with jobs_run_on_commit():
+        return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
 
 
 class TestPasswordReset:
@@ -210,6 +213,26 @@ class TestPasswordReset:
         # Only the real account gets a mail.
         (message,) = mail.outbox
         assert message.to == ["olivia@example.com"]
+
+    def test_the_request_does_the_same_work_for_every_address(self, client, owner):
+        from choreography.models import Job
+
+        _with_email(owner, "olivia@example.com")
+        # Before its job runs, a request has sent nothing and queued one job, whatever the address.
+        for address in ("olivia@example.com", "nobody@example.com"):
+            Job.objects.all().delete()
+            response = client.post(reverse("password_reset"), {"email": address})
+            assert response["Location"] == reverse("password_reset_done")
+            assert list(Job.objects.values_list("func", "kwargs")) == [
+                ("accounts.jobs.password_reset_mail", {"email": address, "domain": "testserver", "use_https": False})
+            ]
+        assert mail.outbox == []
+        from bachata.runner import run_job
+
+        run_job(Job.objects.get().pk)  # the unknown address: no mail
+        assert mail.outbox == []
+        assert _ask_reset(client, "olivia@example.com").status_code == 302
+        assert [message.to for message in mail.outbox] == [["olivia@example.com"]]
 
     def test_the_link_sets_a_new_password_and_logs_out_every_other_session(self, client, owner):
         _with_email(owner, "olivia@example.com")

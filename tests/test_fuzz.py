@@ -29,6 +29,7 @@ from choreography.services.files import media_path
 from choreography.services.practice import MAX_SECONDS_PER_BATCH
 from choreography.services.songs import SONG_EXTENSIONS
 from tests.factories import make_move, make_routine
+from tests.job_support import jobs_run_on_commit
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 
@@ -565,7 +566,8 @@ def test_the_reset_form_answers_every_address_alike(mail_world, address):
     from django.core import mail
 
     mail.outbox = []
-    response = Client().post(reverse("password_reset"), {"email": address})
+    with jobs_run_on_commit():
+        response = Client().post(reverse("password_reset"), {"email": address})
     assert response.status_code in (200, 302), response.status_code
     if response.status_code == 302:
         assert response["Location"] == reverse("password_reset_done")
@@ -604,9 +606,10 @@ def test_repeated_reset_requests_are_throttled_not_failed(mail_world, settings):
 
     settings.PASSWORD_RESET_REQUEST_LIMITS = {"username": 3, "ip": 50}
     mail.outbox = []
-    statuses = [
-        Client().post(reverse("password_reset"), {"email": "Olivia@example.com "}).status_code for _ in range(25)
-    ]
+    with jobs_run_on_commit():
+        statuses = [
+            Client().post(reverse("password_reset"), {"email": "Olivia@example.com "}).status_code for _ in range(25)
+        ]
     assert statuses == [302] * 3 + [429] * 22
     assert len(mail.outbox) == 3
 
@@ -628,3 +631,209 @@ def test_repeated_email_changes_each_mail_and_only_the_last_link_is_wanted(mail_
     assert client.post(re.sub(r"^https?://[^/]+", "", links[0])).status_code == 400
     owner.refresh_from_db()
     assert owner.email == "new19@example.com"
+
+
+# --------------------------------------------------------------------------- delete my account, export my data
+
+FULLWIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+# Near misses of the username: none of them confirms a deletion.
+username_variants = st.sampled_from(
+    [
+        str.upper,
+        str.title,
+        lambda name: name + "\x00",
+        lambda name: name[:-1],
+        lambda name: name + name,
+        lambda name: "\u202e" + name,
+        lambda name: name.translate(FULLWIDTH),
+        lambda name: name.replace("i", "ı"),
+        lambda name: f"' OR username='{name}' --",
+        lambda name: " \t" + name + "\r\n",  # spaces around it: still the username
+    ]
+)
+hostile_confirmations = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=60),
+    username_variants.map(lambda variant: variant("olivia")),
+    st.sampled_from(["", " ", "sam", "x" * 100_000, "correct-horse-battery-staple", "correct-horse-battery-staple "]),
+)
+
+
+def _olivia():
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import make_user
+
+    return get_user_model().objects.filter(username="olivia").first() or make_user("olivia")
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
+@given(typed=hostile_confirmations, api=st.booleans())
+def test_only_the_username_or_the_password_deletes_an_account(stranger, typed, api):
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    from tests.factories import PASSWORD
+
+    user = _olivia()
+    make_routine(user)
+    confirms = typed.strip() == "olivia" or typed == PASSWORD
+    if api:
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.delete(reverse("api:profile"), {"confirm": typed}, format="json")
+        assert response.status_code == (204 if confirms else 400), response.content[:200]
+    else:
+        client = Client()
+        client.force_login(user)
+        response = client.post(reverse("account_delete"), {"confirmation": typed})
+        assert response.status_code == (302 if confirms else 400), response.status_code
+    assert get_user_model().objects.filter(pk=user.pk).exists() != confirms
+    # Another dancer is never touched.
+    assert get_user_model().objects.filter(pk=stranger.pk).exists()
+
+
+@pytest.mark.django_db
+def test_repeated_deletes_delete_once_and_then_need_a_login(owner, stranger, jobs):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    key = Token.objects.create(user=owner).key
+    make_routine(stranger)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    with jobs():
+        statuses = [
+            api.delete(reverse("api:profile"), {"confirm": "olivia"}, format="json").status_code for _ in range(5)
+        ]
+    assert statuses == [204] + [401] * 4
+    page = Client()
+    page.force_login(stranger)
+    page.post(reverse("logout"))
+    assert page.post(reverse("account_delete"), {"confirmation": "sam"}).status_code == 302
+    assert page.post(reverse("account_delete"), {"confirmation": "sam"})["Location"].startswith(reverse("login"))
+
+
+@pytest.fixture
+def export_world(db, owner, stranger, jobs):
+    from accounts.export import data_export_request
+
+    make_routine(owner)
+    with jobs():
+        export = data_export_request(user=owner)
+    owner_client, stranger_client = Client(), Client()
+    owner_client.force_login(owner)
+    stranger_client.force_login(stranger)
+    return {"export": export.pk, "owner": owner_client, "stranger": stranger_client}
+
+
+export_ids = st.one_of(
+    st.integers(min_value=0, max_value=10**30).map(str),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="/?#"), min_size=1, max_size=40),
+    st.sampled_from(["-1", "1.0", "0x1", "%00", "..", "1%2F..", "١", "𝟙", "1" * 5000]),
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
+@given(
+    export_id=export_ids,
+    which=st.sampled_from(["api:profile_export_detail", "api:profile_export_download", "data_export_download"]),
+)
+@example(export_id="EXPORT", which="data_export_download")
+def test_hostile_export_addresses_answer_404_and_only_the_owner_gets_theirs(export_world, export_id, which):
+    export_id = str(export_world["export"]) if export_id == "EXPORT" else export_id
+    url = reverse(which, args=[1]).replace("/1/", f"/{quote(export_id, safe='')}/", 1)
+    for persona in ("owner", "stranger"):
+        response = export_world[persona].get(url)
+        mine = persona == "owner" and export_id == str(export_world["export"])
+        assert response.status_code == (200 if mine else 404), (persona, url, response.status_code)
+
+
+@pytest.mark.django_db
+def test_repeated_export_requests_keep_one_export_and_one_archive(owner, jobs):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import DataExport
+    from tests.account_support import stored_files
+
+    make_routine(owner)
+    page, api = Client(), Client()
+    page.force_login(owner)
+    api.force_login(owner)
+    # Unbuilt (no jobs run): every request answers the one export being built.
+    statuses = {api.post(reverse("api:profile_export")).status_code for _ in range(10)}
+    statuses |= {page.post(reverse("data_export")).status_code for _ in range(10)}
+    assert statuses == {202, 302}
+    assert DataExport.objects.filter(owner=owner).count() == 1
+    DataExport.objects.all().delete()
+    # Built: asked again at once, the same one answers; a minute later a new one replaces it and its archive.
+    ids = set()
+    for _ in range(6):
+        with jobs():
+            response = api.post(reverse("api:profile_export"))
+        assert response.status_code == 202
+        ids.add(response.json()["id"])
+    assert len(ids) == 1
+    for _ in range(3):
+        DataExport.objects.update(created_at=timezone.now() - dt.timedelta(minutes=2))
+        with jobs():
+            ids.add(api.post(reverse("api:profile_export")).json()["id"])
+    assert len(ids) == 4
+    assert DataExport.objects.filter(owner=owner, status="ready").count() == 1
+    assert len([name for name in stored_files() if name.startswith("exports/")]) == 1
+
+
+@pytest.mark.django_db
+@settings(max_examples=15, deadline=None, suppress_health_check=FIXTURES)
+@given(
+    # PostgreSQL refuses NUL in a text column; this test is about the export, not that refusal.
+    title=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=200),
+    loop_name=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1, max_size=60),
+    text=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=5000),
+)
+def test_any_unicode_survives_the_export(owner, title, loop_name, text):
+    import io
+    import zipfile
+
+    from django.core.files.storage import default_storage
+
+    from accounts.export import DOCUMENT_NAME, data_export_build
+    from accounts.models import DataExport
+    from choreography.models import SavedLoop
+    from tests.factories import make_song
+
+    song = make_song(owner, title=title)
+    routine = make_routine(owner, song=song)
+    routine.text = text
+    routine.save(update_fields=["text"])
+    SavedLoop.objects.create(routine=routine, name=loop_name, kind="moves", first_move=0, last_move=1)
+    export = DataExport.objects.create(owner=owner)
+    export = data_export_build(export_id=export.pk)
+    with default_storage.open(export.archive.name, "rb") as handle:
+        document = json.loads(zipfile.ZipFile(io.BytesIO(handle.read())).read(DOCUMENT_NAME).decode("utf-8"))
+    assert song.title in [item["title"] for item in document["songs"]]
+    assert text in [item["text"] for item in document["routines"]]
+    assert loop_name in [item["name"] for item in document["saved_loops"]]
+
+
+@pytest.mark.django_db
+def test_repeated_token_renewals_leave_only_the_last_key_working(owner):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = Client()
+    client.force_login(owner)
+    keys = []
+    for _ in range(10):
+        assert client.post(reverse("api_token_renew")).status_code == 302
+        keys.append(Token.objects.get(user=owner).key)
+    assert len(set(keys)) == 10
+    api = APIClient()
+    statuses = []
+    for key in keys:
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        statuses.append(api.get(reverse("api:profile")).status_code)
+    assert statuses == [401] * 9 + [200]

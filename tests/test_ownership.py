@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from choreography.services.files import media_path
-from tests.factories import make_clip, make_routine, make_song
+from tests.factories import PASSWORD, make_clip, make_routine, make_song
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,11 @@ TABLE = [
     _row("email_change", "post", (), 302, {"email": "new@example.com"}, stranger=302, staff=302),
     _row("logout_everywhere", "post", (), 302, stranger=302, staff=302),
     _row("move_learned", "post", ("move_slug",), 302, {"learned": "1"}, stranger=302, staff=302),
+    _row("api_token_renew", "post", (), 302, stranger=302, staff=302),
+    # Each deletes their own account (confirmed with their password); the staff member here is the last one.
+    _row("account_delete", "post", (), 302, {"confirmation": PASSWORD}, stranger=302, staff=400),
+    _row("data_export", "post", (), 302, stranger=302, staff=302),
+    _row("data_export_download", "get", ("export",), 200),
     # API: the owner's rows.
     _row("api:routine_detail", "get", ("routine",), 200),
     _row("api:routine_detail", "patch", ("routine",), 200, {"title": "Renamed"}),
@@ -105,6 +110,10 @@ TABLE = [
     _row("api:profile", "patch", (), 200, {"preferred_style": "sensual"}, stranger=200, staff=200),
     # A new email is only asked for: 202, the confirmation link goes to the caller's new address.
     _row("api:profile", "patch", (), 202, {"email": "new@example.com"}, stranger=202, staff=202),
+    _row("api:profile", "delete", (), 204, {"confirm": PASSWORD}, stranger=204, staff=409),
+    _row("api:profile_export", "post", (), 202, stranger=202, staff=202),
+    _row("api:profile_export_detail", "get", ("export",), 200),
+    _row("api:profile_export_download", "get", ("export",), 200),
     _row("api:move_list", "get", (), 200, stranger=200, staff=200),
     _row("api:move_search", "get", (), 200, {"q": "basic"}, stranger=200, staff=200),
 ]
@@ -146,9 +155,10 @@ def _fresh_throttles(settings):
 
 
 @pytest.fixture
-def world(owner) -> dict:
+def world(owner, jobs) -> dict:
     """The owner's ready routine (two moves, both videos, a saved loop), their song, a demo song, two share
-    tokens."""
+    tokens, a built export of their data."""
+    from accounts.export import data_export_request
     from choreography.services.loops import loop_create
 
     routine = make_routine(owner, mirrored=True)
@@ -164,8 +174,11 @@ def world(owner) -> dict:
         song.save(update_fields=["audio_aac"])
         media_path(song.audio_aac.name).parent.mkdir(parents=True, exist_ok=True)
         media_path(song.audio_aac.name).write_bytes(b"\x00" * 64)
+    with jobs():
+        export = data_export_request(user=owner)
     return {
         "routine": routine.pk,
+        "export": export.pk,
         "loop": loop.pk,
         "song": routine.song.pk,
         "demo_song": demo_song.pk,

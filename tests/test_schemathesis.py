@@ -29,6 +29,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.export import data_export_build
+from accounts.models import DataExport
 from bachata.runner import run_job
 from choreography.models import Job, Routine
 from choreography.services.loops import loop_create
@@ -68,12 +70,17 @@ def rows(db, owner, settings, in_test_transaction):
     demo = make_song(None, title="Demo")
     routine = make_routine(owner)
     loop = loop_create(routine=routine, name="Intro", start_s=0, end_s=2)
+    # A built export of the dancer's data (its job run here: the test transaction never commits).
+    export = DataExport.objects.create(owner=owner)
+    data_export_build(export_id=export.pk)
+    DataExport.objects.filter(pk=export.pk).update(status=DataExport.Status.READY)
     return {
         "token": Token.objects.create(user=owner).key,
         "routine_id": routine.pk,
         "song_id": demo.pk,
         "order": 1,
         "loop_id": loop.pk,
+        "export_id": export.pk,
     }
 
 
@@ -93,7 +100,7 @@ APP = get_wsgi_application()
 )
 def test_the_api_answers_every_operation_as_documented(case, real_ids, rows):
     if real_ids:
-        for name in ("routine_id", "song_id", "order", "loop_id"):
+        for name in ("routine_id", "song_id", "order", "loop_id", "export_id"):
             if name in (case.path_parameters or {}):
                 case.path_parameters[name] = rows[name]
         if isinstance(case.body, dict):

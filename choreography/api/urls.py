@@ -42,6 +42,13 @@ urlpatterns = [
     ),
     path("practice/", practice.PracticeListApi.as_view(), name="practice_list"),
     path("profile/", profile.ProfileApi.as_view(), name="profile"),
+    path("profile/export/", profile.ProfileExportApi.as_view(), name="profile_export"),
+    path("profile/export/<int:export_id>/", profile.ProfileExportDetailApi.as_view(), name="profile_export_detail"),
+    path(
+        "profile/export/<int:export_id>/download/",
+        profile.ProfileExportDownloadApi.as_view(),
+        name="profile_export_download",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.api_docs, name="docs"),
 ]
