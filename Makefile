@@ -9,7 +9,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv system-packages venv-gpu demo seed serve test test-fast lint bench bench-journey load clean
+.PHONY: venv system-packages venv-gpu demo seed serve test test-fast test-js lint bench bench-journey load clean
 
 venv: system-packages $(VENV)/.installed
 
@@ -49,12 +49,17 @@ demo: seed
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: venv
+test: venv test-js
 	$(PY) -m pytest
+
+# The player's pure helpers (static/js/player/), unit-tested by Node's own runner: no npm package needed.
+test-js:
+	@command -v node >/dev/null || { echo "make test-js needs Node.js 20 or newer (node)"; exit 1; }
+	node --test static/js/tests/
 
 # The quick loop while editing: no test that needs Chromium or takes more than a few seconds
 # (the rendered catalog, real servers, big fuzzing runs); `make test` still runs them all.
-test-fast: venv
+test-fast: venv test-js
 	$(PY) -m pytest -m "not slow and not browser"
 
 lint: venv
