@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Min
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -77,15 +78,31 @@ def describe(request):
     return render(request, "choreography/describe.html", context)
 
 
+# My routines: ?sort= one of these (newest first unless asked), each with the tie-breaks that keep it stable.
+ROUTINE_SORTS = {
+    "newest": ("Newest first", ("-created_at", "-pk")),
+    "oldest": ("Oldest first", ("created_at", "pk")),
+    "title": ("Title", (Lower("title"), "-created_at")),
+    "song": ("Song", (Lower("song__title"), "-created_at")),
+}
+
+
 @login_required
 def routine_list(request):
-    routines = selectors.routines_for_user(request.user).annotate(
-        first_start_s=Min("moves__start_s"), last_end_s=Max("moves__end_s")
+    sort = request.GET.get("sort", "")
+    if sort not in ROUTINE_SORTS:
+        sort = "newest"
+    routines = (
+        selectors.routines_for_user(request.user)
+        .annotate(first_start_s=Min("moves__start_s"), last_end_s=Max("moves__end_s"))
+        .order_by(*ROUTINE_SORTS[sort][1])
     )
     for routine in routines:
         if routine.last_end_s is not None:
             routine.length_s = routine.last_end_s - routine.first_start_s
-    return render(request, "choreography/routine_list.html", {"routines": routines})
+    choices = [(value, label) for value, (label, _) in ROUTINE_SORTS.items()]
+    context = {"routines": routines, "sort": sort, "sort_choices": choices}
+    return render(request, "choreography/routine_list.html", context)
 
 
 @login_required

@@ -42,7 +42,7 @@ export function installLoops(player) {
 
   player.toggleLoop = () => {
     if (state.loop.a === null || state.loop.b === null) {
-      showLoopInfo("Set A and B, or press ⟲ on a move, to loop.");
+      showLoopInfo("Set A and B, or press Loop on a move, to loop.");
       return;
     }
     state.loop.on = !state.loop.on;
