@@ -227,10 +227,10 @@ def routine_rename(request, routine_id: int):
     routine = _get_routine_for_user(request, routine_id)
     form = RenameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "A routine needs a name (up to 200 characters).")
+        messages.error(request, f"Not renamed: a routine needs a name (up to 200 characters). It is still “{routine}”.")
     else:
         routine_services.routine_rename(routine=routine, title=form.cleaned_data["title"])
-        messages.success(request, "Renamed.")
+        messages.success(request, f"Renamed to “{routine}”.")
     return redirect(request.POST.get("next") or reverse("routine_detail", args=[routine.pk]))
 
 
@@ -287,21 +287,47 @@ def routine_move_swap(request, routine_id: int, order: int):
     routine = _get_routine_for_user(request, routine_id)
     try:
         routine_services.routine_swap_move(routine=routine, order=order, slug=request.POST.get("slug", ""))
-        messages.success(request, "Move swapped; the video is being rebuilt.")
     except ChoreographyError as exc:
         messages.error(request, str(exc))
-    return redirect("routine_detail", routine_id=routine.pk)
+        return _back_to_move(routine, order)
+    swapped = routine.moves.select_related("move").get(order=order)
+    # The rebuild may be done already (jobs in the request) or still running: say which, read after it.
+    routine.refresh_from_db(fields=["status"])
+    video = (
+        "the video is ready."
+        if routine.status == Routine.Status.READY
+        else "the video is being rebuilt; this page shows it when it is ready."
+    )
+    messages.success(
+        request,
+        f"Swapped in “{swapped.move.name}” and locked it, so it stays when you regenerate (Unlock to let it change); "
+        + video,
+    )
+    return _back_to_move(routine, order)
 
 
 @login_required
 @require_POST
 def routine_move_lock(request, routine_id: int, order: int):
     routine = _get_routine_for_user(request, routine_id)
+    locked = request.POST.get("locked") == "1"
     try:
-        routine_services.routine_move_lock(routine=routine, order=order, locked=request.POST.get("locked") == "1")
+        row = routine_services.routine_move_lock(routine=routine, order=order, locked=locked)
     except ChoreographyError as exc:
         messages.error(request, str(exc))
-    return redirect("routine_detail", routine_id=routine.pk)
+        return _back_to_move(routine, order)
+    # Locking changes no video: nothing is rebuilt, so nothing is said about one.
+    name = row.move.name
+    if locked:
+        messages.success(request, f"Locked “{name}”: it stays where it is when you regenerate.")
+    else:
+        messages.success(request, f"Unlocked “{name}”: regenerating may put another move there.")
+    return _back_to_move(routine, order)
+
+
+def _back_to_move(routine: Routine, order: int):
+    """The routine page at the move just changed, not at its top."""
+    return redirect(reverse("routine_detail", args=[routine.pk]) + f"#move-{order}")
 
 
 @login_required
