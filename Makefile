@@ -9,7 +9,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv system-packages venv-gpu demo seed serve test test-fast test-js lint bench bench-journey load clean
+.PHONY: venv system-packages venv-gpu demo seed serve test test-fast test-js voice lint bench bench-journey load clean
 
 venv: system-packages $(VENV)/.installed
 
@@ -37,6 +37,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv-gpu: venv
 	$(PIP) uninstall --yes faiss-cpu
 	$(PIP) install --quiet faiss-gpu==1.15.1
+
+# The spoken counts' samples (static/audio/counts/, committed): made again by espeak-ng, from Debian's
+# packages, installed here where missing (needs root and apt).
+voice: venv
+	@command -v espeak-ng >/dev/null || { \
+	  echo "installing espeak-ng (the spoken counts' voice)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-ng >/dev/null; }
+	$(PY) scripts/make_count_voice.py
 
 seed: venv
 	$(PY) manage.py migrate --noinput

@@ -45,6 +45,7 @@ export function installKeys(player) {
     l: () => player.toggleLoop(),
     m: () => player.toggleMirror(),
     c: () => player.toggleCounts(),
+    v: () => { if (player.toggleVoice) player.toggleVoice(); },
     "+": () => player.changeSpeed(SPEED_STEP),
     "=": () => player.changeSpeed(SPEED_STEP),
     "-": () => player.changeSpeed(-SPEED_STEP),

@@ -4,7 +4,8 @@
  * One `player` object is shared by the modules, one concern each: speed (speed.js), loops
  * (loops.js, loop-math.js), count-in (count-in.js), the count overlay (counts.js), mirror and the
  * mirrored twin (mirror.js, twins.js), playback and the per-frame loop (playback.js), the practice
- * log (practice-log.js), keyboard shortcuts (keys.js) and saved loops (saved-loops.js). Each install
+ * log (practice-log.js), keyboard shortcuts (keys.js), spoken counts (voice.js) and saved loops
+ * (saved-loops.js). Each install
  * adds its functions to `player`; they call one another through it at call time, so the order of the
  * installs does not matter, only the order of the wiring at the end. `player.video` is always the
  * video shown. The pure helpers (timeline.js and the pure parts of the others) have unit tests in
@@ -21,6 +22,7 @@ import { installPracticeLog } from "./practice-log.js";
 import { installSavedLoops } from "./saved-loops.js";
 import { installSpeed } from "./speed.js";
 import { browserStorage } from "./storage.js";
+import { installVoice } from "./voice.js";
 
 function readTimeline(data) {
   const firstDownbeat = Number.isFinite(Number(data.firstDownbeatS)) && data.firstDownbeatS !== null
@@ -67,7 +69,8 @@ function start() {
       setA: $("set-a"), setB: $("set-b"), loop: $("loop"), mirror: $("mirror"), counts: $("counts"),
       countIn: $("count-in"), countInStart: $("count-in-start"), loopInfo: $("loop-info"), overlay: $("count-overlay"),
       moves: $("moves"), loopSelected: $("loop-selected"), seek: $("seek"), time: $("time"),
-      download: $("download"),
+      download: $("download"), voice: $("voice"), voiceVolume: $("voice-volume"), voiceOnlyOne: $("voice-only-one"),
+      voiceInfo: $("voice-info"),
     },
     state: { speed: 1, loop: emptyLoop(), mirror: false, counts: false, count: null, currentMove: null, countingIn: false },
     // Set when a count-in hands over to playback, so the "play" it causes is not counted in again.
@@ -89,6 +92,7 @@ function start() {
   installCountIn(player);
   installCounts(player);
   installMirror(player);
+  installVoice(player);
 
   player.restoreSpeed();
   installKeys(player);
@@ -108,6 +112,7 @@ function start() {
       player.loopHandoff = handoff || null;
     },
     flush: player.flush,
+    voiceClock: () => (player.voiceClock ? player.voiceClock() : null),
     get state() {
       const { state, twins, video } = player;
       return {
@@ -123,6 +128,8 @@ function start() {
         count: state.count,
         currentMove: state.currentMove ? state.currentMove.slug : null,
         countingIn: state.countingIn,
+        // Spoken counts: on, the 1s alone, volume, and the last words handed to the audio clock.
+        voice: state.voice ? { ...state.voice, scheduled: state.voice.scheduled.slice() } : null,
         clientId: player.practiceClientId,
         pending: player.pendingCount(),
       };
