@@ -74,6 +74,8 @@ def pages(owner, test_video):
         "routines": reverse("routine_list"),
         "songs": reverse("song_list"),
         "progress": reverse("progress"),
+        "song": reverse("song_detail", args=[routine.song_id]),
+        "describe": reverse("describe"),
         "home": reverse("home"),
     }
 
