@@ -9,7 +9,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv system-packages venv-gpu demo seed serve test test-fast lint bench bench-journey load clean
+.PHONY: venv system-packages venv-gpu demo seed serve test test-fast test-js voice lint bench bench-journey load clean
 
 venv: system-packages $(VENV)/.installed
 
@@ -38,6 +38,15 @@ venv-gpu: venv
 	$(PIP) uninstall --yes faiss-cpu
 	$(PIP) install --quiet faiss-gpu==1.15.1
 
+# The spoken counts' samples (static/audio/counts/, committed): made again by espeak-ng, from Debian's
+# packages, installed here where missing (needs root and apt).
+voice: venv
+	@command -v espeak-ng >/dev/null || { \
+	  echo "installing espeak-ng (the spoken counts' voice)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-ng >/dev/null; }
+	$(PY) scripts/make_count_voice.py
+
 seed: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
@@ -49,12 +58,17 @@ demo: seed
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: venv
+test: venv test-js
 	$(PY) -m pytest
+
+# The player's pure helpers (static/js/player/), unit-tested by Node's own runner: no npm package needed.
+test-js:
+	@command -v node >/dev/null || { echo "make test-js needs Node.js 20 or newer (node)"; exit 1; }
+	node --test static/js/tests/
 
 # The quick loop while editing: no test that needs Chromium or takes more than a few seconds
 # (the rendered catalog, real servers, big fuzzing runs); `make test` still runs them all.
-test-fast: venv
+test-fast: venv test-js
 	$(PY) -m pytest -m "not slow and not browser"
 
 lint: venv

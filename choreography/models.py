@@ -250,6 +250,14 @@ class Routine(JobSubject):
         return self.title or f"Routine {self.pk}"
 
     @property
+    def full_title(self) -> str:
+        """The words behind a title cut short: the whole request where the title is its start (shown on hover)."""
+        title = str(self)
+        if title.endswith("…") and " ".join(self.text.split()).startswith(title[:-1]):
+            return " ".join(self.text.split())
+        return title
+
+    @property
     def ready_at(self):
         """When its video was last made, while it is ready (the API's name for it)."""
         return self.finished_at if self.status == Status.READY else None

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Min
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -77,15 +78,31 @@ def describe(request):
     return render(request, "choreography/describe.html", context)
 
 
+# My routines: ?sort= one of these (newest first unless asked), each with the tie-breaks that keep it stable.
+ROUTINE_SORTS = {
+    "newest": ("Newest first", ("-created_at", "-pk")),
+    "oldest": ("Oldest first", ("created_at", "pk")),
+    "title": ("Title", (Lower("title"), "-created_at")),
+    "song": ("Song", (Lower("song__title"), "-created_at")),
+}
+
+
 @login_required
 def routine_list(request):
-    routines = selectors.routines_for_user(request.user).annotate(
-        first_start_s=Min("moves__start_s"), last_end_s=Max("moves__end_s")
+    sort = request.GET.get("sort", "")
+    if sort not in ROUTINE_SORTS:
+        sort = "newest"
+    routines = (
+        selectors.routines_for_user(request.user)
+        .annotate(first_start_s=Min("moves__start_s"), last_end_s=Max("moves__end_s"))
+        .order_by(*ROUTINE_SORTS[sort][1])
     )
     for routine in routines:
         if routine.last_end_s is not None:
             routine.length_s = routine.last_end_s - routine.first_start_s
-    return render(request, "choreography/routine_list.html", {"routines": routines})
+    choices = [(value, label) for value, (label, _) in ROUTINE_SORTS.items()]
+    context = {"routines": routines, "sort": sort, "sort_choices": choices}
+    return render(request, "choreography/routine_list.html", context)
 
 
 @login_required
@@ -210,10 +227,10 @@ def routine_rename(request, routine_id: int):
     routine = _get_routine_for_user(request, routine_id)
     form = RenameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "A routine needs a name (up to 200 characters).")
+        messages.error(request, f"Not renamed: a routine needs a name (up to 200 characters). It is still “{routine}”.")
     else:
         routine_services.routine_rename(routine=routine, title=form.cleaned_data["title"])
-        messages.success(request, "Renamed.")
+        messages.success(request, f"Renamed to “{routine}”.")
     return redirect(request.POST.get("next") or reverse("routine_detail", args=[routine.pk]))
 
 
@@ -270,21 +287,47 @@ def routine_move_swap(request, routine_id: int, order: int):
     routine = _get_routine_for_user(request, routine_id)
     try:
         routine_services.routine_swap_move(routine=routine, order=order, slug=request.POST.get("slug", ""))
-        messages.success(request, "Move swapped; the video is being rebuilt.")
     except ChoreographyError as exc:
         messages.error(request, str(exc))
-    return redirect("routine_detail", routine_id=routine.pk)
+        return _back_to_move(routine, order)
+    swapped = routine.moves.select_related("move").get(order=order)
+    # The rebuild may be done already (jobs in the request) or still running: say which, read after it.
+    routine.refresh_from_db(fields=["status"])
+    video = (
+        "the video is ready."
+        if routine.status == Routine.Status.READY
+        else "the video is being rebuilt; this page shows it when it is ready."
+    )
+    messages.success(
+        request,
+        f"Swapped in “{swapped.move.name}” and locked it, so it stays when you regenerate (Unlock to let it change); "
+        + video,
+    )
+    return _back_to_move(routine, order)
 
 
 @login_required
 @require_POST
 def routine_move_lock(request, routine_id: int, order: int):
     routine = _get_routine_for_user(request, routine_id)
+    locked = request.POST.get("locked") == "1"
     try:
-        routine_services.routine_move_lock(routine=routine, order=order, locked=request.POST.get("locked") == "1")
+        row = routine_services.routine_move_lock(routine=routine, order=order, locked=locked)
     except ChoreographyError as exc:
         messages.error(request, str(exc))
-    return redirect("routine_detail", routine_id=routine.pk)
+        return _back_to_move(routine, order)
+    # Locking changes no video: nothing is rebuilt, so nothing is said about one.
+    name = row.move.name
+    if locked:
+        messages.success(request, f"Locked “{name}”: it stays where it is when you regenerate.")
+    else:
+        messages.success(request, f"Unlocked “{name}”: regenerating may put another move there.")
+    return _back_to_move(routine, order)
+
+
+def _back_to_move(routine: Routine, order: int):
+    """The routine page at the move just changed, not at its top."""
+    return redirect(reverse("routine_detail", args=[routine.pk]) + f"#move-{order}")
 
 
 @login_required

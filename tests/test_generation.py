@@ -13,12 +13,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.urls import reverse
 
 from choreography import vocab
 from choreography.errors import ChoreographyError
-from choreography.models import Job, Routine, RoutineMove, Song
+from choreography.models import Job, Move, Routine, RoutineMove, Song
 from choreography.services import routines as routine_services
 from choreography.services.files import media_path
 from tests.factories import ROUTINE_TEXT as TEXT
@@ -221,6 +222,15 @@ class TestEditing:
         with django_capture_on_commit_callbacks(execute=True):
             response = owner_client.post(reverse("routine_move_swap", args=[routine.pk, order]), {"slug": slug})
         assert response.status_code == 302
+        # Back at the swapped move, told that it is locked now and (the rebuild queued after the answer) that
+        # the video is being rebuilt.
+        assert response["Location"].endswith(f"#move-{order}")
+        told = [str(message) for message in get_messages(response.wsgi_request)]
+        name = Move.objects.get(slug=slug).name
+        assert told == [
+            f"Swapped in “{name}” and locked it, so it stays when you regenerate (Unlock to let it change); "
+            "the video is being rebuilt; this page shows it when it is ready."
+        ]
         routine.refresh_from_db()
         assert routine.status == Routine.Status.READY, routine.error
         after = moves_of(routine)

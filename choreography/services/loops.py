@@ -11,7 +11,7 @@ from choreography.models import Routine, SavedLoop
 
 MAX_NAME_CHARS = 60
 MAX_LOOPS_PER_ROUTINE = 50
-# The player refuses shorter loops too (static/js/player.js, MIN_LOOP_S).
+# The player refuses shorter loops too (static/js/player/loop-math.js, MIN_LOOP_S).
 MIN_LOOP_S = 0.3
 
 

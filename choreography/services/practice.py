@@ -157,12 +157,10 @@ def progress_summary(*, user, weeks: int = 8) -> dict:
     for started_at, seconds in sessions.filter(started_at__gte=since).values_list("started_at", "seconds_practised"):
         monday = (started_at - dt.timedelta(days=started_at.weekday())).date()
         per_week[monday] += seconds / 60
-    today = timezone.now().date()
-    this_monday = today - dt.timedelta(days=today.weekday())
-    week_rows = []
-    for back in range(weeks - 1, -1, -1):
-        monday = this_monday - dt.timedelta(weeks=back)
-        week_rows.append({"week": monday.isoformat(), "minutes": round(per_week.get(monday, 0.0), 1)})
+    week_rows = [
+        {"week": monday.isoformat(), "minutes": round(per_week.get(monday, 0.0), 1)}
+        for monday in weeks_shown(joined=user.date_joined, today=timezone.now(), weeks=weeks)
+    ]
     progress_rows = list(
         MoveProgress.objects.filter(user=user).select_related("move").order_by("-learned", "move__name")
     )
@@ -174,19 +172,34 @@ def progress_summary(*, user, weeks: int = 8) -> dict:
         "routines_practised": sessions.values("routine").distinct().count(),
         "moves": progress_rows,
         "learned_count": sum(1 for row in progress_rows if row.learned),
-        "suggestions": suggest_next_moves(user=user, learned=[row.move for row in progress_rows if row.learned]),
+        "suggestions": suggest_next_moves(
+            user=user,
+            learned=[row.move for row in progress_rows if row.learned],
+            looped=[row.move for row in progress_rows if row.loops],
+        ),
     }
 
 
-def suggest_next_moves(*, user, learned: list[Move], limit: int = 5) -> list[Move]:
+def weeks_shown(*, joined: dt.datetime, today: dt.datetime, weeks: int) -> list[dt.date]:
+    """The Mondays of the last `weeks` weeks, oldest first, none before the week the dancer signed up."""
+    this_monday = today.date() - dt.timedelta(days=today.weekday())
+    joined_day = joined.date()  # both in UTC, as the sessions' weeks are
+    joined_monday = joined_day - dt.timedelta(days=joined_day.weekday())
+    mondays = [this_monday - dt.timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+    return [monday for monday in mondays if monday >= joined_monday] or [this_monday]
+
+
+def suggest_next_moves(*, user, learned: list[Move], looped: list[Move] = (), limit: int = 5) -> list[Move]:
     """What to try next: moves one level up that start from a position the dancer already knows.
 
     A dancer who has marked nothing as learned yet starts with the good openers of their own level.
+    A move already learned or already looped in the player is no news: never suggested.
     """
     from accounts.models import profile_for
 
     level = profile_for(user).skill_level
-    moves = Move.objects.filter(published=True).exclude(pk__in=[m.pk for m in learned])
+    known = [m.pk for m in learned] + [m.pk for m in looped]
+    moves = Move.objects.filter(published=True).exclude(pk__in=known)
     if not learned:
         return list(moves.filter(level=level).order_by("-opener", "energy", "name")[:limit])
     next_rank = min(vocab.LEVEL_RANK[level] + 1, len(vocab.LEVELS) - 1)

@@ -1,40 +1,43 @@
 /* Bachata Buddy saved loops: name and save the player's loop, jump to a saved one, play them all in order.
  *
  * Works on the "Saved loops" list of templates/choreography/routine_detail.html through the player's
- * surface (window.bachataPlayer, static/js/player.js). The loops are stored by the API
+ * surface (window.bachataPlayer, main.js). The loops are stored by the API
  * (/api/routines/<id>/loops/); through a share link there is no loopsUrl and the list is read-only.
  * A loop set on whole moves (a move's loop button, "Loop selected moves") is saved as that range of
  * moves, so it follows a swapped move; any other loop is saved as its seconds.
  */
-(function () {
-  "use strict";
+import { csrfToken } from "./practice-log.js";
 
-  const player = window.bachataPlayer;
-  const dataElement = document.getElementById("player-data");
+// A loop's bounds within this much of a move's start and end are that move's.
+const SAME_TIME_S = 0.01;
+
+// Whole moves from a to b: their orders, or null when a and b are not move boundaries.
+export function moveRange(moves, a, b) {
+  const first = moves.find((move) => Math.abs(move.start - a) < SAME_TIME_S);
+  const last = moves.find((move) => Math.abs(move.end - b) < SAME_TIME_S);
+  return first && last && first.order <= last.order ? { first_move: first.order, last_move: last.order } : null;
+}
+
+// "3.0–7.5 s": a saved loop's span in the list.
+export function loopSpanText(start, end) {
+  return start.toFixed(1) + "–" + end.toFixed(1) + " s";
+}
+
+// player: the player's surface (window.bachataPlayer); data: the page's player data.
+export function installSavedLoops(player, data) {
   const list = document.getElementById("saved-loop-list");
-  if (!player || !dataElement || !list) return;
-
-  const data = JSON.parse(dataElement.textContent);
+  if (!list) return;
   const $ = (id) => document.getElementById(id);
   const ui = {
     form: $("save-loop"), name: $("save-loop-name"), message: $("saved-loops-message"),
     template: $("saved-loop-template"), playAll: $("play-all-loops"),
   };
-  // A loop's bounds within this much of a move's start and end are that move's.
-  const SAME_TIME_S = 0.01;
   const moves = (data.moves || []).map((move) => ({ ...move, start: Number(move.start), end: Number(move.end) }));
   const loops = new Map((data.loops || []).map((loop) => [String(loop.id), loop]));
   let sequence = null; // while playing all in order: { ids, index }
   let playing = null; // the saved loop last started, by id
 
   function say(text) { ui.message.textContent = text; }
-
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    const field = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return field ? field.value : "";
-  }
 
   function api(url, method, body) {
     return fetch(url, {
@@ -54,7 +57,7 @@
     const item = ui.template.content.firstElementChild.cloneNode(true);
     item.dataset.id = String(loop.id);
     item.querySelector(".loop-name").textContent = loop.name;
-    item.querySelector(".loop-span").textContent = loop.start.toFixed(1) + "–" + loop.end.toFixed(1) + " s";
+    item.querySelector(".loop-span").textContent = loopSpanText(loop.start, loop.end);
     const remove = item.querySelector(".delete-loop");
     if (remove) remove.setAttribute("aria-label", "Delete " + loop.name);
     list.appendChild(item);
@@ -119,20 +122,13 @@
 
   /* ---------- saving and deleting ---------- */
 
-  // Whole moves from a to b: their orders, or null when a and b are not move boundaries.
-  function moveRange(a, b) {
-    const first = moves.find((move) => Math.abs(move.start - a) < SAME_TIME_S);
-    const last = moves.find((move) => Math.abs(move.end - b) < SAME_TIME_S);
-    return first && last && first.order <= last.order ? { first_move: first.order, last_move: last.order } : null;
-  }
-
   function save(event) {
     event.preventDefault();
     const name = ui.name.value.trim();
     const loop = player.state.loop;
     if (loop.a === null || loop.b === null) { say("Set a loop first: A and B, or a move's loop button."); return; }
     if (!name) { say("Give the loop a name."); ui.name.focus(); return; }
-    const bounds = moveRange(loop.a, loop.b) || { start_s: loop.a, end_s: loop.b };
+    const bounds = moveRange(moves, loop.a, loop.b) || { start_s: loop.a, end_s: loop.b };
     api(data.loopsUrl, "POST", { name, ...bounds })
       .then((response) => response.json().then((body) => ({ ok: response.ok, body })))
       .then(({ ok, body }) => {
@@ -170,4 +166,4 @@
   if (ui.form && data.loopsUrl) ui.form.addEventListener("submit", save);
   if (ui.playAll) ui.playAll.addEventListener("click", playAll);
   renderList();
-})();
+}
