@@ -91,8 +91,14 @@ void main() {
     float occlusion = mix(0.55, 1.0, smoothstep(0.0, 0.45, v_position.y));
     vec3 light = key * KEY + fill * FILL + ambient * occlusion;
     vec3 half_vector = normalize(KEY_DIR + view);
-    float specular = pow(max(dot(n, half_vector), 0.0), 28.0) * 0.18;
-    float rim = pow(1.0 - max(dot(n, view), 0.0), 3.0) * max(dot(n, RIM_DIR) + 0.3, 0.0) * 0.35;
+    // Powers by multiplying (x^28 = x^16 x^8 x^4, x^3): a software rasteriser's pow is exp2(log2).
+    float s1 = max(dot(n, half_vector), 0.0);
+    float s4 = s1 * s1;
+    s4 *= s4;
+    float s8 = s4 * s4;
+    float specular = s8 * s8 * s8 * s4 * 0.18;
+    float edge = 1.0 - max(dot(n, view), 0.0);
+    float rim = edge * edge * edge * max(dot(n, RIM_DIR) + 0.3, 0.0) * 0.35;
     vec3 colour = v_colour * light + vec3(specular + rim);
     // Filmic-ish shoulder, then sRGB.
     colour = colour / (1.0 + 0.25 * colour);
@@ -165,9 +171,10 @@ in vec3 v_position;
 uniform vec3 u_eye;
 uniform vec3 u_backdrop;
 out vec4 f_colour;
-float line(float coordinate, float spacing, float width) {
-    float distance = abs(fract(coordinate / spacing + 0.5) - 0.5) * spacing;
-    return 1.0 - smoothstep(width * 0.5, width * 0.5 + fwidth(coordinate), distance);
+// How much of a line of `width` (metres) covers this pixel, `distance` from the line's middle; both
+// axes at once, with one derivative for the metre grid and the room's centre lines.
+vec2 lines(vec2 distance, float width, vec2 pixel) {
+    return 1.0 - smoothstep(vec2(width * 0.5), width * 0.5 + pixel, distance);
 }
 void main() {
     vec2 p = v_position.xz;
@@ -176,11 +183,12 @@ void main() {
     float board = floor(p.y / 0.25);
     float grain = fract(sin(board * 12.9898) * 43758.5453);
     vec3 colour = mix(vec3(0.6, 0.59, 0.6), vec3(0.63, 0.62, 0.63), grain);
-    // Reference lines: a metre grid, the room's centre lines a little stronger; quiet, so a line
-    // running under the couple does not cut through a body.
-    float grid = max(line(p.x, 1.0, 0.014), line(p.y, 1.0, 0.014));
-    float centre = max(line(p.x, 1000.0, 0.03), line(p.y, 1000.0, 0.03));
-    colour = mix(colour, vec3(0.85, 0.85, 0.86), max(0.45 * grid, 0.7 * centre));
+    // Reference lines: a metre grid, the room's centre lines (x = 0, z = 0) a little stronger; quiet,
+    // so a line running under the couple does not cut through a body.
+    vec2 pixel = fwidth(p);
+    vec2 grid = lines(abs(fract(p + 0.5) - 0.5), 0.014, pixel);
+    vec2 centre = lines(abs(p), 0.03, pixel);
+    colour = mix(colour, vec3(0.85, 0.85, 0.86), max(0.45 * max(grid.x, grid.y), 0.7 * max(centre.x, centre.y)));
     // The floor fades into the backdrop with distance: a seamless studio.
     float fade = smoothstep(6.0, 15.0, length(u_eye.xz - p));
     f_colour = vec4(mix(colour, u_backdrop, fade), 1.0);
@@ -263,9 +271,11 @@ class Scene:
         self._layers: list[Any] = []
 
     # The 3D part -------------------------------------------------------------------------
-    def draw_world(self, primitives: np.ndarray, camera: Camera) -> None:
+    def draw_world(self, primitives: np.ndarray, camera: Camera, *, into: Any = None) -> None:
         """Draw the floor, the contact shadows and the bodies (`primitives`: (n, PRIMITIVE_FLOATS), all
-        dancers together, see bodies.body_primitives) as `camera` sees them, and read the picture back."""
+        dancers together, see bodies.body_primitives) as `camera` sees them, and read the picture back:
+        for `picture`, or straight `into` a writable buffer of width x height RGBA pixels (an encoder's
+        frame), where `picture` then shows an older world."""
         import moderngl
 
         ctx = self.ctx
@@ -295,14 +305,18 @@ class Scene:
         self._shadow_program["u_view_proj"].write(view_projection)
         self._shadows.render(moderngl.TRIANGLE_STRIP, instances=len(primitives))
         ctx.disable(moderngl.BLEND)
-        ctx.enable(moderngl.DEPTH_TEST)
+        # Every capsule is closed (a flattened end is a disc), so its back faces are always hidden: culled,
+        # they cost no rasterising. Its outside winds counter-clockwise on screen (GL's default front): the
+        # vertex shader's basis (v, u, w) is left-handed and the picture is drawn upside down, two
+        # mirrorings that cancel (tests/test_scene.py checks the bodies are still drawn).
+        ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         self._capsule_program["u_view_proj"].write(view_projection)
         self._capsule_program["u_eye"].value = eye
         ctx.enable(moderngl.BLEND)
         ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         self._capsules.render(moderngl.TRIANGLES, instances=len(primitives))
         ctx.disable(moderngl.BLEND)
-        self._world_fbo.read_into(self._world, components=4, alignment=1)
+        self._world_fbo.read_into(self._world if into is None else into, components=4, alignment=1)
 
     # The 2D part ----------------------------------------------------------------------------
     def set_layers(self, layers: list[Any]) -> None:
