@@ -3,12 +3,14 @@
 Per frame, on the GL device (Mesa's llvmpipe without a GPU, where every full-screen pass costs
 milliseconds, so there are as few as possible):
   1. the floor (boards, metre lines, fading into the backdrop), drawn once per camera and copied
-     while the camera stands still;
+     while the camera stands still, and only as far as its fade ends;
   2. contact shadows: every body part's footprint on the floor, softer and fainter the higher it is;
-  3. the bodies: instanced tapered capsules (bodies.py) under a key, a fill and a rim light;
+  3. the bodies: instanced tapered capsules (bodies.py) under a key, a fill and a rim light, their
+     hidden back faces culled;
   4. one readback of the picture.
-Then on the CPU, per twin (Pillow): the world as it is or flipped left-right for the mirrored twin,
-then the floor-pattern inset and the text on top (hud.py), so the text never reads backwards.
+Then on the CPU, per twin: the world as it is or flipped left-right for the mirrored twin, then the
+floor-pattern inset and the text on top (hud.py), so the text never reads backwards. A clip does this
+in yuv420p, straight into the encoder's frames (yuv.py); `picture` does it in RGBA with Pillow.
 
 A mirrored twin flips the drawn world, which is exactly the world mirrored (x -> -x) seen by the
 mirrored camera under mirrored lights: one world drawn per frame makes both twins.
@@ -157,9 +159,13 @@ _FLOOR_VERTEX = """
 #version 330
 in vec2 in_floor;
 uniform mat4 u_view_proj;
+uniform vec3 u_eye;
 out vec3 v_position;
+// Where the fragment shader's fade into the backdrop ends: the floor further from the eye is the
+// backdrop (the colour it is cleared to), so only the square around the eye that holds the rest is drawn.
+const float FADE_END_M = 15.0;
 void main() {
-    v_position = vec3(in_floor.x, 0.0, in_floor.y);
+    v_position = vec3(u_eye.x + in_floor.x * FADE_END_M, 0.0, u_eye.z + in_floor.y * FADE_END_M);
     gl_Position = u_view_proj * vec4(v_position, 1.0);
 }
 """
@@ -252,7 +258,7 @@ class Scene:
                 (self._instances, "3f 3f 4f 12x/i", "i_a", "i_b", "i_shape"),
             ],
         )
-        floor = np.array([[-40, -40], [40, -40], [-40, 40], [40, 40]], dtype=np.float32)
+        floor = np.array([[-1, -1], [1, -1], [-1, 1], [1, 1]], dtype=np.float32)  # scaled round the eye
         self._floor = ctx.vertex_array(self._floor_program, [(ctx.buffer(floor.tobytes()), "2f", "in_floor")])
 
         size = (width, height)
@@ -287,8 +293,9 @@ class Scene:
 
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE | moderngl.BLEND)
         self._world_fbo.use()
-        self._world_fbo.clear(depth=1.0)
+        # One clear per frame (each is a pass over the picture): the kept floor overwrites the colour.
         if camera == self._floor_camera:
+            self._world_fbo.clear(depth=1.0)
             self._world_colour.write(self._floor_pixels)
         else:
             self._world_fbo.clear(*BACKDROP, 1.0, depth=1.0)

@@ -10,6 +10,7 @@ between Pillow, numpy and the encoder.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,14 @@ def mirrored_copy(av, frame):  # noqa: ANN001, ANN201 - the av module, a yuv420p
     return flipped
 
 
+@functools.cache
+def _piece_reformatter():  # noqa: ANN202 - a VideoReformatter
+    """One per process: it keeps its swscale context while the size stays (the inset's, every frame)."""
+    from av.video.reformatter import VideoReformatter
+
+    return VideoReformatter()
+
+
 @dataclass(frozen=True)
 class YuvPiece:
     """An RGBA image converted for blending over yuv420p planes at (x, y) (both even, so its chroma
@@ -62,7 +71,6 @@ class YuvPiece:
     @classmethod
     def from_rgba(cls, image, xy: tuple[int, int]) -> YuvPiece:  # noqa: ANN001 - a PIL RGBA image
         import av
-        from av.video.reformatter import VideoReformatter
 
         # Widen to even edges on the picture's 2x2 chroma grid with transparent pixels.
         x, y = xy[0] - xy[0] % 2, xy[1] - xy[1] % 2
@@ -72,7 +80,7 @@ class YuvPiece:
         padded[xy[1] - y : xy[1] - y + image.height, xy[0] - x : xy[0] - x + image.width] = np.asarray(image)
         frame = av.VideoFrame.from_ndarray(padded, format="rgba")
         luma, cb, cr, alpha = plane_arrays(
-            VideoReformatter().reformat(
+            _piece_reformatter().reformat(
                 frame,
                 format="yuva420p",
                 dst_colorspace=COLORSPACE,
