@@ -158,7 +158,9 @@ def render_get_ready_twins_3d(
     outputs = [(Path(path), flag) for path, flag in ((mirrored_path, True), (out_path, False)) if path is not None]
     if not outputs:
         raise ValueError("render_get_ready_twins_3d needs out_path or mirrored_path")
-    frames = max(1, round(seconds * clipformat.FPS))
+    from choreography.catalog.render import count_in_count, count_in_frames
+
+    frames = count_in_frames(seconds)
     tracks = catalog_tracks_for(hold_basic(position), bpm)
     yaw = hold_yaw(position)
     # The basic's last `frames` frames (wrapping round its eight counts where the count-in is longer).
@@ -166,8 +168,8 @@ def render_get_ready_twins_3d(
     frames_per_beat = clipformat.FPS * 60.0 / bpm
 
     def words(frame_index: int) -> tuple[str, int, str]:
-        beats_before_end = int((frames - frame_index - 1) // frames_per_beat)
-        return "Get ready", 7 - beats_before_end % 4, cue
+        # The count track lights counts from 0.
+        return "Get ready", count_in_count(frame_index, frames, bpm) - 1, cue
 
     try:
         _encode_twins(outputs, tracks, index, words, yaw=yaw)
