@@ -275,6 +275,7 @@ class Scene:
         self._world = bytearray(width * height * 4)
         self._world_image = Image.frombuffer("RGBA", size, self._world, "raw", "RGBA", 0, 1)
         self._layers: list[Any] = []
+        self.cull_back_faces = True  # off only to check that culling hides nothing (tests/test_scene.py)
 
     # The 3D part -------------------------------------------------------------------------
     def draw_world(self, primitives: np.ndarray, camera: Camera, *, into: Any = None) -> None:
@@ -315,8 +316,8 @@ class Scene:
         # Every capsule is closed (a flattened end is a disc), so its back faces are always hidden: culled,
         # they cost no rasterising. Its outside winds counter-clockwise on screen (GL's default front): the
         # vertex shader's basis (v, u, w) is left-handed and the picture is drawn upside down, two
-        # mirrorings that cancel (tests/test_scene.py checks the bodies are still drawn).
-        ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        # mirrorings that cancel (tests/test_scene.py checks the picture is the same without culling).
+        ctx.enable(moderngl.DEPTH_TEST | (moderngl.CULL_FACE if self.cull_back_faces else 0))
         self._capsule_program["u_view_proj"].write(view_projection)
         self._capsule_program["u_eye"].value = eye
         ctx.enable(moderngl.BLEND)
