@@ -211,6 +211,8 @@ def _encode_twins(
     # The GL picture is read back straight into the converter's input: one RGBA frame for the clip, and one
     # swscale context (setting one up costs more than a conversion).
     world_rgba = av.VideoFrame(clipformat.WIDTH, clipformat.HEIGHT, "rgba")
+    if world_rgba.planes[0].line_size != 4 * clipformat.WIDTH:  # GL reads back rows without padding
+        raise MediaError(f"an RGBA frame {clipformat.WIDTH} wide has padded rows here: cannot read the picture into it")
     reformatter = VideoReformatter()
     # The mirrored twin is flipped from the bare world, so it is made before the other gets its text.
     outputs = sorted(outputs, key=lambda output: not output[1])
