@@ -72,6 +72,22 @@ def test_it_draws_both_bodies_inside_a_1280x720_frame(scene, tracks):
     assert _follower_coral(image).sum() > 1500
 
 
+def test_culling_the_back_faces_hides_nothing(scene, tracks):
+    # Culling the wrong side would show each body part's inside, lit from the other side: far from equal.
+    camera = framing.clip_cameras(tracks.positions, tracks.fps)[0]
+    scene.set_layers([])
+    culled = scene.draw(_pose(tracks, 0), camera=camera).astype(int)
+    scene.cull_back_faces = False
+    try:
+        whole = scene.draw(_pose(tracks, 0), camera=camera).astype(int)
+    finally:
+        scene.cull_back_faces = True
+    changed = np.abs(culled - whole).max(axis=2) > 24
+    # Only the odd silhouette pixel, where a back face used to show through the soft edge.
+    assert changed.sum() < 2000
+    assert np.abs(culled - whole).mean() < 0.5
+
+
 def test_mirrored_flips_the_world_and_not_the_text(scene, tracks):
     from choreography.catalog.render.hud import count_track, text_layer
 

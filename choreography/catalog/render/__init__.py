@@ -87,17 +87,23 @@ def clip_renderer(renderer: str | None = None) -> str:
     return renderer
 
 
-def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM, *, renderer: str | None = None) -> str:
-    """Changes whenever what a move's clip shows would change, the renderer that draws it included
-    (settings.CLIP_RENDERER unless named)."""
+def renderer_version(renderer: str | None = None) -> str:
+    """The version of what a renderer draws (settings.CLIP_RENDERER unless named): part of every fingerprint."""
     if clip_renderer(renderer) == "3d":
         from choreography.catalog.render.clip3d import RENDERER_3D_VERSION
 
-        version = RENDERER_3D_VERSION
-    else:
-        version = RENDERER_VERSION  # the 2D clips' fingerprints are what they were before there were two
-    payload = json.dumps({"move": move.to_dict(), "bpm": bpm, "renderer": version}, sort_keys=True)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+        return RENDERER_3D_VERSION
+    return RENDERER_VERSION  # the 2D clips' fingerprints are what they were before there were two
+
+
+def _fingerprint(payload: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def move_fingerprint(move: MoveSpec, bpm: float = clipformat.RECORDED_BPM, *, renderer: str | None = None) -> str:
+    """Changes whenever what a move's clip shows would change, the renderer that draws it included
+    (settings.CLIP_RENDERER unless named)."""
+    return _fingerprint({"move": move.to_dict(), "bpm": bpm, "renderer": renderer_version(renderer)})
 
 
 def render_move_clip(
@@ -171,28 +177,23 @@ def render_get_ready_clips(
     """The count-in clips of several holds: todo is (position, as-seen path, mirrored path), either path
     None; returns position -> its clips, as seen first. The 3D renderer draws in spawned processes
     (an EGL context does not survive a fork, and the caller may fork later)."""
-    frames_per_beat = clipformat.FPS * 60.0 / bpm
-    frames = max(1, round(seconds * clipformat.FPS))
+    jobs = [
+        (seen and str(seen), mirrored and str(mirrored), position, seconds, bpm) for position, seen, mirrored in todo
+    ]
     if todo and clip_renderer(renderer) == "3d":
         from choreography.catalog.render.clip3d import spawned_render_pool
 
         with spawned_render_pool(max(1, min(workers, len(todo)))) as pool:
-            futures = [
-                pool.submit(
-                    _render_get_ready_3d_job, seen and str(seen), mirrored and str(mirrored), position, seconds, bpm
-                )
-                for position, seen, mirrored in todo
-            ]
-            for future in futures:
+            for future in [pool.submit(_render_get_ready_3d_job, *job) for job in jobs]:
                 future.result()
     else:
-        for position, seen, mirrored in todo:
-            for path, flag in ((seen, False), (mirrored, True)):
-                if path is not None:
-                    _render_get_ready_2d(Path(path), position=position, mirrored=flag, seconds=seconds, bpm=bpm)
+        for job in jobs:
+            _render_get_ready_2d_job(*job)
+    frames = count_in_frames(seconds)
+    counts = round(frames / (clipformat.FPS * 60.0 / bpm))
     return {
         position: [
-            RenderedClip(path=Path(path), frames=frames, counts=round(frames / frames_per_beat), bpm=bpm)
+            RenderedClip(path=Path(path), frames=frames, counts=counts, bpm=bpm)
             for path in (seen, mirrored)
             if path is not None
         ]
@@ -204,15 +205,19 @@ def get_ready_fingerprint(
     position: str, *, seconds: float = 2.0, bpm: float = clipformat.RECORDED_BPM, renderer: str | None = None
 ) -> str:
     """Changes whenever what a count-in clip shows would change: its hold, length, tempo and renderer."""
-    renderer = clip_renderer(renderer)
-    if renderer == "3d":
-        from choreography.catalog.render.clip3d import RENDERER_3D_VERSION
+    return _fingerprint({"get_ready": position, "seconds": seconds, "bpm": bpm, "renderer": renderer_version(renderer)})
 
-        version = RENDERER_3D_VERSION
-    else:
-        version = RENDERER_VERSION
-    payload = json.dumps({"get_ready": position, "seconds": seconds, "bpm": bpm, "renderer": version}, sort_keys=True)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+def count_in_frames(seconds: float) -> int:
+    """Frames in a count-in clip `seconds` long (at least one)."""
+    return max(1, round(seconds * clipformat.FPS))
+
+
+def count_in_count(frame_index: int, frames: int, bpm: float) -> int:
+    """The count (5 to 8) a count-in clip of `frames` frames shows on a frame: anchored on the clip's end,
+    so its last beat is always the 8 and a clip trimmed from the front still leads into the 1."""
+    beats_before_end = int((frames - frame_index - 1) // (clipformat.FPS * 60.0 / bpm))
+    return 8 - beats_before_end % 4
 
 
 def _render_get_ready_3d_job(
@@ -225,22 +230,26 @@ def _render_get_ready_3d_job(
     return clips[0].frames
 
 
-def _render_get_ready_2d(out_path: Path, *, position: str, mirrored: bool, seconds: float, bpm: float) -> None:
-    """The 2D count-in: the couple standing in the hold seen from above, the count large beside it."""
+def _render_get_ready_2d_job(
+    out_path: str | None, mirrored_path: str | None, position: str, seconds: float, bpm: float
+) -> int:
+    """The 2D count-in twins: the couple standing in the hold seen from above, the count large beside it."""
     from choreography.catalog.render.get_ready import get_ready_frame
 
-    frames = max(1, round(seconds * clipformat.FPS))
-    frames_per_beat = clipformat.FPS * 60.0 / bpm
-    cache: dict[int, object] = {}
+    frames = count_in_frames(seconds)
+    for path, mirrored in ((out_path, False), (mirrored_path, True)):
+        if path is None:
+            continue
+        cache: dict[int, object] = {}
 
-    def frame_at(index: int):  # noqa: ANN202 - a PIL image
-        beats_before_end = int((frames - index - 1) // frames_per_beat)
-        label = 8 - beats_before_end % 4
-        if label not in cache:
-            cache[label] = get_ready_frame(str(label), position, mirrored=mirrored)
-        return cache[label]
+        def frame_at(index: int, cache=cache, mirrored=mirrored):  # noqa: ANN001, ANN202 - a PIL image
+            label = count_in_count(index, frames, bpm)
+            if label not in cache:
+                cache[label] = get_ready_frame(str(label), position, mirrored=mirrored)
+            return cache[label]
 
-    _encode(out_path, frames, frame_at)
+        _encode(Path(path), frames, frame_at)
+    return frames
 
 
 def _encode(out_path: Path | str, frames: int, frame_at: Callable[[int], object], *, threads: int = 0) -> None:

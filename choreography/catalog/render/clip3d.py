@@ -26,7 +26,7 @@ from choreography.domain import MoveSpec
 from choreography.errors import MediaError
 
 # Bump when the drawing changes: clips cached by fingerprint are drawn again.
-RENDERER_3D_VERSION = "3d-3"
+RENDERER_3D_VERSION = "3d-4"
 # Shaded bodies and gradients cost x264 more than flat drawings: its superfast preset keeps a catalog
 # render inside its time budget on two cores (High profile, CABAC on); CRF 23 keeps the text crisp.
 PRESET_3D = "superfast"
@@ -158,7 +158,9 @@ def render_get_ready_twins_3d(
     outputs = [(Path(path), flag) for path, flag in ((mirrored_path, True), (out_path, False)) if path is not None]
     if not outputs:
         raise ValueError("render_get_ready_twins_3d needs out_path or mirrored_path")
-    frames = max(1, round(seconds * clipformat.FPS))
+    from choreography.catalog.render import count_in_count, count_in_frames
+
+    frames = count_in_frames(seconds)
     tracks = catalog_tracks_for(hold_basic(position), bpm)
     yaw = hold_yaw(position)
     # The basic's last `frames` frames (wrapping round its eight counts where the count-in is longer).
@@ -166,8 +168,8 @@ def render_get_ready_twins_3d(
     frames_per_beat = clipformat.FPS * 60.0 / bpm
 
     def words(frame_index: int) -> tuple[str, int, str]:
-        beats_before_end = int((frames - frame_index - 1) // frames_per_beat)
-        return "Get ready", 7 - beats_before_end % 4, cue
+        # The count track lights counts from 0.
+        return "Get ready", count_in_count(frame_index, frames, bpm) - 1, cue
 
     try:
         _encode_twins(outputs, tracks, index, words, yaw=yaw)
@@ -187,12 +189,15 @@ def _encode_twins(
 ) -> None:
     """Draw frame i of each output from the tracks' frame index[i], seen from `yaw` (one angle, or one per
     frame: visibility.clip_yaws), with the text words(i) gives (the name, the count lit, the cue), and
-    encode it in the canonical format: each world drawn once for both twins."""
+    encode it in the canonical format: each world drawn and converted to yuv420p once for both twins
+    (yuv.py), the mirrored one flipped before its text."""
     import av
+    from av.video.reformatter import VideoReformatter
 
     from choreography.catalog.render.bodies import body_primitives
     from choreography.catalog.render.framing import clip_cameras
     from choreography.catalog.render.hud import FloorInset, InsetLayer, text_layer
+    from choreography.catalog.render.yuv import mirrored_copy, plane_arrays, to_yuv420p
 
     scene = _scene()
     # Joints to bodies and the framing for the whole clip at once.
@@ -203,6 +208,14 @@ def _encode_twins(
     cameras = clip_cameras(positions, clipformat.FPS, aspect=clipformat.WIDTH / clipformat.HEIGHT, yaw=yaw)
     inset = FloorInset(tracks, camera_yaw=float(np.mean(yaw)))
     layers: dict[tuple[str, int, str], object] = {}
+    # The GL picture is read back straight into the converter's input: one RGBA frame for the clip, and one
+    # swscale context (setting one up costs more than a conversion).
+    world_rgba = av.VideoFrame(clipformat.WIDTH, clipformat.HEIGHT, "rgba")
+    if world_rgba.planes[0].line_size != 4 * clipformat.WIDTH:  # GL reads back rows without padding
+        raise MediaError(f"an RGBA frame {clipformat.WIDTH} wide has padded rows here: cannot read the picture into it")
+    reformatter = VideoReformatter()
+    # The mirrored twin is flipped from the bare world, so it is made before the other gets its text.
+    outputs = sorted(outputs, key=lambda output: not output[1])
     with contextlib.ExitStack() as stack:
         writers = []
         for path, flag in outputs:
@@ -211,19 +224,24 @@ def _encode_twins(
             stream = clipformat.add_canonical_video_stream(container, preset=PRESET_3D, crf=CRF_3D)
             if threads:
                 stream.codec_context.thread_count = threads
-            writers.append((container, stream, flag, _Yuv420p(av, clipformat.WIDTH, clipformat.HEIGHT)))
+            writers.append((container, stream, flag))
         for frame_index in range(len(index)):
             text = words(frame_index)
             if text not in layers:
                 layers[text] = text_layer(*text)
-            scene.draw_world(primitives[frame_index], cameras[frame_index])
-            scene.set_layers([InsetLayer(inset.frame(int(index[frame_index]))), layers[text]])
-            for container, stream, flag, to_yuv420p in writers:
-                frame = to_yuv420p(scene.picture(mirrored=flag))
+            scene.draw_world(primitives[frame_index], cameras[frame_index], into=world_rgba.planes[0])
+            world = to_yuv420p(reformatter, world_rgba)
+            frame_layers = [InsetLayer(inset.frame(int(index[frame_index]))), layers[text]]
+            for container, stream, flag in writers:
+                frame = mirrored_copy(av, world) if flag else world
+                planes = plane_arrays(frame)
+                for layer in frame_layers:
+                    for piece in layer.yuv_pieces(mirrored=flag):
+                        piece.blend_onto(planes)
                 frame.pts = frame_index
                 frame.time_base = stream.codec_context.time_base
                 container.mux(stream.encode(frame))
-        for container, stream, _flag, _convert in writers:
+        for container, stream, _flag in writers:
             container.mux(stream.encode(None))
 
 
@@ -238,29 +256,6 @@ def _scene():  # noqa: ANN202 - a Scene
     from choreography.catalog.render.scene import Scene
 
     return Scene(clipformat.WIDTH, clipformat.HEIGHT)
-
-
-class _Yuv420p:
-    """RGBA pictures as canonical yuv420p frames: limited-range BT.709 like the 2D clips, chroma taken
-    per 2x2 block without filtering (also like them). One input frame and one swscale context for
-    the whole clip: setting a context up costs more than a conversion."""
-
-    def __init__(self, av, width: int, height: int) -> None:  # noqa: ANN001 - the av module
-        from av.video.reformatter import VideoReformatter
-
-        self._frame = av.VideoFrame(width, height, "rgba")
-        self._reformatter = VideoReformatter()
-
-    def __call__(self, picture) -> object:  # noqa: ANN001 - a PIL RGBA image
-        # Straight from Pillow's buffer: numpy's view of an image costs more than the conversion.
-        self._frame.planes[0].update(picture.tobytes())
-        return self._reformatter.reformat(
-            self._frame,
-            format=clipformat.PIX_FMT,
-            dst_colorspace="ITU709",
-            dst_color_range="MPEG",
-            interpolation="POINT",
-        )
 
 
 def mirrored_clip_path(out_dir: Path | str, move: MoveSpec) -> Path:

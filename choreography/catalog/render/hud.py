@@ -18,6 +18,7 @@ from PIL import Image, ImageChops, ImageDraw
 from choreography.catalog.render.bodies import body_frames
 from choreography.catalog.render.draw import COUNT_LABELS, font
 from choreography.catalog.render.skeleton import DANCERS, JOINT, LEADER, JointTracks
+from choreography.catalog.render.yuv import YuvPiece
 
 # Layout of a 1280x720 picture, in pixels (framing.FREE_REGION keeps the bodies clear of it, and
 # tests/test_scene.py checks the two agree): the name in a thin strip across the top (as wide as the
@@ -104,10 +105,17 @@ class TextLayer:
 
     def __init__(self, pieces: list[Piece]) -> None:
         self.pieces = pieces
+        self._yuv: list[YuvPiece] | None = None
 
     def paste_onto(self, image: Image.Image, *, mirrored: bool = False) -> None:
         for piece in self.pieces:
             image.alpha_composite(piece.image, piece.xy)
+
+    def yuv_pieces(self, *, mirrored: bool = False) -> list[YuvPiece]:
+        """The pieces for blending over a yuv420p picture (converted once, the same in both twins)."""
+        if self._yuv is None:
+            self._yuv = [YuvPiece.from_rgba(piece.image, piece.xy) for piece in self.pieces]
+        return self._yuv
 
 
 @functools.cache
@@ -317,7 +325,14 @@ class InsetLayer:
 
     def __init__(self, image: Image.Image) -> None:
         self.image = image
+        self._yuv: YuvPiece | None = None
 
     def paste_onto(self, image: Image.Image, *, mirrored: bool = False) -> None:
         inset = self.image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirrored else self.image
         image.alpha_composite(inset, INSET_RECT[:2])
+
+    def yuv_pieces(self, *, mirrored: bool = False) -> list[YuvPiece]:
+        """The inset for blending over a yuv420p picture, flipped in place for the mirrored twin."""
+        if self._yuv is None:
+            self._yuv = YuvPiece.from_rgba(self.image, INSET_RECT[:2])
+        return [self._yuv.flipped() if mirrored else self._yuv]

@@ -3,12 +3,14 @@
 Per frame, on the GL device (Mesa's llvmpipe without a GPU, where every full-screen pass costs
 milliseconds, so there are as few as possible):
   1. the floor (boards, metre lines, fading into the backdrop), drawn once per camera and copied
-     while the camera stands still;
+     while the camera stands still, and only as far as its fade ends;
   2. contact shadows: every body part's footprint on the floor, softer and fainter the higher it is;
-  3. the bodies: instanced tapered capsules (bodies.py) under a key, a fill and a rim light;
+  3. the bodies: instanced tapered capsules (bodies.py) under a key, a fill and a rim light, their
+     hidden back faces culled;
   4. one readback of the picture.
-Then on the CPU, per twin (Pillow): the world as it is or flipped left-right for the mirrored twin,
-then the floor-pattern inset and the text on top (hud.py), so the text never reads backwards.
+Then on the CPU, per twin: the world as it is or flipped left-right for the mirrored twin, then the
+floor-pattern inset and the text on top (hud.py), so the text never reads backwards. A clip does this
+in yuv420p, straight into the encoder's frames (yuv.py); `picture` does it in RGBA with Pillow.
 
 A mirrored twin flips the drawn world, which is exactly the world mirrored (x -> -x) seen by the
 mirrored camera under mirrored lights: one world drawn per frame makes both twins.
@@ -91,8 +93,14 @@ void main() {
     float occlusion = mix(0.55, 1.0, smoothstep(0.0, 0.45, v_position.y));
     vec3 light = key * KEY + fill * FILL + ambient * occlusion;
     vec3 half_vector = normalize(KEY_DIR + view);
-    float specular = pow(max(dot(n, half_vector), 0.0), 28.0) * 0.18;
-    float rim = pow(1.0 - max(dot(n, view), 0.0), 3.0) * max(dot(n, RIM_DIR) + 0.3, 0.0) * 0.35;
+    // Powers by multiplying (x^28 = x^16 x^8 x^4, x^3): a software rasteriser's pow is exp2(log2).
+    float s1 = max(dot(n, half_vector), 0.0);
+    float s4 = s1 * s1;
+    s4 *= s4;
+    float s8 = s4 * s4;
+    float specular = s8 * s8 * s8 * s4 * 0.18;
+    float edge = 1.0 - max(dot(n, view), 0.0);
+    float rim = edge * edge * edge * max(dot(n, RIM_DIR) + 0.3, 0.0) * 0.35;
     vec3 colour = v_colour * light + vec3(specular + rim);
     // Filmic-ish shoulder, then sRGB.
     colour = colour / (1.0 + 0.25 * colour);
@@ -151,9 +159,13 @@ _FLOOR_VERTEX = """
 #version 330
 in vec2 in_floor;
 uniform mat4 u_view_proj;
+uniform vec3 u_eye;
 out vec3 v_position;
+// Where the fragment shader's fade into the backdrop ends: the floor further from the eye is the
+// backdrop (the colour it is cleared to), so only the square around the eye that holds the rest is drawn.
+const float FADE_END_M = 15.0;
 void main() {
-    v_position = vec3(in_floor.x, 0.0, in_floor.y);
+    v_position = vec3(u_eye.x + in_floor.x * FADE_END_M, 0.0, u_eye.z + in_floor.y * FADE_END_M);
     gl_Position = u_view_proj * vec4(v_position, 1.0);
 }
 """
@@ -165,9 +177,10 @@ in vec3 v_position;
 uniform vec3 u_eye;
 uniform vec3 u_backdrop;
 out vec4 f_colour;
-float line(float coordinate, float spacing, float width) {
-    float distance = abs(fract(coordinate / spacing + 0.5) - 0.5) * spacing;
-    return 1.0 - smoothstep(width * 0.5, width * 0.5 + fwidth(coordinate), distance);
+// How much of a line of `width` (metres) covers this pixel, `distance` from the line's middle; both
+// axes at once, with one derivative for the metre grid and the room's centre lines.
+vec2 lines(vec2 distance, float width, vec2 pixel) {
+    return 1.0 - smoothstep(vec2(width * 0.5), width * 0.5 + pixel, distance);
 }
 void main() {
     vec2 p = v_position.xz;
@@ -176,11 +189,12 @@ void main() {
     float board = floor(p.y / 0.25);
     float grain = fract(sin(board * 12.9898) * 43758.5453);
     vec3 colour = mix(vec3(0.6, 0.59, 0.6), vec3(0.63, 0.62, 0.63), grain);
-    // Reference lines: a metre grid, the room's centre lines a little stronger; quiet, so a line
-    // running under the couple does not cut through a body.
-    float grid = max(line(p.x, 1.0, 0.014), line(p.y, 1.0, 0.014));
-    float centre = max(line(p.x, 1000.0, 0.03), line(p.y, 1000.0, 0.03));
-    colour = mix(colour, vec3(0.85, 0.85, 0.86), max(0.45 * grid, 0.7 * centre));
+    // Reference lines: a metre grid, the room's centre lines (x = 0, z = 0) a little stronger; quiet,
+    // so a line running under the couple does not cut through a body.
+    vec2 pixel = fwidth(p);
+    vec2 grid = lines(abs(fract(p + 0.5) - 0.5), 0.014, pixel);
+    vec2 centre = lines(abs(p), 0.03, pixel);
+    colour = mix(colour, vec3(0.85, 0.85, 0.86), max(0.45 * max(grid.x, grid.y), 0.7 * max(centre.x, centre.y)));
     // The floor fades into the backdrop with distance: a seamless studio.
     float fade = smoothstep(6.0, 15.0, length(u_eye.xz - p));
     f_colour = vec4(mix(colour, u_backdrop, fade), 1.0);
@@ -244,7 +258,7 @@ class Scene:
                 (self._instances, "3f 3f 4f 12x/i", "i_a", "i_b", "i_shape"),
             ],
         )
-        floor = np.array([[-40, -40], [40, -40], [-40, 40], [40, 40]], dtype=np.float32)
+        floor = np.array([[-1, -1], [1, -1], [-1, 1], [1, 1]], dtype=np.float32)  # scaled round the eye
         self._floor = ctx.vertex_array(self._floor_program, [(ctx.buffer(floor.tobytes()), "2f", "in_floor")])
 
         size = (width, height)
@@ -261,11 +275,14 @@ class Scene:
         self._world = bytearray(width * height * 4)
         self._world_image = Image.frombuffer("RGBA", size, self._world, "raw", "RGBA", 0, 1)
         self._layers: list[Any] = []
+        self.cull_back_faces = True  # off only to check that culling hides nothing (tests/test_scene.py)
 
     # The 3D part -------------------------------------------------------------------------
-    def draw_world(self, primitives: np.ndarray, camera: Camera) -> None:
+    def draw_world(self, primitives: np.ndarray, camera: Camera, *, into: Any = None) -> None:
         """Draw the floor, the contact shadows and the bodies (`primitives`: (n, PRIMITIVE_FLOATS), all
-        dancers together, see bodies.body_primitives) as `camera` sees them, and read the picture back."""
+        dancers together, see bodies.body_primitives) as `camera` sees them, and read the picture back:
+        for `picture`, or straight `into` a writable buffer of width x height RGBA pixels (an encoder's
+        frame), where `picture` then shows an older world."""
         import moderngl
 
         ctx = self.ctx
@@ -277,8 +294,9 @@ class Scene:
 
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE | moderngl.BLEND)
         self._world_fbo.use()
-        self._world_fbo.clear(depth=1.0)
+        # One clear per frame (each is a pass over the picture): the kept floor overwrites the colour.
         if camera == self._floor_camera:
+            self._world_fbo.clear(depth=1.0)
             self._world_colour.write(self._floor_pixels)
         else:
             self._world_fbo.clear(*BACKDROP, 1.0, depth=1.0)
@@ -295,14 +313,18 @@ class Scene:
         self._shadow_program["u_view_proj"].write(view_projection)
         self._shadows.render(moderngl.TRIANGLE_STRIP, instances=len(primitives))
         ctx.disable(moderngl.BLEND)
-        ctx.enable(moderngl.DEPTH_TEST)
+        # Every capsule is closed (a flattened end is a disc), so its back faces are always hidden: culled,
+        # they cost no rasterising. Its outside winds counter-clockwise on screen (GL's default front): the
+        # vertex shader's basis (v, u, w) is left-handed and the picture is drawn upside down, two
+        # mirrorings that cancel (tests/test_scene.py checks the picture is the same without culling).
+        ctx.enable(moderngl.DEPTH_TEST | (moderngl.CULL_FACE if self.cull_back_faces else 0))
         self._capsule_program["u_view_proj"].write(view_projection)
         self._capsule_program["u_eye"].value = eye
         ctx.enable(moderngl.BLEND)
         ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         self._capsules.render(moderngl.TRIANGLES, instances=len(primitives))
         ctx.disable(moderngl.BLEND)
-        self._world_fbo.read_into(self._world, components=4, alignment=1)
+        self._world_fbo.read_into(self._world if into is None else into, components=4, alignment=1)
 
     # The 2D part ----------------------------------------------------------------------------
     def set_layers(self, layers: list[Any]) -> None:
