@@ -156,7 +156,8 @@ CONTENT_SECURITY_POLICY = {
 # django-rq's admin pages (staff only) use inline scripts for their action checkboxes.
 CONTENT_SECURITY_POLICY_PATHS = {r"^/admin/rq/": {"script-src": ["'self'", "'unsafe-inline'"]}}
 CONTENT_SECURITY_POLICY_REPORT_ONLY = _env_bool("CSP_REPORT_ONLY", False)
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# The camera for our own pages only: the player shows the dancer's camera beside the video (on the device).
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Load balancers probe plain HTTP: the health checks must not be redirected to HTTPS.

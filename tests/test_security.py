@@ -57,7 +57,9 @@ class TestHeaders:
         assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["X-Frame-Options"] == "DENY"
-        assert "camera=()" in response["Permissions-Policy"]
+        # The camera for this site's own pages (the player's Camera), no one else's; never the microphone.
+        assert "camera=(self)" in response["Permissions-Policy"]
+        assert "microphone=()" in response["Permissions-Policy"]
 
     def test_only_django_rq_admin_pages_allow_inline_scripts(self):
         assert "'unsafe-inline'" in SecurityHeadersMiddleware._policy_for("/admin/rq/queues/0/")

@@ -46,6 +46,7 @@ export function installKeys(player) {
     m: () => player.toggleMirror(),
     c: () => player.toggleCounts(),
     v: () => { if (player.toggleVoice) player.toggleVoice(); },
+    k: () => { if (player.toggleCamera) player.toggleCamera(); },
     "+": () => player.changeSpeed(SPEED_STEP),
     "=": () => player.changeSpeed(SPEED_STEP),
     "-": () => player.changeSpeed(-SPEED_STEP),

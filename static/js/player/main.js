@@ -4,13 +4,14 @@
  * One `player` object is shared by the modules, one concern each: speed (speed.js), loops
  * (loops.js, loop-math.js), count-in (count-in.js), the count overlay (counts.js), mirror and the
  * mirrored twin (mirror.js, twins.js), playback and the per-frame loop (playback.js), the practice
- * log (practice-log.js), keyboard shortcuts (keys.js), spoken counts (voice.js) and saved loops
- * (saved-loops.js). Each install
+ * log (practice-log.js), keyboard shortcuts (keys.js), spoken counts (voice.js), saved loops
+ * (saved-loops.js) and the dancer's own camera beside the video (camera.js). Each install
  * adds its functions to `player`; they call one another through it at call time, so the order of the
  * installs does not matter, only the order of the wiring at the end. `player.video` is always the
  * video shown. The pure helpers (timeline.js and the pure parts of the others) have unit tests in
  * static/js/tests/.
  */
+import { installCamera } from "./camera.js";
 import { installCountIn } from "./count-in.js";
 import { installCounts } from "./counts.js";
 import { installKeys } from "./keys.js";
@@ -93,6 +94,7 @@ function start() {
   installCounts(player);
   installMirror(player);
   installVoice(player);
+  installCamera(player);
 
   player.restoreSpeed();
   installKeys(player);
@@ -130,6 +132,8 @@ function start() {
         countingIn: state.countingIn,
         // Spoken counts: on, the 1s alone, volume, and the last words handed to the audio clock.
         voice: state.voice ? { ...state.voice, scheduled: state.voice.scheduled.slice() } : null,
+        // The dancer's camera: on (wanted) and live (a stream is showing).
+        camera: player.camera ? { on: player.camera.on, live: Boolean(player.camera.stream) } : null,
         clientId: player.practiceClientId,
         pending: player.pendingCount(),
       };
