@@ -31,13 +31,18 @@ def chromium_available() -> bool:
     return os.path.exists(CHROMIUM) and importlib.util.find_spec("playwright") is not None
 
 
+# For the camera tests only: a fake camera (a moving test pattern) that the page may use without asking.
+FAKE_CAMERA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+
+
 @contextmanager
-def chromium() -> Iterator[object]:
-    """A headless system Chromium (Playwright sync API), closed afterwards."""
+def chromium(extra_args: list[str] | None = None) -> Iterator[object]:
+    """A headless system Chromium (Playwright sync API), closed afterwards; `extra_args` add to CHROMIUM_ARGS."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        args = CHROMIUM_ARGS + list(extra_args or [])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
         try:
             yield browser
         finally:

@@ -74,6 +74,7 @@ export function stopStream(stream) {
 export function installCamera(player) {
   const button = document.getElementById("camera");
   const stage = document.getElementById("stage");
+  const layout = document.getElementById("player");
   const panel = document.getElementById("camera-panel");
   const view = document.getElementById("camera-video");
   const info = document.getElementById("camera-info");
@@ -92,6 +93,8 @@ export function installCamera(player) {
     button.setAttribute("aria-pressed", String(camera.on));
     panel.hidden = !camera.on;
     stage.classList.toggle("with-camera", camera.on);
+    // Two pictures side by side need the page's whole width: the move list goes under the player meanwhile.
+    if (layout) layout.classList.toggle("camera-on", camera.on);
   }
 
   function stop() {
