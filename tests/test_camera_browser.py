@@ -34,6 +34,9 @@ CAMERA_PLAYING = f"{CAMERA}.readyState >= 2 && {CAMERA}.videoWidth > 0 && !{CAME
 # Keeps the camera's tracks where the test can still see them once the page has let go of the stream.
 KEEP_TRACKS = f"window.cameraTracks = {CAMERA}.srcObject.getTracks()"
 TRACK_STATES = "window.cameraTracks.map((track) => track.readyState)"
+# A name that reaches the test server over plain http without being localhost: an insecure page, as a phone
+# on the home network would see the dev server (http://192.168.x.y:8000/).
+INSECURE_HOST = "bachata.test"
 # getUserMedia failing as a browser would, for the refusal paths only (the fake camera always says yes).
 FAILING_CAMERA = """navigator.mediaDevices.getUserMedia = () =>
     Promise.reject(new DOMException('test refusal', '%s'));"""
@@ -44,7 +47,7 @@ def browser():
     """This module's own Chromium, with a fake camera that the page may use without asking."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with chromium(FAKE_CAMERA_ARGS) as browser:
+        with chromium([*FAKE_CAMERA_ARGS, f"--host-resolver-rules=MAP {INSECURE_HOST} 127.0.0.1"]) as browser:
             yield browser
 
 
@@ -203,3 +206,43 @@ def test_when_the_camera_cannot_start_the_dancer_reads_why_and_the_player_plays(
         assert_still_playing(page, since)
         assert page.evaluate(f"{ROUTINE}.getBoundingClientRect().width") >= PHONE["width"] - 40
         assert page.js_errors == []
+
+
+def test_a_browser_without_getusermedia_says_so_and_the_player_plays(open_player):
+    no_camera_api = "Object.defineProperty(navigator, 'mediaDevices', { value: undefined });"
+    with open_player(LAPTOP, init_script=no_camera_api) as page:
+        page.click("#camera")
+        assert "This browser can't show your camera" in page.text_content("#camera-info")
+        assert page.is_hidden("#camera-panel")
+        since = play_routine(page)
+        assert_still_playing(page, since)
+        assert page.js_errors == []
+
+
+def test_on_a_page_that_is_not_https_or_localhost_the_dancer_is_told_to_use_https(
+    browser, client, owner, live_server, routine, settings
+):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, INSECURE_HOST]
+    port = live_server.url.rsplit(":", 1)[1]
+    base_url = f"http://{INSECURE_HOST}:{port}"
+    context = logged_in_context(browser, client=client, user=owner, base_url=base_url, viewport=PHONE)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(reverse("routine_detail", args=[routine.pk]))
+        page.wait_for_function(f"window.bachataPlayer && {ROUTINE}.readyState >= 2", timeout=WAIT_MS)
+        # A real insecure context: the browser itself hides the camera from the page.
+        assert page.evaluate("window.isSecureContext") is False
+        assert page.evaluate("navigator.mediaDevices === undefined")
+        page.click("#camera")
+        message = page.text_content("#camera-info")
+        assert "https" in message and "localhost" in message
+        assert page.is_hidden("#camera-panel") and page.get_attribute("#camera", "aria-pressed") == "false"
+        since = play_routine(page)
+        assert_still_playing(page, since)
+        assert errors == []
+    finally:
+        page.goto("about:blank")
+        context.close()
+        time.sleep(0.3)
