@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from tests.browser_support import FAKE_CAMERA_ARGS, chromium, chromium_available, logged_in_context
 from tests.factories import make_playable_routine
+from tests.media_factory import write_test_video
 
 pytestmark = [
     pytest.mark.browser,
@@ -242,6 +243,51 @@ def test_on_a_page_that_is_not_https_or_localhost_the_dancer_is_told_to_use_http
         since = play_routine(page)
         assert_still_playing(page, since)
         assert errors == []
+    finally:
+        page.goto("about:blank")
+        context.close()
+        time.sleep(0.3)
+
+
+@pytest.fixture
+def routine_with_twin(owner, test_video, tmp_path):
+    mirrored = write_test_video(tmp_path / "routine-mirrored.mp4", mirrored=True)
+    return make_playable_routine(
+        owner=owner, media_root=settings.MEDIA_ROOT, video_source=test_video, mirrored_source=mirrored
+    )
+
+
+def test_with_the_mirrored_video_both_pictures_face_the_dancer_side_by_side(
+    browser, client, owner, live_server, routine_with_twin
+):
+    context = logged_in_context(browser, client=client, user=owner, base_url=live_server.url, viewport=LAPTOP)
+    try:
+        page = context.new_page()
+        page.goto(reverse("routine_detail", args=[routine_with_twin.pk]))
+        page.wait_for_function(
+            f"window.bachataPlayer && {ROUTINE}.readyState >= 2"
+            " && document.getElementById('video-standby').readyState >= 2",
+            timeout=WAIT_MS,
+        )
+        start_camera(page)
+        page.click("#mirror")
+        page.wait_for_function(
+            "window.bachataPlayer.state.showing === 'mirrored' && !window.bachataPlayer.state.switching",
+            timeout=WAIT_MS,
+        )
+        since = play_routine(page)
+        boxes = layout(page)
+        routine, camera = boxes["routine"], boxes["camera"]
+        # The twins stay stacked in their half, the camera in the other; the shown twin is on top.
+        standby = page.evaluate("document.getElementById('video-standby').getBoundingClientRect().toJSON()")
+        assert standby["left"] == routine["left"] and standby["width"] == routine["width"]
+        assert camera["left"] >= routine["right"] - 1 and abs(camera["top"] - routine["top"]) <= 2
+        assert routine["width"] / routine["height"] == pytest.approx(16 / 9, abs=0.05)
+        centre = (routine["left"] + routine["width"] / 2, routine["top"] + routine["height"] / 2)
+        assert page.evaluate(f"document.elementFromPoint({centre[0]}, {centre[1]}).dataset.twin") == "mirrored"
+        assert boxes["scrollWidth"] <= boxes["innerWidth"]
+        assert page.evaluate(CAMERA_PLAYING)
+        assert_still_playing(page, since)
     finally:
         page.goto("about:blank")
         context.close()
