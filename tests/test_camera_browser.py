@@ -209,6 +209,34 @@ def test_when_the_camera_cannot_start_the_dancer_reads_why_and_the_player_plays(
         assert page.js_errors == []
 
 
+# The real fake camera, answering half a second late (as while a permission prompt is open); every stream
+# it hands out is kept in window.cameraStreams.
+SLOW_CAMERA = """(() => {
+    const devices = navigator.mediaDevices;
+    const ask = devices.getUserMedia.bind(devices);
+    window.cameraStreams = [];
+    devices.getUserMedia = async (constraints) => {
+        const stream = await ask(constraints);
+        window.cameraStreams.push(stream);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return stream;
+    };
+})();"""
+
+
+def test_turning_the_camera_off_while_the_browser_asks_leaves_it_off(open_player):
+    with open_player(LAPTOP, init_script=SLOW_CAMERA) as page:
+        page.click("#camera")
+        page.wait_for_function("window.cameraStreams.length === 1", timeout=WAIT_MS)
+        page.click("#camera")  # off again before the stream arrives
+        page.wait_for_timeout(800)
+        states = page.evaluate("window.cameraStreams.flatMap((s) => s.getTracks().map((t) => t.readyState))")
+        assert states == ["ended"]
+        assert page.evaluate(f"{CAMERA}.srcObject") is None and page.is_hidden("#camera-panel")
+        assert page.evaluate("window.bachataPlayer.state.camera") == {"on": False, "live": False}
+        assert page.js_errors == []
+
+
 def test_a_browser_without_getusermedia_says_so_and_the_player_plays(open_player):
     no_camera_api = "Object.defineProperty(navigator, 'mediaDevices', { value: undefined });"
     with open_player(LAPTOP, init_script=no_camera_api) as page:
