@@ -54,12 +54,12 @@ export function cameraMessage(errorOrReason) {
   return CAMERA_MESSAGES[cameraFailureKind(errorOrReason)];
 }
 
-// Picture only, the camera that faces the dancer (the front one on a phone); a modest size is plenty
-// to see oneself, and asks less of a laptop's camera and CPU.
+// Picture only, the camera that faces the dancer (the front one on a phone). The panel is at most half
+// the page wide, so a modest size is plenty to see oneself and asks less of the camera and the CPU.
 export function cameraConstraints() {
   return {
     audio: false,
-    video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
+    video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 360 } },
   };
 }
 
