@@ -454,8 +454,25 @@ QUANTITY_AMOUNTS: list[tuple[str, str, object]] = [
 
 # A number right before an element ("a single dip", "two quick turns"), over these words at most.
 COUNT_WORDS: dict[str, int] = {
-    "a": 1, "an": 1, "one": 1, "single": 1, "un": 1, "una": 1, "uno": 1, "two": 2, "dos": 2, "three": 3,
-    "tres": 3, "four": 4, "cuatro": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "single": 1,
+    "un": 1,
+    "una": 1,
+    "uno": 1,
+    "two": 2,
+    "dos": 2,
+    "three": 3,
+    "tres": 3,
+    "four": 4,
+    "cuatro": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
 }
 MAX_COUNT = 20  # "40 turns" is not a count a routine can hold: read as lots
 AMOUNT_ADJECTIVES: frozenset[str] = frozenset(
@@ -485,11 +502,17 @@ PLACE_TRAILING: dict[str, list[str]] = {
         r"to (?:finish|end)(?: (?:it|it all|the routine|the dance|the song|off))?",
         r"as (?:the|a) (?:finish|finisher|finale|ending|closer|last move|final move)",
         r"for the (?:finish|finale|ending|end|last move)",
-        r"at the finish", r"in the end", r"as the end", r"al final",
+        r"at the finish",
+        r"in the end",
+        r"as the end",
+        r"al final",
     ],
     "middle": [
         r"in the (?:very )?middle(?: of (?:it|the song|the routine|the dance|the track))?",
-        r"halfway(?: through)?", r"midway(?: through)?", r"mid (?:song|routine|way)", r"en (?:el )?medio",
+        r"halfway(?: through)?",
+        r"midway(?: through)?",
+        r"mid (?:song|routine|way)",
+        r"en (?:el )?medio",
     ],
 }
 
@@ -503,3 +526,32 @@ BASICS_QUANTIFIERS: dict[str, str] = {
     r"some|a few|a bit of|a little": "some",
     r"no|not|without|zero|skip(?: the)?": "none",
 }
+
+# --------------------------------------------------------------------------- learning mode
+# A request to learn rather than to perform: "my first class", "teach me a few moves well", "I'm new,
+# help me learn". The planner then keeps to few moves, each new one twice in a row between basics.
+LEARNING_PATTERNS: list[str] = [
+    r"(?:my|our|a|the|his|her) (?:very )?first (?:ever )?(?:bachata |dance )?(?:class|lesson|routine|steps)",
+    r"first (?:bachata |dance )?(?:class|lesson)",
+    r"first time (?:dancing|doing bachata|learning|at a class|in a class)",
+    r"teach (?:me|us)",
+    r"help (?:me|us) (?:to )?learn",
+    r"(?:i|we) (?:want|wanna|would like|'d like|need|am trying|'m trying|are trying) to learn",
+    r"(?:i'm|i am|we're|we are|im) (?:totally |completely |brand |very |quite |pretty |really |so )?new\b",
+    r"new (?:to|at) (?:bachata|dancing|dance|this|partner dancing|social dancing|latin dance)",
+    r"(?:learn|learning|master|nail|drill|practi[cs]e|get) (?:just |only )?(?:a few|a couple of|a couple|some|few|"
+    r"the first|my first) (?:new )?(?:moves|steps|figures|patterns)",
+    r"(?:a few|a couple of|few|some|fewer) (?:moves|steps|figures) (?:well|properly|really well|solidly|right)",
+    r"step by step",
+    r"one (?:move|step|figure) at a time",
+    r"never danced",
+    r"(?:just )?(?:starting|started) (?:out|to learn|learning|bachata|dancing|to dance)",
+    r"(?:complete|total|absolute|brand new) (?:beginner|newbie|novice|newcomer)s?",
+    r"learning mode",
+    r"(?:so (?:that )?|to help )(?:i|we) (?:can )?(?:learn|remember)",
+    r"primera (?:clase|vez)",
+    r"(?:quiero|queremos) aprender",
+    r"ens[eé][nñ]a(?:me|nos)",
+]
+# Words just before a learning phrase that undo it: "not my first class", "this isn't my first lesson".
+LEARNING_NEGATION = r"(?:\bnot|n't|\bno longer|\bhardly|\bfar from)\s+(?:\w+\s+){0,2}$"

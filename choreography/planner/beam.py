@@ -23,7 +23,7 @@ import numpy as np
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
-from choreography.planner.amounts import MOVES, amount_notes, set_targets
+from choreography.planner.amounts import MOVES, amount_notes
 from choreography.planner.blueprint import Blueprint, PlannedMove
 from choreography.planner.form import echo_sources, song_form
 from choreography.planner.scoring import (
@@ -32,6 +32,8 @@ from choreography.planner.scoring import (
     END_CLOSED,
     END_FINISHER,
     NOISE_SCALE,
+    W_LEARN_TWICE,
+    W_OVER_LIMIT,
     W_SHORTFALL,
     PlanContext,
     build_context,
@@ -40,7 +42,7 @@ from choreography.planner.scoring import (
     position_label,
     step_scorer,
 )
-from choreography.planner.words import with_sections
+from choreography.planner.words import with_learning, with_sections
 
 DEFAULT_BEAM_WIDTH = 24
 # A count of two or more ranks lower while it runs ahead of an even spread by more than PACE_SLACK
@@ -401,6 +403,43 @@ def best_routine(
         if part.repeat_of is not None and 0 < part.first_phrase < count:
             entry_from[part.first_phrase] = parts[part.repeat_of].first_phrase
     start_pos = context.start_pos
+    # Learning mode: a figure first danced as the last move cannot be danced twice, so the routine
+    # learns its finishing figure on the way (ranked lower, more so the later, until it has).
+    start_pos = context.start_pos
+    learning_basics = context.basics if context.learning is not None else None
+    # The finishing figures it can learn: danced twice in a row (ending where they start), no dip nobody asked for.
+    finishing_figure = [
+        tiers[m] == END_FINISHER
+        and not context.basics[m]
+        and start_pos[m] == end_pos[m]
+        and (context.dips_asked or not context.dips[m])
+        for m in range(len(context.moves))
+    ]
+    most_moves = context.learning.most if context.learning is not None else 0
+    finishable_from: dict[tuple[frozenset[int], int], bool] = {}
+
+    def learning_look_ahead(move: int, uses: dict[int, int], after: int) -> float:
+        """What learning mode's rank loses where the routine has no finish in reach: no finishing figure
+        learned yet (more the later), or, with the band full, none it can reach by moves it knows."""
+        known = frozenset(uses).union((move,))
+        if not any(finishing_figure[m] for m in known):
+            return W_LEARN_TWICE * after / n
+        if len(known) < most_moves:
+            return 0.0
+        key = (known, end_pos[move])
+        found = finishable_from.get(key)
+        if found is None:
+            reached, frontier_positions = {end_pos[move]}, [end_pos[move]]
+            while frontier_positions:
+                position = frontier_positions.pop()
+                for m in known:
+                    if start_pos[m] == position and end_pos[m] not in reached:
+                        reached.add(end_pos[m])
+                        frontier_positions.append(end_pos[m])
+            found = any(finishing_figure[m] and start_pos[m] in reached for m in known)
+            finishable_from[key] = found
+        return 0.0 if found else W_OVER_LIMIT
+
     beams[0] = [
         BeamState(0.0, p, -1, -1, {}, (0,) * len(goals), 0, None, {}, ())
         for p in start_positions(context)
@@ -432,6 +471,8 @@ def best_routine(
                     points += echo_bonus
                 elif loops and move in loops:
                     points -= W_LOOP
+                if learning_basics is not None and after == n and not learning_basics[move] and move not in uses:
+                    points -= W_LEARN_TWICE
                 arrival = entry_from[after]
                 if arrival >= 0 and arrival in echoes and start_pos[echoes[arrival]] == end_pos[move]:
                     points += W_ECHO_ENTRY
@@ -468,6 +509,8 @@ def best_routine(
                             if over > 0.0:
                                 shortfall -= over
                     rank = score - W_SHORTFALL * shortfall
+                if learning_basics is not None and after < n:
+                    rank -= learning_look_ahead(move, uses, after)
                     for k, target in paced:
                         # A count spread over the routine, not danced all at the start ("five turns").
                         early = counts[k] - math.ceil(target * after / n) - PACE_SLACK
@@ -575,7 +618,7 @@ def plan_routine(
     target_s = duration_s if duration_s is not None else request.duration_s
     frame = frame_routine(context, phrases, target_s, locked)
     n = frame.grid.n
-    set_targets(context.goals, n)
+    context.set_coverage(n)
     fit = context.fit_matrix(_noise(seed, (len(phrases), len(context.moves))), covered=n)
     path, score, _ = best_routine(context, frame, fit, max(1, beam_width))
     entries = build_entries(context, path, set(frame.grid.locks))
@@ -588,7 +631,9 @@ def plan_routine(
 def build_entries(context: PlanContext, path: Sequence[int], locked_phrases: set[int]) -> list[PlannedMove]:
     """The routine's moves placed on the phrases, each with its reason (and its section, where the song has them)."""
     entries = plain_entries(context, path, locked_phrases)
-    return with_sections(context, entries) if context.parts else entries
+    if context.parts:
+        entries = with_sections(context, entries)
+    return with_learning(context, entries) if context.learning is not None else entries
 
 
 def plain_entries(context: PlanContext, path: Sequence[int], locked_phrases: set[int]) -> list[PlannedMove]:

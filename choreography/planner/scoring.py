@@ -21,10 +21,12 @@ from choreography.planner.amounts import (
     carries,
     is_basic,
     plural_label,
+    set_targets,
     singular_label,
     wish_for,
 )
 from choreography.planner.form import SongPart, part_of_phrases
+from choreography.planner.learning import LearningPlan, learning_plan
 
 # Soft-goal weights, in "points"; a phrase danced well on every count earns about 2-3.
 W_SIMILARITY = 1.0  # the search's similarity, scaled to 0..1 within each phrase's candidates
@@ -73,6 +75,11 @@ W_MAMBO_LEVEL = 1.0  # the mambo: the hardest moves the level allows (times the 
 W_BREAK_ACCENT = 1.0  # a break: a hold or a styling accent (a basic, arm styling, a body wave, a hip roll)
 BREAK_ACCENTS = frozenset({"arm_styling", "body_waves", "hip_rolls"})
 W_CROSS_SECTION = 1.0  # a move that runs over a section boundary blurs both combinations
+# Learning mode (learning.py): each new figure twice in a row, introduced after a basic, few moves in all.
+W_LEARN_TWICE = 8.0  # a figure danced only once where it first comes: more than an echo of a section gains
+W_LEARN_BETWEEN = 6.0  # a new figure straight after another figure, not after a basic
+W_LEARN_NEW = 1.0  # a new figure while the routine holds fewer moves than the band's least
+W_LEARN_FIGURE = 4.0  # a new figure's second time in a row, within the band: a move learned
 NOISE_SCALE = 0.35  # seeded noise: breaks ties, and lets another seed find another routine
 
 # Where a phrase holds none of the search's candidates, every move scores this (neutral).
@@ -153,10 +160,16 @@ class PlanContext:
     notes: list[str] = field(default_factory=list)
     parts: list[SongPart] = field(default_factory=list)  # the song's sections (none for a song analysed before)
     part_of: list[int] = field(default_factory=list)  # per phrase, its part (-1: none)
+    learning: LearningPlan | None = None  # learning mode's band (set_coverage), None outside it
 
     @property
     def beginner(self) -> bool:
         return self.level == vocab.LEVELS[0]
+
+    def set_coverage(self, covered: int) -> None:
+        """Aim the goals (set_targets) and learning mode's band at a routine of `covered` phrases."""
+        set_targets(self.goals, covered)
+        self.learning = learning_plan(self.phrases, covered) if self.request.learning else None
 
     def fit_matrix(self, noise: np.ndarray | None, *, covered: int) -> list[list[float]]:
         """(start phrase, move) -> how well the whole move suits that place in a routine of `covered` phrases.
@@ -471,6 +484,9 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
     aims = list(aims)
     # Per move, the goals whose element it carries: most carry none, and then the counts stay as they are.
     carried = [[k for k, goal in enumerate(goals) if goal.carries[move]] for move in range(len(context.moves))]
+    learning = context.learning
+    finishing = [tier == END_FINISHER for tier in context.tiers]
+    max_uses = learning.max_uses if learning is not None else MAX_USES
 
     def score_step(
         move: int,
@@ -482,16 +498,34 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
         since_basic: int,
     ) -> tuple[float, tuple[int, ...]]:
         points = fit
-        if move == last:
-            points -= W_REPEAT_ADJACENT
+        used = uses.get(move, 0)
+        if learning is not None and last >= 0 and not basics[last] and uses.get(last) == 1:
+            # The figure before was new: learning mode dances it a second time now.
+            if move != last:
+                points -= W_LEARN_TWICE
+            elif len(uses) <= learning.most:
+                # A finishing figure learned on the way can end the routine as a move already known.
+                points += W_LEARN_FIGURE + (W_LEARN_TWICE if finishing[move] else 0.0)
+        elif move == last:
+            # In learning mode a basic may run on: the new moves are what the dancer has to take in.
+            if learning is None or not basics[move]:
+                points -= W_REPEAT_ADJACENT
         elif move == before_last:
             points -= W_REPEAT_NEAR
-        used = uses.get(move, 0)
         if used == 0:
-            points += W_NEW_MOVE
-        elif used >= MAX_USES and not any(counts[k] < aims[k] for k in carried[move]):
+            if learning is None:
+                points += W_NEW_MOVE
+            else:
+                distinct = len(uses)
+                if distinct >= learning.most:
+                    points -= W_OVER_LIMIT
+                elif distinct < learning.least and not basics[move]:
+                    points += W_LEARN_NEW
+                if not basics[move] and last >= 0 and not basics[last]:
+                    points -= W_LEARN_BETWEEN
+        elif used >= max_uses and not any(counts[k] < aims[k] for k in carried[move]):
             # Where few moves carry a requested element, repeating them is what the dancer asked for.
-            points -= W_OVERUSE * (used - MAX_USES + 1)
+            points -= W_OVERUSE * (used - max_uses + 1)
         if beginner:
             if basics[move]:
                 if since_basic >= BASIC_EVERY:
