@@ -454,25 +454,8 @@ QUANTITY_AMOUNTS: list[tuple[str, str, object]] = [
 
 # A number right before an element ("a single dip", "two quick turns"), over these words at most.
 COUNT_WORDS: dict[str, int] = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "single": 1,
-    "un": 1,
-    "una": 1,
-    "uno": 1,
-    "two": 2,
-    "dos": 2,
-    "three": 3,
-    "tres": 3,
-    "four": 4,
-    "cuatro": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
+    "a": 1, "an": 1, "one": 1, "single": 1, "un": 1, "una": 1, "uno": 1, "two": 2, "dos": 2, "three": 3,
+    "tres": 3, "four": 4, "cuatro": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
 }
 MAX_COUNT = 20  # "40 turns" is not a count a routine can hold: read as lots
 AMOUNT_ADJECTIVES: frozenset[str] = frozenset(
@@ -502,17 +485,11 @@ PLACE_TRAILING: dict[str, list[str]] = {
         r"to (?:finish|end)(?: (?:it|it all|the routine|the dance|the song|off))?",
         r"as (?:the|a) (?:finish|finisher|finale|ending|closer|last move|final move)",
         r"for the (?:finish|finale|ending|end|last move)",
-        r"at the finish",
-        r"in the end",
-        r"as the end",
-        r"al final",
+        r"at the finish", r"in the end", r"as the end", r"al final",
     ],
     "middle": [
         r"in the (?:very )?middle(?: of (?:it|the song|the routine|the dance|the track))?",
-        r"halfway(?: through)?",
-        r"midway(?: through)?",
-        r"mid (?:song|routine|way)",
-        r"en (?:el )?medio",
+        r"halfway(?: through)?", r"midway(?: through)?", r"mid (?:song|routine|way)", r"en (?:el )?medio",
     ],
 }
 
