@@ -405,7 +405,6 @@ def best_routine(
     start_pos = context.start_pos
     # Learning mode: a figure first danced as the last move cannot be danced twice, so the routine
     # learns its finishing figure on the way (ranked lower, more so the later, until it has).
-    start_pos = context.start_pos
     learning_basics = context.basics if context.learning is not None else None
     # The finishing figures it can learn: danced twice in a row (ending where they start), no dip nobody asked for.
     finishing_figure = [
@@ -509,13 +508,13 @@ def best_routine(
                             if over > 0.0:
                                 shortfall -= over
                     rank = score - W_SHORTFALL * shortfall
-                if learning_basics is not None and after < n:
-                    rank -= learning_look_ahead(move, uses, after)
                     for k, target in paced:
                         # A count spread over the routine, not danced all at the start ("five turns").
                         early = counts[k] - math.ceil(target * after / n) - PACE_SLACK
                         if early > 0:
                             rank -= W_PACE * early
+                if learning_basics is not None and after < n:
+                    rank -= learning_look_ahead(move, uses, after)
                 if rank > to_beat[after]:
                     tiebreak -= 1
                     kept = frontier[after]
