@@ -124,6 +124,29 @@ def best_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[flo
     return best
 
 
+def lean_ahead(context: PlanContext, grid: Grid, tier: int, lean: Sequence[float]) -> list[list[float]]:
+    """lean[phrase][position]: the most the last move's lean (scoring.closing_lean) can still give a
+    finishable routine from there; DEAD_END where it cannot be finished. So that the beam keeps routines
+    that can still reach the finish the mood leans to (a turn into closed position needs closed first)."""
+    n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
+    positions = len(context.positions)
+    best = [[DEAD_END] * positions for _ in range(n + 1)]
+    for phrase in range(n - 1, -1, -1):
+        row = best[phrase]
+        for position in range(positions):
+            top = DEAD_END
+            for move in grid.options[phrase][position]:
+                after = phrase + lengths[move]
+                if after == n:
+                    ahead = float(lean[move]) if tiers[move] <= tier else DEAD_END
+                else:
+                    ahead = best[after][end_pos[move]]
+                if ahead > top:
+                    top = ahead
+            row[position] = top
+    return best
+
+
 def least_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[float]) -> list[list[float]]:
     """least[phrase][position]: the fewest `values` a finishable routine must still collect from there.
 
@@ -351,6 +374,7 @@ def best_routine(
         if j != k and goals[j].unit == MOVES and caps[j] <= MAX_RIVAL_ROOM and at_the_finish(j) and at_the_finish(k)
     ]
     score_step = step_scorer(context, aims)
+    leaning = lean_ahead(context, grid, tier, context.final_lean(n))
     goal_range = range(len(goals))
     paced = [(k, aims[k]) for k, goal in enumerate(goals) if goal.asked and goal.unit == MOVES and aims[k] >= 2]
 
@@ -513,8 +537,11 @@ def best_routine(
                         early = counts[k] - math.ceil(target * after / n) - PACE_SLACK
                         if early > 0:
                             rank -= W_PACE * early
-                if learning_basics is not None and after < n:
-                    rank -= learning_look_ahead(move, uses, after)
+                if after < n:
+                    # The finish the mood leans to, while it is still in reach.
+                    rank += leaning[after][end_pos[move]]
+                    if learning_basics is not None:
+                        rank -= learning_look_ahead(move, uses, after)
                 if rank > to_beat[after]:
                     tiebreak -= 1
                     kept = frontier[after]

@@ -54,12 +54,14 @@ W_DIP_MIDWAY = 40.0  # an unasked dip before the finish and off a run's end: tea
 W_DIP_RUN_END = 2.0  # ... or at the end of a run of high-energy phrases, where it punctuates the music
 W_DIP_PUNCTUATION = 0.5  # an asked-for dip with no place, where it punctuates (a run's end, the finish)
 HIGH_ENERGY = 0.7  # a phrase this loud or louder is part of a high-energy run
+PEAK_SECTIONS = frozenset({"mambo"})  # with the song's sections, a dip may end these (and any as loud as a run)
 W_PLACE = 5.0  # a move with an element asked for at a place ("a dip at the end"), there
 W_PLACE_MISS = 15.0  # ... elsewhere, where only one was asked for: more than the goals a move may serve there
 END_ZONE_PHRASES = 3  # "at the end", for an element no finishing move carries: ending this close to the finish
 # The last move's lean: romantic and sensual routines to a dip, energetic and playful ones to a
 # turn into closed position (BACHATA.md: many routines end on a turn).
-W_CLOSE_LEAN = 2.0
+W_CLOSE_LEAN = 4.0
+W_CLOSE_AGAINST = 3.0  # ... and an energetic or playful routine's last move costs this where it is a dip
 DIP_MOODS = frozenset({"romantic"})
 DIP_STYLES = frozenset({"sensual"})
 TURN_MOODS = frozenset({"energetic", "playful"})
@@ -192,13 +194,21 @@ class PlanContext:
         base += self.placement(covered)
         return base.tolist()
 
+    def final_lean(self, covered: int) -> np.ndarray:
+        """Per move, what it gains as the last move of a routine of `covered` phrases (closing_lean)."""
+        energy = [phrase.energy for phrase in self.phrases[:covered]]
+        # Where the mood does not say, the music does: a finish louder than the song's average ends on a dip.
+        loud_finish = bool(energy) and float(np.mean(energy[-2:])) > float(np.mean(energy))
+        return closing_lean(self.request, self.moves, self.tiers, loud_finish=loud_finish)
+
     def placement(self, covered: int) -> np.ndarray:
         """(start phrase, move) -> points for where the move would be in a routine of `covered` phrases.
 
         Dips are punctuation: one nobody asked for costs W_DIP_MIDWAY anywhere but at the finish or
-        the end of a high-energy run; one asked for with no place gains a little there. An element
-        asked for at a place gains there (and, asked for once, costs elsewhere). The last move leans
-        to a dip or to a turn into closed position by the mood.
+        the end of a high-energy run (with the song's sections: of a high-energy section); one asked
+        for with no place gains a little there. An element asked for at a place gains there (and,
+        asked for once, costs elsewhere). The last move leans to a dip or to a turn into closed
+        position by the mood.
         """
         count, moves = len(self.phrases), len(self.moves)
         lengths = np.asarray(self.lengths)
@@ -209,9 +219,16 @@ class PlanContext:
         points = np.zeros((count, moves))
         energy = [phrase.energy for phrase in self.phrases[:covered]]
         run_end = np.zeros(count + 1, dtype=bool)
-        for phrase, loud in enumerate(energy):
-            following = energy[phrase + 1] if phrase + 1 < covered else 0.0
-            run_end[phrase + 1] = loud >= HIGH_ENERGY and following < HIGH_ENERGY
+        if self.parts:
+            # By section: the end of a high-energy section (the mambo, or one as loud as a peak).
+            for part in self.parts:
+                loudness = energy[part.first_phrase : min(part.end_phrase, covered)]
+                if loudness and (part.label in PEAK_SECTIONS or float(np.mean(loudness)) >= HIGH_ENERGY):
+                    run_end[min(part.end_phrase, covered)] = True
+        else:
+            for phrase, loud in enumerate(energy):
+                following = energy[phrase + 1] if phrase + 1 < covered else 0.0
+                run_end[phrase + 1] = loud >= HIGH_ENERGY and following < HIGH_ENERGY
         punctuates = last | (inside & run_end[np.minimum(ends, count)])
         dips = np.asarray(self.dips, dtype=bool)[None, :]
         placed_dips = any(goal.element == "dips" and goal.place for goal in self.goals)
@@ -232,10 +249,7 @@ class PlanContext:
             points += np.where(carrier & there, W_PLACE, 0.0)
             if goal.limit is not None and goal.limit <= 1:
                 points -= np.where(carrier & ~there, W_PLACE_MISS, 0.0)
-        # Where the mood does not say, the music does: a finish louder than the song's average ends on a dip.
-        loud_finish = bool(energy) and float(np.mean(energy[-2:])) > float(np.mean(energy))
-        lean = closing_lean(self.request, self.moves, self.tiers, loud_finish=loud_finish)
-        points += np.where(last, lean[None, :], 0.0)
+        points += np.where(last, self.final_lean(covered)[None, :], 0.0)
         if self.parts:
             # A move that runs over a section boundary: its last phrase lies in another part than its first.
             owner = np.asarray(self.part_of + [-2], dtype=int)
@@ -256,6 +270,8 @@ def closing_lean(
         to_dip = request.mood in DIP_MOODS
     else:
         to_dip = request.style in DIP_STYLES or loud_finish
+    if request.mood in TURN_MOODS:
+        lean[np.asarray(["dips" in move.elements for move in moves], dtype=bool)] = -W_CLOSE_AGAINST
     if to_dip:
         wanted = [tier == END_FINISHER and "dips" in move.elements for move, tier in zip(moves, tiers)]
     else:
