@@ -25,11 +25,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 DEFAULT_SONGS = ("with_mambo", "no_mambo", "with_break", "long_intro")
-REQUESTS_PATH = Path(settings.BASE_DIR) / "tests" / "data" / "choreography_requests.json"
+# The repository's root is three folders above this one (choreography/management/commands/).
+REQUESTS_PATH = Path(__file__).resolve().parents[3] / "tests" / "data" / "choreography_requests.json"
 KINDS = ("amounts", "places", "learning", "moods")
 
 
