@@ -446,7 +446,8 @@ def best_routine(
         learned yet (more the later), or, with the band full, none it can reach by moves it knows."""
         known = frozenset(uses).union((move,))
         if not any(finishing_figure[m] for m in known):
-            return W_LEARN_TWICE * after / n
+            # With the band full, the finish will be one move too many.
+            return W_OVER_LIMIT if len(known) >= most_moves else W_LEARN_TWICE * after / n
         if len(known) < most_moves:
             return 0.0
         key = (known, end_pos[move])

@@ -70,7 +70,7 @@ TURN_MOODS = frozenset({"energetic", "playful"})
 W_SECTION_ENERGY = 1.0  # the move's energy near its section's aim (calm verses, big mambo)
 # Per section, its energy aim as a quantile of the allowed moves' energies.
 SECTION_AIMS = {"intro": 0.25, "verse": 0.15, "chorus": 0.75, "mambo": 1.0, "outro": 0.3}
-W_MAMBO_ENERGY = 4.0  # times W_SECTION_ENERGY in the mambo: its energy counts most there
+W_MAMBO_ENERGY = 2.0  # times W_SECTION_ENERGY in the mambo: its energy counts most there
 W_CALM_ENERGY = 2.0  # likewise in the verses: calm moves, saving the big ones for the chorus and the mambo
 W_INTRO_BASIC = 1.5  # the intro: a basic to find the 1
 W_SIGNATURE = 0.6  # the chorus and the mambo: a figure, not a basic
