@@ -197,6 +197,9 @@ def summarise(runs: list[dict[str, Any]], **about: Any) -> dict[str, Any]:
         "repeated_pattern": sum(f["repeated_pattern"] for f in forms),
         "routines_with_loops": sum(f["ping_pong"] + f["repeated_pattern"] > 0 for f in forms),
         "chorus_to_chorus_similarity": _mean(chorus_chorus),
+        "chorus_to_chorus_similarity_not_learning": _mean(
+            [value for run in others for value in run["form"]["chorus_to_chorus"]]
+        ),
         "chorus_to_verse_similarity": _mean(chorus_verse),
         "mambo_energy": _mean([f["mambo_energy"] for f in forms if f["mambo_energy"] is not None]),
         "verse_energy": _mean([f["verse_energy"] for f in forms if f["verse_energy"] is not None]),
