@@ -68,13 +68,11 @@ TURN_MOODS = frozenset({"energetic", "playful"})
 # By section (BACHATA.md): per phrase, what suits the part of the song it lies in. Energies aim at the
 # allowed moves' own spread, so "the biggest moves" are the biggest the level allows.
 W_SECTION_ENERGY = 1.0  # the move's energy near its section's aim (calm verses, big mambo)
-# Per section, its energy aim as a quantile of the allowed moves' energies.
-SECTION_AIMS = {"intro": 0.25, "verse": 0.15, "chorus": 0.75, "mambo": 1.0, "outro": 0.3}
+SECTION_AIMS = {"intro": 0.25, "verse": 0.3, "chorus": 0.75, "mambo": 1.0, "outro": 0.3}  # quantile of allowed energies
 W_MAMBO_ENERGY = 2.0  # times W_SECTION_ENERGY in the mambo: its energy counts most there
 W_CALM_ENERGY = 2.0  # likewise in the verses: calm moves, saving the big ones for the chorus and the mambo
 W_INTRO_BASIC = 1.5  # the intro: a basic to find the 1
 W_SIGNATURE = 0.6  # the chorus and the mambo: a figure, not a basic
-W_MAMBO_FIGURE = 2.0  # the mambo: a figure, not a basic (more than a beginner's pull back to the basic)
 W_MAMBO_LEVEL = 1.0  # the mambo: the hardest moves the level allows (times the move's level rank share)
 W_BREAK_ACCENT = 1.0  # a break: a hold or a styling accent (a basic, arm styling, a body wave, a hip roll)
 BREAK_ACCENTS = frozenset({"arm_styling", "body_waves", "hip_rolls"})
@@ -368,7 +366,7 @@ def section_scores(parts: Sequence[SongPart], part_of: Sequence[int], allowed: S
     by_label["verse"] = W_CALM_ENERGY * by_label["verse"]
     by_label["intro"] = by_label["intro"] + W_INTRO_BASIC * basic
     by_label["chorus"] = by_label["chorus"] + W_SIGNATURE * (1.0 - basic)
-    by_label["mambo"] = W_MAMBO_ENERGY * by_label["mambo"] + W_MAMBO_FIGURE * (1.0 - basic) + W_MAMBO_LEVEL * rank_share
+    by_label["mambo"] = W_MAMBO_ENERGY * by_label["mambo"] + W_SIGNATURE * (1.0 - basic) + W_MAMBO_LEVEL * rank_share
     by_label["break"] = W_BREAK_ACCENT * np.maximum(basic, accent)
     scores = np.zeros((len(part_of), len(allowed)))
     for phrase, part in enumerate(part_of):
