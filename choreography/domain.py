@@ -62,6 +62,9 @@ class RoutineRequest:
     conflicts: list[str] = field(default_factory=list)  # elements both asked for and excluded
     # How much of an element (vocab.AMOUNT_SUBJECTS: the elements and "basics"), where the words say.
     amounts: dict[str, Amount] = field(default_factory=dict)
+    # Learning mode ("my first class", "teach me a few moves well", a beginner's first routine): few
+    # distinct moves, each new one danced twice in a row, introduced one at a time between basics.
+    learning: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

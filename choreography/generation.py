@@ -47,6 +47,22 @@ def phrases_of(song_analysis: dict) -> list[Phrase]:
     return phrases
 
 
+FIRST_ROUTINE_NOTE = (
+    "Your first routine is a first class: a few moves, each new one danced twice in a row after a basic. "
+    "Ask for more moves next time when you are ready."
+)
+
+
+def first_routine_learning(request: RoutineRequest, level: str) -> RoutineRequest:
+    """A beginner's first routine is danced in learning mode (with a note saying so), unless asked already."""
+    from choreography import vocab
+
+    if level == vocab.LEVELS[0] and not request.learning:
+        request.learning = True
+        request.notes = [*request.notes, FIRST_ROUTINE_NOTE]
+    return request
+
+
 def generate_blueprint(
     *,
     text: str,
@@ -58,8 +74,12 @@ def generate_blueprint(
     locked: dict[int, str] | None = None,
     snapshot: CatalogSnapshot | None = None,
     on_stage: Callable[[str], None] | None = None,
+    first_routine: bool = False,
 ) -> GenerationResult:
-    """`on_stage` hears each step as it starts (choreography.stages names), for the routine's page."""
+    """`on_stage` hears each step as it starts (choreography.stages names), for the routine's page.
+
+    `first_routine`: the dancer has no routine before this one; read at the beginner level, a request
+    not stored yet is danced in learning mode (first_routine_learning)."""
     from choreography import embeddings, planner, stages
     from choreography.intent import parse_request, query_text
     from choreography.planner.scoring import effective_level
@@ -72,6 +92,8 @@ def generate_blueprint(
         RoutineRequest.from_dict(request_data) if request_data else parse_request(text, profile_level=profile_level)
     )
     timings["parse"] = _ms(started)
+    if first_routine and not request_data:
+        request = first_routine_learning(request, effective_level(profile_level, request))
 
     report(stages.MATCHING)
     step = time.perf_counter()

@@ -34,6 +34,8 @@ from choreography.intent_lexicon import (
     ELEMENT_PATTERNS,
     EXAMPLE_WORDS,
     FUZZY_WORDS,
+    LEARNING_NEGATION,
+    LEARNING_PATTERNS,
     LEVEL_PATTERNS,
     LOTS_PATTERNS,
     MAX_COUNT,
@@ -772,6 +774,19 @@ def _read_amounts(text: str, mentions: list[_Mention], exclude: list[str]) -> di
     return amounts
 
 
+_LEARNING_RES = [re.compile(rf"(?<![a-z]){pattern}") for pattern in LEARNING_PATTERNS]
+_LEARNING_NEGATION_RE = re.compile(LEARNING_NEGATION)
+
+
+def reads_learning(text: str) -> bool:
+    """Whether the (normalised) words ask to learn: "my first class", "teach me a few moves well"."""
+    for pattern in _LEARNING_RES:
+        for match in pattern.finditer(text):
+            if not _LEARNING_NEGATION_RE.search(text[max(0, match.start() - 30) : match.start()]):
+                return True
+    return False
+
+
 def parse_request(text: str, *, profile_level: str | None = None, encoder: Any = None) -> RoutineRequest:
     """Read a dancer's words into a RoutineRequest. Never raises on text.
 
@@ -807,8 +822,9 @@ def parse_request(text: str, *, profile_level: str | None = None, encoder: Any =
         if subject in vocab.ELEMENTS and amount.count != 0 and subject not in include:
             include[subject] = "some"
     request.duration_s, request.tempo_bpm = duration, tempo
+    request.learning = reads_learning(normalised)
 
-    understood = bool(mentions) or tempo is not None or duration is not None
+    understood = bool(mentions) or tempo is not None or duration is not None or request.learning
     if not understood:
         letters = [c for c in raw if c.isalpha()]
         ascii_share = sum(c.isascii() for c in letters) / len(letters) if letters else 0.0
@@ -848,7 +864,8 @@ def query_text(request: RoutineRequest) -> str:
 
 def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None) -> dict[str, Any]:
     """Score the parser on a labelled set: level/style/mood accuracy, element F1, number accuracy, and,
-    over the items labelled with amounts, amount accuracy (every amount of the item right) and F1.
+    over the items labelled with amounts, amount accuracy (every amount of the item right) and F1, and over
+    the items labelled with learning mode, its accuracy and F1.
 
     `split` keeps only the items whose "split" is that value ("dev", "test").
     """
@@ -859,6 +876,7 @@ def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None)
     true_pos = false_pos = false_neg = 0
     strict_tp = strict_fp = strict_fn = 0
     amount_items = amount_right = amount_tp = amount_fp = amount_fn = 0
+    learning_items = learning_right = learning_tp = learning_fp = learning_fn = 0
     failures: list[dict[str, Any]] = []
     for item in items:
         expected = item["expected"]
@@ -893,6 +911,15 @@ def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None)
                 amount_right += 1
             else:
                 wrong.append("amounts")
+        if "learning" in expected:
+            learning_items += 1
+            want_learning, have_learning = bool(expected["learning"]), got.learning
+            learning_right += want_learning == have_learning
+            learning_tp += want_learning and have_learning
+            learning_fp += have_learning and not want_learning
+            learning_fn += want_learning and not have_learning
+            if want_learning != have_learning:
+                wrong.append("learning")
         if wrong:
             failures.append({"text": item["text"], "wrong": wrong, "got": got.to_dict(), "expected": expected})
 
@@ -912,6 +939,9 @@ def evaluate(path: str | Path, *, encoder: Any = None, split: str | None = None)
         "amount_items": amount_items,
         "amount_accuracy": amount_right / amount_items if amount_items else None,
         "amount_f1": f1(amount_tp, amount_fp, amount_fn) if amount_items else None,
+        "learning_items": learning_items,
+        "learning_accuracy": learning_right / learning_items if learning_items else None,
+        "learning_f1": f1(learning_tp, learning_fp, learning_fn) if learning_items else None,
         "failures": failures,
     }
 

@@ -526,3 +526,32 @@ BASICS_QUANTIFIERS: dict[str, str] = {
     r"some|a few|a bit of|a little": "some",
     r"no|not|without|zero|skip(?: the)?": "none",
 }
+
+# --------------------------------------------------------------------------- learning mode
+# A request to learn rather than to perform: "my first class", "teach me a few moves well", "I'm new,
+# help me learn". The planner then keeps to few moves, each new one twice in a row between basics.
+LEARNING_PATTERNS: list[str] = [
+    r"(?:my|our|a|the|his|her) (?:very )?first (?:ever )?(?:bachata |dance )?(?:class|lesson|routine|steps)",
+    r"first (?:bachata |dance )?(?:class|lesson)",
+    r"first time (?:dancing|doing bachata|learning|at a class|in a class)",
+    r"teach (?:me|us)",
+    r"help (?:me|us) (?:to )?learn",
+    r"(?:i|we) (?:want|wanna|would like|'d like|need|am trying|'m trying|are trying) to learn",
+    r"(?:i'm|i am|we're|we are|im) (?:totally |completely |brand |very |quite |pretty |really |so )?new\b",
+    r"new (?:to|at) (?:bachata|dancing|dance|this|partner dancing|social dancing|latin dance)",
+    r"(?:learn|learning|master|nail|drill|practi[cs]e|get) (?:just |only )?(?:a few|a couple of|a couple|some|few|"
+    r"the first|my first) (?:new )?(?:moves|steps|figures|patterns)",
+    r"(?:a few|a couple of|few|some|fewer) (?:moves|steps|figures) (?:well|properly|really well|solidly|right)",
+    r"step by step",
+    r"one (?:move|step|figure) at a time",
+    r"never danced",
+    r"(?:just )?(?:starting|started) (?:out|to learn|learning|bachata|dancing|to dance)",
+    r"(?:complete|total|absolute|brand new) (?:beginner|newbie|novice|newcomer)s?",
+    r"learning mode",
+    r"(?:so (?:that )?|to help )(?:i|we) (?:can )?(?:learn|remember)",
+    r"primera (?:clase|vez)",
+    r"(?:quiero|queremos) aprender",
+    r"ens[eé][nñ]a(?:me|nos)",
+]
+# Words just before a learning phrase that undo it: "not my first class", "this isn't my first lesson".
+LEARNING_NEGATION = r"(?:\bnot|n't|\bno longer|\bhardly|\bfar from)\s+(?:\w+\s+){0,2}$"

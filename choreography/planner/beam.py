@@ -23,7 +23,7 @@ import numpy as np
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
-from choreography.planner.amounts import MOVES, amount_notes, set_targets
+from choreography.planner.amounts import MOVES, amount_notes
 from choreography.planner.blueprint import Blueprint, PlannedMove
 from choreography.planner.form import echo_sources, song_form
 from choreography.planner.scoring import (
@@ -32,6 +32,8 @@ from choreography.planner.scoring import (
     END_CLOSED,
     END_FINISHER,
     NOISE_SCALE,
+    W_LEARN_TWICE,
+    W_OVER_LIMIT,
     W_SHORTFALL,
     PlanContext,
     build_context,
@@ -40,7 +42,7 @@ from choreography.planner.scoring import (
     position_label,
     step_scorer,
 )
-from choreography.planner.words import with_sections
+from choreography.planner.words import with_learning, with_sections
 
 DEFAULT_BEAM_WIDTH = 24
 # A count of two or more ranks lower while it runs ahead of an even spread by more than PACE_SLACK
@@ -118,6 +120,29 @@ def best_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[flo
                 total = ahead + (values[move] if values is not None else 0.0)
                 if total > top:
                     top = total
+            row[position] = top
+    return best
+
+
+def lean_ahead(context: PlanContext, grid: Grid, tier: int, lean: Sequence[float]) -> list[list[float]]:
+    """lean[phrase][position]: the most the last move's lean (scoring.closing_lean) can still give a
+    finishable routine from there; DEAD_END where it cannot be finished. So that the beam keeps routines
+    that can still reach the finish the mood leans to (a turn into closed position needs closed first)."""
+    n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
+    positions = len(context.positions)
+    best = [[DEAD_END] * positions for _ in range(n + 1)]
+    for phrase in range(n - 1, -1, -1):
+        row = best[phrase]
+        for position in range(positions):
+            top = DEAD_END
+            for move in grid.options[phrase][position]:
+                after = phrase + lengths[move]
+                if after == n:
+                    ahead = float(lean[move]) if tiers[move] <= tier else DEAD_END
+                else:
+                    ahead = best[after][end_pos[move]]
+                if ahead > top:
+                    top = ahead
             row[position] = top
     return best
 
@@ -349,6 +374,7 @@ def best_routine(
         if j != k and goals[j].unit == MOVES and caps[j] <= MAX_RIVAL_ROOM and at_the_finish(j) and at_the_finish(k)
     ]
     score_step = step_scorer(context, aims)
+    leaning = lean_ahead(context, grid, tier, context.final_lean(n))
     goal_range = range(len(goals))
     paced = [(k, aims[k]) for k, goal in enumerate(goals) if goal.asked and goal.unit == MOVES and aims[k] >= 2]
 
@@ -401,6 +427,43 @@ def best_routine(
         if part.repeat_of is not None and 0 < part.first_phrase < count:
             entry_from[part.first_phrase] = parts[part.repeat_of].first_phrase
     start_pos = context.start_pos
+    # Learning mode: a figure first danced as the last move cannot be danced twice, so the routine
+    # learns its finishing figure on the way (ranked lower, more so the later, until it has).
+    learning_basics = context.basics if context.learning is not None else None
+    # The finishing figures it can learn: danced twice in a row (ending where they start), no dip nobody asked for.
+    finishing_figure = [
+        tiers[m] == END_FINISHER
+        and not context.basics[m]
+        and start_pos[m] == end_pos[m]
+        and (context.dips_asked or not context.dips[m])
+        for m in range(len(context.moves))
+    ]
+    most_moves = context.learning.most if context.learning is not None else 0
+    finishable_from: dict[tuple[frozenset[int], int], bool] = {}
+
+    def learning_look_ahead(move: int, uses: dict[int, int], after: int) -> float:
+        """What learning mode's rank loses where the routine has no finish in reach: no finishing figure
+        learned yet (more the later), or, with the band full, none it can reach by moves it knows."""
+        known = frozenset(uses).union((move,))
+        if not any(finishing_figure[m] for m in known):
+            # With the band full, the finish will be one move too many.
+            return W_OVER_LIMIT if len(known) >= most_moves else W_LEARN_TWICE * after / n
+        if len(known) < most_moves:
+            return 0.0
+        key = (known, end_pos[move])
+        found = finishable_from.get(key)
+        if found is None:
+            reached, frontier_positions = {end_pos[move]}, [end_pos[move]]
+            while frontier_positions:
+                position = frontier_positions.pop()
+                for m in known:
+                    if start_pos[m] == position and end_pos[m] not in reached:
+                        reached.add(end_pos[m])
+                        frontier_positions.append(end_pos[m])
+            found = any(finishing_figure[m] and start_pos[m] in reached for m in known)
+            finishable_from[key] = found
+        return 0.0 if found else W_OVER_LIMIT
+
     beams[0] = [
         BeamState(0.0, p, -1, -1, {}, (0,) * len(goals), 0, None, {}, ())
         for p in start_positions(context)
@@ -432,6 +495,8 @@ def best_routine(
                     points += echo_bonus
                 elif loops and move in loops:
                     points -= W_LOOP
+                if learning_basics is not None and after == n and not learning_basics[move] and move not in uses:
+                    points -= W_LEARN_TWICE
                 arrival = entry_from[after]
                 if arrival >= 0 and arrival in echoes and start_pos[echoes[arrival]] == end_pos[move]:
                     points += W_ECHO_ENTRY
@@ -473,6 +538,11 @@ def best_routine(
                         early = counts[k] - math.ceil(target * after / n) - PACE_SLACK
                         if early > 0:
                             rank -= W_PACE * early
+                if after < n:
+                    # The finish the mood leans to, while it is still in reach.
+                    rank += leaning[after][end_pos[move]]
+                    if learning_basics is not None:
+                        rank -= learning_look_ahead(move, uses, after)
                 if rank > to_beat[after]:
                     tiebreak -= 1
                     kept = frontier[after]
@@ -575,7 +645,7 @@ def plan_routine(
     target_s = duration_s if duration_s is not None else request.duration_s
     frame = frame_routine(context, phrases, target_s, locked)
     n = frame.grid.n
-    set_targets(context.goals, n)
+    context.set_coverage(n)
     fit = context.fit_matrix(_noise(seed, (len(phrases), len(context.moves))), covered=n)
     path, score, _ = best_routine(context, frame, fit, max(1, beam_width))
     entries = build_entries(context, path, set(frame.grid.locks))
@@ -588,7 +658,9 @@ def plan_routine(
 def build_entries(context: PlanContext, path: Sequence[int], locked_phrases: set[int]) -> list[PlannedMove]:
     """The routine's moves placed on the phrases, each with its reason (and its section, where the song has them)."""
     entries = plain_entries(context, path, locked_phrases)
-    return with_sections(context, entries) if context.parts else entries
+    if context.parts:
+        entries = with_sections(context, entries)
+    return with_learning(context, entries) if context.learning is not None else entries
 
 
 def plain_entries(context: PlanContext, path: Sequence[int], locked_phrases: set[int]) -> list[PlannedMove]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from choreography import vocab
 from choreography.domain import MoveSpec, Phrase, RoutineRequest
 from choreography.errors import PlanningError
-from choreography.planner.amounts import set_targets
 from choreography.planner.beam import (
     DEFAULT_BEAM_WIDTH,
     best_ahead,
@@ -174,7 +173,7 @@ def alternatives(
     context = build_context(
         request=request, phrases=phrases, dancer_level=dancer_level, candidates=candidates, moves=moves
     )
-    set_targets(context.goals, blueprint.phrase_count)
+    context.set_coverage(blueprint.phrase_count)
     current = blueprint.entries[entry_index]
     fitting = [
         index

@@ -21,10 +21,12 @@ from choreography.planner.amounts import (
     carries,
     is_basic,
     plural_label,
+    set_targets,
     singular_label,
     wish_for,
 )
 from choreography.planner.form import SongPart, part_of_phrases
+from choreography.planner.learning import LearningPlan, learning_plan
 
 # Soft-goal weights, in "points"; a phrase danced well on every count earns about 2-3.
 W_SIMILARITY = 1.0  # the search's similarity, scaled to 0..1 within each phrase's candidates
@@ -52,12 +54,14 @@ W_DIP_MIDWAY = 40.0  # an unasked dip before the finish and off a run's end: tea
 W_DIP_RUN_END = 2.0  # ... or at the end of a run of high-energy phrases, where it punctuates the music
 W_DIP_PUNCTUATION = 0.5  # an asked-for dip with no place, where it punctuates (a run's end, the finish)
 HIGH_ENERGY = 0.7  # a phrase this loud or louder is part of a high-energy run
+PEAK_SECTIONS = frozenset({"mambo"})  # with the song's sections, a dip may end these (and any as loud as a run)
 W_PLACE = 5.0  # a move with an element asked for at a place ("a dip at the end"), there
 W_PLACE_MISS = 15.0  # ... elsewhere, where only one was asked for: more than the goals a move may serve there
 END_ZONE_PHRASES = 3  # "at the end", for an element no finishing move carries: ending this close to the finish
 # The last move's lean: romantic and sensual routines to a dip, energetic and playful ones to a
 # turn into closed position (BACHATA.md: many routines end on a turn).
-W_CLOSE_LEAN = 2.0
+W_CLOSE_LEAN = 4.0
+W_CLOSE_AGAINST = 3.0  # ... and an energetic or playful routine's last move costs this where it is a dip
 DIP_MOODS = frozenset({"romantic"})
 DIP_STYLES = frozenset({"sensual"})
 TURN_MOODS = frozenset({"energetic", "playful"})
@@ -73,6 +77,11 @@ W_MAMBO_LEVEL = 1.0  # the mambo: the hardest moves the level allows (times the 
 W_BREAK_ACCENT = 1.0  # a break: a hold or a styling accent (a basic, arm styling, a body wave, a hip roll)
 BREAK_ACCENTS = frozenset({"arm_styling", "body_waves", "hip_rolls"})
 W_CROSS_SECTION = 1.0  # a move that runs over a section boundary blurs both combinations
+# Learning mode (learning.py): each new figure twice in a row, introduced after a basic, few moves in all.
+W_LEARN_TWICE = 8.0  # a figure danced only once where it first comes: more than an echo of a section gains
+W_LEARN_BETWEEN = 6.0  # a new figure straight after another figure, not after a basic
+W_LEARN_NEW = 1.0  # a new figure while the routine holds fewer moves than the band's least
+W_LEARN_FIGURE = 4.0  # a new figure's second time in a row, within the band: a move learned
 NOISE_SCALE = 0.35  # seeded noise: breaks ties, and lets another seed find another routine
 
 # Where a phrase holds none of the search's candidates, every move scores this (neutral).
@@ -153,10 +162,16 @@ class PlanContext:
     notes: list[str] = field(default_factory=list)
     parts: list[SongPart] = field(default_factory=list)  # the song's sections (none for a song analysed before)
     part_of: list[int] = field(default_factory=list)  # per phrase, its part (-1: none)
+    learning: LearningPlan | None = None  # learning mode's band (set_coverage), None outside it
 
     @property
     def beginner(self) -> bool:
         return self.level == vocab.LEVELS[0]
+
+    def set_coverage(self, covered: int) -> None:
+        """Aim the goals (set_targets) and learning mode's band at a routine of `covered` phrases."""
+        set_targets(self.goals, covered)
+        self.learning = learning_plan(self.phrases, covered) if self.request.learning else None
 
     def fit_matrix(self, noise: np.ndarray | None, *, covered: int) -> list[list[float]]:
         """(start phrase, move) -> how well the whole move suits that place in a routine of `covered` phrases.
@@ -179,13 +194,21 @@ class PlanContext:
         base += self.placement(covered)
         return base.tolist()
 
+    def final_lean(self, covered: int) -> np.ndarray:
+        """Per move, what it gains as the last move of a routine of `covered` phrases (closing_lean)."""
+        energy = [phrase.energy for phrase in self.phrases[:covered]]
+        # Where the mood does not say, the music does: a finish louder than the song's average ends on a dip.
+        loud_finish = bool(energy) and float(np.mean(energy[-2:])) > float(np.mean(energy))
+        return closing_lean(self.request, self.moves, self.tiers, loud_finish=loud_finish)
+
     def placement(self, covered: int) -> np.ndarray:
         """(start phrase, move) -> points for where the move would be in a routine of `covered` phrases.
 
         Dips are punctuation: one nobody asked for costs W_DIP_MIDWAY anywhere but at the finish or
-        the end of a high-energy run; one asked for with no place gains a little there. An element
-        asked for at a place gains there (and, asked for once, costs elsewhere). The last move leans
-        to a dip or to a turn into closed position by the mood.
+        the end of a high-energy run (with the song's sections: of a high-energy section); one asked
+        for with no place gains a little there. An element asked for at a place gains there (and,
+        asked for once, costs elsewhere). The last move leans to a dip or to a turn into closed
+        position by the mood.
         """
         count, moves = len(self.phrases), len(self.moves)
         lengths = np.asarray(self.lengths)
@@ -196,9 +219,16 @@ class PlanContext:
         points = np.zeros((count, moves))
         energy = [phrase.energy for phrase in self.phrases[:covered]]
         run_end = np.zeros(count + 1, dtype=bool)
-        for phrase, loud in enumerate(energy):
-            following = energy[phrase + 1] if phrase + 1 < covered else 0.0
-            run_end[phrase + 1] = loud >= HIGH_ENERGY and following < HIGH_ENERGY
+        if self.parts:
+            # By section: the end of a high-energy section (the mambo, or one as loud as a peak).
+            for part in self.parts:
+                loudness = energy[part.first_phrase : min(part.end_phrase, covered)]
+                if loudness and (part.label in PEAK_SECTIONS or float(np.mean(loudness)) >= HIGH_ENERGY):
+                    run_end[min(part.end_phrase, covered)] = True
+        else:
+            for phrase, loud in enumerate(energy):
+                following = energy[phrase + 1] if phrase + 1 < covered else 0.0
+                run_end[phrase + 1] = loud >= HIGH_ENERGY and following < HIGH_ENERGY
         punctuates = last | (inside & run_end[np.minimum(ends, count)])
         dips = np.asarray(self.dips, dtype=bool)[None, :]
         placed_dips = any(goal.element == "dips" and goal.place for goal in self.goals)
@@ -219,10 +249,7 @@ class PlanContext:
             points += np.where(carrier & there, W_PLACE, 0.0)
             if goal.limit is not None and goal.limit <= 1:
                 points -= np.where(carrier & ~there, W_PLACE_MISS, 0.0)
-        # Where the mood does not say, the music does: a finish louder than the song's average ends on a dip.
-        loud_finish = bool(energy) and float(np.mean(energy[-2:])) > float(np.mean(energy))
-        lean = closing_lean(self.request, self.moves, self.tiers, loud_finish=loud_finish)
-        points += np.where(last, lean[None, :], 0.0)
+        points += np.where(last, self.final_lean(covered)[None, :], 0.0)
         if self.parts:
             # A move that runs over a section boundary: its last phrase lies in another part than its first.
             owner = np.asarray(self.part_of + [-2], dtype=int)
@@ -243,6 +270,8 @@ def closing_lean(
         to_dip = request.mood in DIP_MOODS
     else:
         to_dip = request.style in DIP_STYLES or loud_finish
+    if request.mood in TURN_MOODS:
+        lean[np.asarray(["dips" in move.elements for move in moves], dtype=bool)] = -W_CLOSE_AGAINST
     if to_dip:
         wanted = [tier == END_FINISHER and "dips" in move.elements for move, tier in zip(moves, tiers)]
     else:
@@ -471,6 +500,9 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
     aims = list(aims)
     # Per move, the goals whose element it carries: most carry none, and then the counts stay as they are.
     carried = [[k for k, goal in enumerate(goals) if goal.carries[move]] for move in range(len(context.moves))]
+    learning = context.learning
+    finishing = [tier == END_FINISHER for tier in context.tiers]
+    max_uses = learning.max_uses if learning is not None else MAX_USES
 
     def score_step(
         move: int,
@@ -482,16 +514,34 @@ def step_scorer(context: PlanContext, aims: Sequence[float]) -> StepScore:
         since_basic: int,
     ) -> tuple[float, tuple[int, ...]]:
         points = fit
-        if move == last:
-            points -= W_REPEAT_ADJACENT
+        used = uses.get(move, 0)
+        if learning is not None and last >= 0 and not basics[last] and uses.get(last) == 1:
+            # The figure before was new: learning mode dances it a second time now.
+            if move != last:
+                points -= W_LEARN_TWICE
+            elif len(uses) <= learning.most:
+                # A finishing figure learned on the way can end the routine as a move already known.
+                points += W_LEARN_FIGURE + (W_LEARN_TWICE if finishing[move] else 0.0)
+        elif move == last:
+            # In learning mode a basic may run on: the new moves are what the dancer has to take in.
+            if learning is None or not basics[move]:
+                points -= W_REPEAT_ADJACENT
         elif move == before_last:
             points -= W_REPEAT_NEAR
-        used = uses.get(move, 0)
         if used == 0:
-            points += W_NEW_MOVE
-        elif used >= MAX_USES and not any(counts[k] < aims[k] for k in carried[move]):
+            if learning is None:
+                points += W_NEW_MOVE
+            else:
+                distinct = len(uses)
+                if distinct >= learning.most:
+                    points -= W_OVER_LIMIT
+                elif distinct < learning.least and not basics[move]:
+                    points += W_LEARN_NEW
+                if not basics[move] and last >= 0 and not basics[last]:
+                    points -= W_LEARN_BETWEEN
+        elif used >= max_uses and not any(counts[k] < aims[k] for k in carried[move]):
             # Where few moves carry a requested element, repeating them is what the dancer asked for.
-            points -= W_OVERUSE * (used - MAX_USES + 1)
+            points -= W_OVERUSE * (used - max_uses + 1)
         if beginner:
             if basics[move]:
                 if since_basic >= BASIC_EVERY:

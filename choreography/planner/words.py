@@ -42,6 +42,22 @@ RETURNS = (
 )
 LAST_RETURN = "{part}, the last time: the combination from {original}"
 
+# Learning mode (learning.py): a new figure twice in a row after a basic, then reviews of what was learned.
+NEW_MOVE = "new move: {move}, twice in a row to learn it"
+SECOND_TIME = (
+    "{move} again: the second time in a row, to make it yours",
+    "{move} once more, straight away, so it sticks",
+)
+BEFORE_NEW = (
+    "basic: reset before the next new move",
+    "basic: find the 1 again before something new",
+    "basic: a breather, then the next new move",
+)
+REVIEW = (
+    "review: {move}, learned at move {learned}",
+    "review: {move} again (new at move {learned})",
+)
+
 
 def with_sections(context, entries: list[PlannedMove]) -> list[PlannedMove]:
     """The entries with their sections and reasons about their place in the song (context: scoring.PlanContext)."""
@@ -114,6 +130,41 @@ def _reason(
     if following:
         return following[(nth - 1) % len(following)].format(**words)
     return entry.reason
+
+
+def with_learning(context, entries: list[PlannedMove]) -> list[PlannedMove]:
+    """Learning mode's reasons (context: scoring.PlanContext): each new figure says it is new and danced
+    twice in a row, the basic before it says so, a figure that comes back says it is a review. A
+    section's name stays in front; the finish and locked moves keep theirs."""
+    learned: dict[str, int] = {}  # slug -> the move (1-based) where it was new
+    said = {"second": 0, "before": 0, "review": 0}
+    placed: list[PlannedMove] = []
+    last_order = len(entries) - 1
+    for order, entry in enumerate(entries):
+        basic = is_basic_entry(context, entry)
+        following = entries[order + 1] if order < last_order else None
+        reason = ""
+        if entry.slug not in learned and not basic:
+            if following is not None and following.slug == entry.slug:
+                reason = NEW_MOVE.format(move=entry.name)
+        elif not basic and order and entries[order - 1].slug == entry.slug and learned[entry.slug] == order:
+            reason = SECOND_TIME[said["second"] % len(SECOND_TIME)].format(move=entry.name)
+            said["second"] += 1
+        elif not basic:
+            reason = REVIEW[said["review"] % len(REVIEW)].format(move=entry.name, learned=learned[entry.slug])
+            said["review"] += 1
+        elif following is not None and following.slug not in learned and not is_basic_entry(context, following):
+            reason = BEFORE_NEW[said["before"] % len(BEFORE_NEW)]
+            said["before"] += 1
+        if order == last_order and order and entry.slug in learned and not basic and not entry.locked:
+            reason = f"{entry.reason} (you learned it at move {learned[entry.slug]})"
+            entry = replace(entry, reason=reason)
+        learned.setdefault(entry.slug, order + 1)
+        if reason and not entry.locked and order != last_order and order != 0:
+            prefix = f"{entry.section_name}: " if entry.section_name else ""
+            entry = replace(entry, reason=prefix + reason)
+        placed.append(entry)
+    return vary(placed)
 
 
 def is_basic_entry(context, entry: PlannedMove) -> bool:

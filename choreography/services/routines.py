@@ -145,6 +145,11 @@ def routine_generate(*, routine_id: int, keep: str = "locked") -> Routine | None
     return Routine.objects.filter(pk=routine_id).first()
 
 
+def is_first_routine(routine: Routine) -> bool:
+    """Whether the dancer had no routine before this one (the one they made first, of those they keep)."""
+    return not Routine.objects.filter(owner_id=routine.owner_id, pk__lt=routine.pk).exists()
+
+
 def _kept_moves(routine: Routine, keep: str) -> dict[int, str]:
     """Moves that stay where they are: the locked ones, or all of them for a re-render after a swap."""
     rows = routine.moves.select_related("move")
@@ -177,6 +182,7 @@ def _generate(routine: Routine, *, keep: str) -> None:
         seed=routine.seed,
         locked=_kept_moves(routine, keep),
         on_stage=report_stage,
+        first_routine=is_first_routine(routine),
     )
     report_stage(stages.ASSEMBLING)
     # Written in this machine's scratch folder (or in place, with a local storage), then stored. The
