@@ -63,6 +63,7 @@ def generate_blueprint(
     from choreography import embeddings, planner, stages
     from choreography.intent import parse_request, query_text
     from choreography.planner.scoring import effective_level
+    from choreography.planner.wanted import moves_named, with_wanted_moves
 
     report = on_stage or (lambda stage: None)
     timings: dict[str, float] = {}
@@ -107,6 +108,13 @@ def generate_blueprint(
         locked=locked or None,
         sections=song_analysis.get("sections") or None,
     )
+    # A move asked for by name ("a routine with the Copa", the progress page's "Try next") goes in.
+    wanted = moves_named(request.text or text, snapshot.moves)
+    if wanted:
+        blueprint, wanted_notes = with_wanted_moves(
+            blueprint, wanted, moves=snapshot.moves, request=request, dancer_level=level, phrases=phrases
+        )
+        blueprint.notes.extend(wanted_notes)
     timings["plan"] = _ms(step)
     # The planner says what it could not do as asked (level, length, elements); the parser what it did not understand.
     notes += [note for note in blueprint.notes if note not in notes]

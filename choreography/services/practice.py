@@ -290,3 +290,22 @@ def move_history(*, user, weeks: int = 8) -> dict:
         "minutes": [round(value, 1) for value in minutes],
         "moves": moves,
     }
+
+
+# The progress page charts this many moves, the most looped first (the moves' table lists them all).
+CHARTED_MOVES = 8
+
+
+def charted_moves(history: dict, *, limit: int = CHARTED_MOVES) -> list[dict]:
+    """The moves of move_history to chart, each with its weeks as table rows (the charts' text alternative)."""
+    charted = []
+    for move in history["moves"][:limit]:
+        rows = [
+            {"week": week, "loops": loops, "best_speed": speed, "timing_share": timing}
+            for week, loops, speed, timing in zip(
+                history["weeks"], move["loops"], move["best_speed"], move["timing_share"], strict=True
+            )
+        ]
+        has_timing = any(share is not None for share in move["timing_share"])
+        charted.append({"slug": move["slug"], "name": move["name"], "rows": rows, "has_timing": has_timing})
+    return charted
