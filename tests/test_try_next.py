@@ -3,11 +3,14 @@ suggestions build such a routine in one tap."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from choreography import vocab
 from choreography.domain import RoutineRequest
+from choreography.models import Move, MoveProgress, Routine
 from choreography.planner import plan_routine
 from choreography.planner.edit import check_blueprint
 from choreography.planner.wanted import moves_named, with_wanted_moves
@@ -80,3 +83,43 @@ class TestWantedMoves:
         assert advanced.slug not in {entry.slug for entry in routine.entries}
         assert notes == [f"{advanced.name} is advanced, more than a level above yours (beginner); it was left out."]
         assert vocab.LEVEL_RANK["advanced"] - vocab.LEVEL_RANK["beginner"] == 2
+
+
+def _try_next_forms(html: str) -> list[dict]:
+    """The progress page's one-tap forms: their action and hidden fields."""
+    forms = re.findall(r'<ul class="try-next">(.*?)</ul>', html, re.S)
+    assert forms, "the page lists suggestions"
+    found = []
+    for form in re.findall(r"<form (.*?)</form>", forms[0], re.S):
+        fields = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', form))
+        found.append({"action": re.search(r'action="([^"]+)"', form).group(1), **fields})
+    return found
+
+
+@pytest.mark.slow
+def test_try_next_builds_a_routine_with_that_move_in_one_tap(
+    owner_client, owner, demo_song, django_capture_on_commit_callbacks
+):
+    # A beginner who has learned the basic in closed hold is offered intermediate moves from there.
+    learned = Move.objects.filter(level="beginner", start_position="closed", published=True).order_by("slug").first()
+    MoveProgress.objects.create(user=owner, move=learned, learned=True)
+    html = owner_client.get(reverse("progress")).content.decode()
+    forms = _try_next_forms(html)
+    suggested = list(Move.objects.filter(name__in=[form["text"].removeprefix("A routine with the ") for form in forms]))
+    assert suggested and all(move.level == "intermediate" for move in suggested)
+    tap = forms[0]
+    assert tap["action"] == reverse("describe")
+    assert tap["song"] == str(demo_song.pk)  # no routine of their own yet: a demo song
+    move = Move.objects.get(name=tap["text"].removeprefix("A routine with the "))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(tap["action"], {"text": tap["text"], "song": tap["song"]})
+    routine = Routine.objects.get(owner=owner)
+    assert response.status_code == 302 and response["Location"] == reverse("routine_detail", args=[routine.pk])
+    routine.refresh_from_db()
+    assert routine.status == "ready", routine.error
+    rows = list(routine.moves.select_related("move"))
+    asked = [row for row in rows if row.move_id == move.pk]
+    assert asked, f"{move.name} is in the routine: {[row.move.slug for row in rows]}"
+    assert asked[0].locked
+    assert any(f"{move.name} is intermediate, a level above yours" in note for note in routine.notes)

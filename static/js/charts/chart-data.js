@@ -18,6 +18,16 @@ export function weekSeconds(isoDay) {
   return millis / 1000;
 }
 
+const WEEK_S = 7 * 86400;
+
+// The x range of a chart of weeks: half a week of room on each side, so the first and last weeks'
+// bars are drawn whole.
+export function weekRange(min, max) {
+  const low = Number.isFinite(min) ? min : 0;
+  const high = Number.isFinite(max) ? max : low;
+  return [low - WEEK_S / 2, high + WEEK_S / 2];
+}
+
 // A number or null (uPlot leaves a gap at null); anything else is no reading.
 function reading(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : null;

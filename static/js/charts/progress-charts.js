@@ -2,7 +2,7 @@
 // per week, and per move its loops and best speed per week (its timing share where the camera watched).
 // The numbers come from the page (json_script "chart-data"); each figure keeps its table for screen
 // readers and for a page without the charts' library. Each chart takes its container's width.
-import { chartSize, minutesColumns, moveColumns, moveSummary, speedLabel } from "./chart-data.js";
+import { chartSize, minutesColumns, moveColumns, moveSummary, speedLabel, weekRange } from "./chart-data.js";
 
 const ACCENT = "#c2185b";
 const ACCENT2 = "#6a1b9a";
@@ -29,17 +29,18 @@ function minutesChart(uPlot, container, data) {
   return sized(container, (size) => new uPlot({
     ...size,
     legend: { show: false },
-    scales: { x: { time: true }, y: { range: (_, __, max) => [0, Math.max(10, max)] } },
+    scales: { x: { time: true, range: (_, min, max) => weekRange(min, max) }, y: { range: (_, __, max) => [0, Math.max(10, max)] } },
     axes: [{}, { label: "Minutes", size: 50 }],
-    series: [{}, { label: "Minutes", stroke: ACCENT2, fill: BAR_FILL, paths: bars(uPlot), points: { show: false } }],
+    series: [{ label: "Week" }, { label: "Minutes", stroke: ACCENT2, fill: BAR_FILL, paths: bars(uPlot), points: { show: false } }],
   }, minutesColumns(data), container));
 }
 
 function practiceChart(uPlot, container, columns) {
   return sized(container, (size) => new uPlot({
     ...size,
+    legend: { live: false },
     scales: {
-      x: { time: true },
+      x: { time: true, range: (_, min, max) => weekRange(min, max) },
       loops: { range: (_, __, max) => [0, Math.max(4, max)] },
       speed: { range: [0, 2] },
     },
@@ -49,7 +50,7 @@ function practiceChart(uPlot, container, columns) {
       { scale: "speed", side: 1, label: "Best speed", size: 50, grid: { show: false }, values: (_, ticks) => ticks.map((tick) => `${tick}x`) },
     ],
     series: [
-      {},
+      { label: "Week" },
       { label: "Loops", scale: "loops", stroke: ACCENT2, fill: BAR_FILL, paths: bars(uPlot), points: { show: false } },
       { label: "Best speed", scale: "speed", stroke: ACCENT, width: 2, spanGaps: true, points: { size: 7, fill: ACCENT }, value: (_, value) => speedLabel(value) },
     ],
@@ -59,9 +60,10 @@ function practiceChart(uPlot, container, columns) {
 function timingChart(uPlot, container, columns) {
   return sized(container, (size) => new uPlot({
     ...size,
-    scales: { x: { time: true }, y: { range: [0, 100] } },
+    legend: { live: false },
+    scales: { x: { time: true, range: (_, min, max) => weekRange(min, max) }, y: { range: [0, 100] } },
     axes: [{}, { label: "% on the beat", size: 50 }],
-    series: [{}, { label: "Timing", stroke: ACCENT, width: 2, spanGaps: true, points: { size: 7, fill: ACCENT }, value: (_, value) => (value === null ? "–" : `${value}%`) }],
+    series: [{ label: "Week" }, { label: "Timing", stroke: ACCENT, width: 2, spanGaps: true, points: { size: 7, fill: ACCENT }, value: (_, value) => (value === null ? "–" : `${value}%`) }],
   }, columns, container));
 }
 

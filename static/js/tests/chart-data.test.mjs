@@ -3,7 +3,7 @@ import { test } from "node:test";
 
 import {
   chartSize, hasReadings, MAX_CHART_WIDTH, MIN_CHART_WIDTH, minutesColumns, moveColumns, moveSummary, speedLabel,
-  weekSeconds,
+  weekRange, weekSeconds,
 } from "../charts/chart-data.js";
 
 const data = {
@@ -64,4 +64,12 @@ test("a caption in words for screen readers", () => {
   assert.equal(moveSummary(data, basic), "Basic: 1 loop in 1 week.");
   const steady = { ...turn, best_speed: [1, null, 0.75], timing_share: [] };
   assert.equal(moveSummary(data, steady), "Side turn: 6 loops in 2 weeks; best speed 1x.");
+});
+
+test("a chart of weeks has half a week of room on each side", () => {
+  const first = weekSeconds("2026-11-16");
+  const last = weekSeconds("2026-11-30");
+  assert.deepEqual(weekRange(first, last), [first - 3.5 * 86400, last + 3.5 * 86400]);
+  assert.deepEqual(weekRange(first, first), [first - 3.5 * 86400, first + 3.5 * 86400]);
+  assert.deepEqual(weekRange(null, null), [-3.5 * 86400, 3.5 * 86400]);
 });
