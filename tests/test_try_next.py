@@ -14,6 +14,7 @@ from choreography.models import Move, MoveProgress, Routine
 from choreography.planner import plan_routine
 from choreography.planner.edit import check_blueprint
 from choreography.planner.wanted import moves_named, with_wanted_moves
+from tests.factories import make_song
 from tests.planner_support import real_catalog, song
 
 CATALOG = real_catalog()
@@ -123,3 +124,39 @@ def test_try_next_builds_a_routine_with_that_move_in_one_tap(
     assert asked, f"{move.name} is in the routine: {[row.move.slug for row in rows]}"
     assert asked[0].locked
     assert any(f"{move.name} is intermediate, a level above yours" in note for note in routine.notes)
+
+
+@needs_catalog
+@pytest.mark.django_db
+def test_the_tap_asks_for_the_move_by_name_and_the_planner_puts_it_in(owner_client, owner):
+    """The quick half of the one-tap test (no rendered catalog): the tap makes a routine whose words name
+    the suggested move, and the planner, given those words, puts that move in on the song's phrases."""
+    from choreography.generation import phrases_of
+    from choreography.services.catalog import catalog_seed
+
+    catalog_seed()
+    learned = Move.objects.filter(level="beginner", start_position="closed").order_by("slug").first()
+    MoveProgress.objects.create(user=owner, move=learned, learned=True)
+    song = make_song(None, title="Demo song")  # a demo song: the dancer has no routine yet
+    forms = _try_next_forms(owner_client.get(reverse("progress")).content.decode())
+    assert forms
+    for tap in forms:
+        assert tap["song"] == str(song.pk)
+        move = Move.objects.get(name=tap["text"].removeprefix("A routine with the "))
+        assert move.level == "intermediate"
+        # The tap itself: a routine is asked for with these words on that song (its job waits for the commit).
+        response = owner_client.post(tap["action"], {"text": tap["text"], "song": tap["song"]})
+        routine = Routine.objects.filter(owner=owner).latest("created_at")
+        assert response.status_code == 302 and response["Location"] == reverse("routine_detail", args=[routine.pk])
+        assert routine.text == tap["text"] and routine.song_id == song.pk
+        # What generation does with the words (generation.generate_blueprint), on this song.
+        assert moves_named(routine.text, CATALOG) == [move.slug]
+        request = RoutineRequest(level="beginner", text=routine.text)
+        phrases = phrases_of(song.analysis)
+        planned = plan_routine(
+            request=request, phrases=phrases, dancer_level="beginner", candidates=None, moves=CATALOG, seed=3
+        )
+        with_move, _ = with_wanted_moves(
+            planned, [move.slug], moves=CATALOG, request=request, dancer_level="beginner", phrases=phrases
+        )
+        assert move.slug in {entry.slug for entry in with_move.entries}
