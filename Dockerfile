@@ -1,6 +1,12 @@
 # syntax=docker/dockerfile:1
 # Two targets: `web` (CPU: gunicorn + CPU workers) and `worker-gpu` (CUDA runtime, faiss-gpu).
 
+# The browser libraries the pages serve themselves (package-lock.json pins them).
+FROM node:20-slim AS js
+WORKDIR /js
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
 FROM python:3.11-slim AS web
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 WORKDIR /app
@@ -10,6 +16,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libegl1 libegl-
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+COPY --from=js /js/node_modules/uplot/dist/uPlot.iife.min.js /js/node_modules/uplot/dist/uPlot.min.css static/vendor/uplot/
 RUN DEBUG=1 python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "bachata.wsgi", "-b", "0.0.0.0:8000", "-w", "3", "--timeout", "60"]

@@ -9,9 +9,9 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv system-packages venv-gpu demo seed serve test test-fast test-js voice lint bench bench-journey load clean
+.PHONY: venv system-packages js venv-gpu demo seed serve test test-fast test-js voice lint bench bench-journey load clean
 
-venv: system-packages $(VENV)/.installed
+venv: system-packages $(VENV)/.installed js
 
 # The 3D clips draw through EGL: Debian's libEGL (glvnd) and Mesa's EGL and software rasteriser
 # (llvmpipe). Checked on every `make venv`, installed only where missing (needs root and apt): a
@@ -31,6 +31,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+# The browser libraries the pages load from our own static files (no CDN): pinned in package.json and
+# package-lock.json, installed by `npm ci`, the files the pages need copied into static/vendor/ (git-ignored).
+JS_VENDOR := static/vendor
+
+js: $(JS_VENDOR)/.installed
+
+$(JS_VENDOR)/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make js needs Node.js 20 or newer with npm (node, npm; on Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(JS_VENDOR)/uplot
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(JS_VENDOR)/uplot/
 	touch $@
 
 # GPU workers: faiss-gpu in place of faiss-cpu (never both in one environment).
@@ -61,7 +74,7 @@ demo: seed
 test: venv test-js
 	$(PY) -m pytest
 
-# The player's pure helpers (static/js/player/), unit-tested by Node's own runner: no npm package needed.
+# The player's and the charts' pure helpers (static/js/), unit-tested by Node's own runner: no npm package needed.
 test-js:
 	@command -v node >/dev/null || { echo "make test-js needs Node.js 20 or newer (node)"; exit 1; }
 	node --test static/js/tests/
@@ -91,4 +104,4 @@ load: venv
 	bash scripts/load.sh
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache node_modules $(JS_VENDOR)

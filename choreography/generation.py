@@ -81,8 +81,9 @@ def generate_blueprint(
     `first_routine`: the dancer has no routine before this one; read at the beginner level, a request
     not stored yet is danced in learning mode (first_routine_learning)."""
     from choreography import embeddings, planner, stages
-    from choreography.intent import parse_request, query_text
+    from choreography.intent import NOT_UNDERSTOOD, parse_request, query_text
     from choreography.planner.scoring import effective_level
+    from choreography.planner.wanted import moves_named, with_wanted_moves
 
     report = on_stage or (lambda stage: None)
     timings: dict[str, float] = {}
@@ -104,7 +105,9 @@ def generate_blueprint(
     phrases = phrases_of(song_analysis)
     # Never above the profile's level; lower where the text asks for an easier routine.
     level = effective_level(profile_level, request)
-    notes = list(request.notes)
+    # A request that only names a move ("A routine with the Cuddle Basic") was understood after all.
+    named = moves_named(request.text or text, snapshot.moves)
+    notes = [note for note in request.notes if not (named and note.startswith(NOT_UNDERSTOOD))]
     wanted_s = duration_s or request.duration_s
     text_embedding = embeddings.embed_texts([query_text(request) or "bachata routine"])[0]
     queries = [embeddings.query_vector(request, text_embedding, phrase.energy) for phrase in phrases]
@@ -129,6 +132,12 @@ def generate_blueprint(
         locked=locked or None,
         sections=song_analysis.get("sections") or None,
     )
+    # A move asked for by name ("a routine with the Copa", the progress page's "Try next") goes in.
+    if named:
+        blueprint, wanted_notes = with_wanted_moves(
+            blueprint, named, moves=snapshot.moves, request=request, dancer_level=level, phrases=phrases
+        )
+        blueprint.notes.extend(wanted_notes)
     timings["plan"] = _ms(step)
     # The planner says what it could not do as asked (level, length, elements); the parser what it did not understand.
     notes += [note for note in blueprint.notes if note not in notes]

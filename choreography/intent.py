@@ -59,6 +59,9 @@ SHORT_DURATION_S = 60.0
 LONG_DURATION_S = 240.0
 DURATION_RANGE_S = (15.0, 1200.0)
 TEMPO_RANGE_BPM = (60.0, 220.0)
+# The start of the note a request gets where no dance word was recognised (a request naming only a
+# catalog move is understood by the planner: generation drops this note then).
+NOT_UNDERSTOOD = "Could not understand the request"
 # Cosine similarity a leftover word must reach against a prototype phrase to count as a
 # mention. Calibrated on MiniLM: true synonyms ("whirls" ~ "spins") sit above, unrelated
 # dance words ("partner", "music") below.
@@ -830,7 +833,7 @@ def parse_request(text: str, *, profile_level: str | None = None, encoder: Any =
         ascii_share = sum(c.isascii() for c in letters) / len(letters) if letters else 0.0
         why = "it does not look like English" if letters and ascii_share < 0.5 else "no dance words were recognised"
         notes.append(
-            f"Could not understand the request ({why}): using "
+            f"{NOT_UNDERSTOOD} ({why}): using "
             + (f"your profile level ({profile_level})" if profile_level else "no level")
             + " and no other constraints."
         )

@@ -301,6 +301,9 @@ class PracticeSession(models.Model):
     seconds_practised = models.FloatField(default=0)
     speeds_used = models.JSONField(default=dict, blank=True)  # "0.5" -> seconds at that speed
     loops_per_move = models.JSONField(default=dict, blank=True)  # move slug -> loop count
+    move_speeds = models.JSONField(default=dict, blank=True)  # move slug -> best speed in this session
+    # The share of steps on the beat (0..1), where the camera watched; None where it did not.
+    timing_share = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

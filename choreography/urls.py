@@ -33,6 +33,7 @@ urlpatterns = [
     path("songs/<int:song_id>/delete/", views.song_delete, name="song_delete"),
     path("moves/<slug:slug>/learned/", views.move_learned, name="move_learned"),
     path("progress/", views.progress, name="progress"),
+    path("history/", views.history, name="history"),
     path("clips/<int:clip_id>/preview.mp4", views.clip_preview, name="clip_preview"),
     path("clips/<int:clip_id>/thumbnail.jpg", views.clip_thumbnail, name="clip_thumbnail"),
     path("clips/<int:clip_id>/original", views.clip_original, name="clip_original"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
@@ -500,7 +501,34 @@ def move_learned(request, slug: str):
 
 @login_required
 def progress(request):
-    return render(request, "choreography/progress.html", practice_services.progress_summary(user=request.user))
+    context = practice_services.progress_summary(user=request.user)
+    context["chart_data"] = practice_services.move_history(user=request.user)
+    # One count of minutes on the page: the chart draws the table's.
+    context["chart_data"]["minutes"] = [week["minutes"] for week in context["weeks"]]
+    context["charted_moves"] = practice_services.charted_moves(context["chart_data"])
+    context["try_song"] = _song_to_try_with(request.user)
+    return render(request, "choreography/progress.html", context)
+
+
+def _song_to_try_with(user) -> Song | None:
+    """The song a "Try next" routine is danced to: the dancer's last practised or chosen one, or a demo."""
+    last = selectors.routines_for_user(user).filter(song__status=Song.Status.READY).order_by("-created_at").first()
+    if last is not None:
+        return last.song
+    return selectors.songs_for_user(user).filter(status=Song.Status.READY).order_by("owner", "title").first()
+
+
+# Sessions on one page of the practice history.
+HISTORY_PAGE_SIZE = 20
+
+
+@login_required
+@require_GET
+def history(request):
+    paginator = Paginator(practice_services.practice_history(user=request.user), HISTORY_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {"page": page, "days": practice_services.sessions_by_day(page.object_list)}
+    return render(request, "choreography/history.html", context)
 
 
 @staff_member_required

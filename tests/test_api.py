@@ -565,6 +565,7 @@ class TestPractice:
             "seconds": 90,
             "speeds": {"0.5": 60, "1": 30},
             "loops": {"side-turn": 3},
+            "move_speeds": {"side-turn": 0.5},
         }
         response = api.post(f"/api/routines/{routine.pk}/practice/", payload, format="json")
         assert response.status_code == 200, response.content
@@ -578,6 +579,8 @@ class TestPractice:
         assert session["seconds_practised"] == 90
         assert session["speeds_used"] == {"0.5": 60, "1": 30}
         assert session["loops_per_move"] == {"side-turn": 3}
+        assert session["move_speeds"] == {"side-turn": 0.5}
+        assert session["timing_share"] is None  # no camera yet
 
     @pytest.mark.parametrize(
         ("payload", "reason"),

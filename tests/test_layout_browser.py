@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from choreography.models import Move, MoveProgress
 from tests.browser_support import chromium_available, logged_in_context
-from tests.factories import make_playable_routine
+from tests.factories import make_playable_routine, make_practice_session
 
 pytestmark = [
     pytest.mark.browser,
@@ -69,11 +69,13 @@ def pages(owner, test_video):
     routine.title = "a romantic bachata for beginners with lots of turns and a…"
     routine.save(update_fields=["text", "title"])
     MoveProgress.objects.create(user=owner, move=Move.objects.first(), loops=3, best_speed=0.75)
+    make_practice_session(owner, routine, seconds_practised=300, speeds_used={"0.75": 300}, loops_per_move={})
     return {
         "routine": reverse("routine_detail", args=[routine.pk]),
         "routines": reverse("routine_list"),
         "songs": reverse("song_list"),
         "progress": reverse("progress"),
+        "history": reverse("history"),
         "song": reverse("song_detail", args=[routine.song_id]),
         "describe": reverse("describe"),
         "home": reverse("home"),

@@ -73,6 +73,7 @@ TABLE = [
     _row("routine_list", "get", (), 200, stranger=200, staff=200),
     _row("song_list", "get", (), 200, stranger=200, staff=200),
     _row("progress", "get", (), 200, stranger=200, staff=200),
+    _row("history", "get", (), 200, stranger=200, staff=200),
     _row("profile", "get", (), 200, stranger=200, staff=200),
     _row("email_change", "post", (), 302, {"email": "new@example.com"}, stranger=302, staff=302),
     _row("logout_everywhere", "post", (), 302, stranger=302, staff=302),

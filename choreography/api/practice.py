@@ -26,6 +26,8 @@ class PracticeSessionOutput(serializers.Serializer):
     seconds_practised = serializers.FloatField()
     speeds_used = serializers.SerializerMethodField()
     loops_per_move = serializers.DictField(child=serializers.IntegerField())
+    move_speeds = serializers.DictField(child=serializers.FloatField(), help_text="move slug -> best speed")
+    timing_share = serializers.FloatField(allow_null=True, help_text="share of steps on the beat; null: no camera")
 
     def get_speeds_used(self, session: PracticeSession) -> dict[str, float]:
         # "_batches" is the service's bookkeeping against resent batches, not practice.

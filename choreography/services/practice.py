@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -126,8 +126,12 @@ def practice_log(*, user, routine: Routine, payload: dict) -> PracticeSession:
         speeds["_batches"] = [*seen, batch][-500:]
     session.speeds_used = speeds
     session.loops_per_move = _merge(session.loops_per_move, data["loops"])
+    session.move_speeds = {
+        slug: max(session.move_speeds.get(slug, 0), speed)
+        for slug, speed in {**session.move_speeds, **data["move_speeds"]}.items()
+    }
     session.seconds_practised += data["seconds"]
-    session.save(update_fields=["speeds_used", "loops_per_move", "seconds_practised", "updated_at"])
+    session.save(update_fields=["speeds_used", "loops_per_move", "move_speeds", "seconds_practised", "updated_at"])
     _update_move_progress(user, data)
     return session
 
@@ -206,3 +210,102 @@ def suggest_next_moves(*, user, learned: list[Move], looped: list[Move] = (), li
     known_positions = {m.end_position for m in learned} | {m.start_position for m in learned}
     candidates = moves.filter(level=vocab.LEVELS[next_rank], start_position__in=known_positions)
     return list(candidates.order_by("energy", "name")[:limit])
+
+
+def _session_row(session: PracticeSession) -> dict:
+    speeds = sorted(float(speed) for speed in session.speeds_used if not speed.startswith("_"))
+    return {
+        "started_at": session.started_at,
+        "routine_id": session.routine_id,
+        "routine_title": session.routine.title,
+        "minutes": round(session.seconds_practised / 60, 1),
+        "speeds": [f"{speed:g}x" for speed in speeds],
+        "loops": sum(session.loops_per_move.values()),
+        "timing_share": session.timing_share,
+    }
+
+
+def practice_history(*, user) -> QuerySet[PracticeSession]:
+    """The dancer's own practice sessions, newest first (the history page pages through them)."""
+    return PracticeSession.objects.filter(user=user).select_related("routine").order_by("-started_at", "-pk")
+
+
+def sessions_by_day(sessions) -> list[dict]:
+    """Sessions grouped by the day they started (in the site's time zone), in the order given."""
+    days: list[dict] = []
+    for session in sessions:
+        day = timezone.localtime(session.started_at).date()
+        if not days or days[-1]["day"] != day:
+            days.append({"day": day, "sessions": []})
+        row = _session_row(session)
+        days[-1]["sessions"].append(row)
+    for day in days:
+        day["minutes"] = round(sum(row["minutes"] for row in day["sessions"]), 1)
+        day["has_timing"] = any(row["timing_share"] is not None for row in day["sessions"])
+    return days
+
+
+def _empty_weeks(count: int) -> dict:
+    return {"best_speed": [None] * count, "loops": [0] * count, "timing": [[] for _ in range(count)]}
+
+
+def move_history(*, user, weeks: int = 8) -> dict:
+    """Per move, week by week (the progress page's charts): best speed, loops and, where the camera
+    watched, the mean timing share of the sessions that looped it. None where a week has no reading.
+    Plain JSON: weeks as ISO Mondays, oldest first."""
+    mondays = weeks_shown(joined=user.date_joined, today=timezone.now(), weeks=weeks)
+    index = {monday: i for i, monday in enumerate(mondays)}
+    per_move: dict[str, dict] = {}
+    minutes = [0.0] * len(mondays)
+    since = dt.datetime.combine(mondays[0], dt.time.min, tzinfo=dt.UTC)
+    sessions = PracticeSession.objects.filter(user=user, started_at__gte=since)
+    for session in sessions.order_by("started_at"):
+        started = session.started_at
+        week = index.get((started - dt.timedelta(days=started.weekday())).date())
+        if week is None:
+            continue
+        minutes[week] += session.seconds_practised / 60
+        for slug in set(session.loops_per_move) | set(session.move_speeds):
+            move = per_move.setdefault(slug, _empty_weeks(len(mondays)))
+            move["loops"][week] += session.loops_per_move.get(slug, 0)
+            speed = session.move_speeds.get(slug)
+            if speed:
+                move["best_speed"][week] = max(move["best_speed"][week] or 0, speed)
+            if session.timing_share is not None:
+                move["timing"][week].append(session.timing_share)
+    names = dict(Move.objects.filter(slug__in=per_move).values_list("slug", "name"))
+    moves = [
+        {
+            "slug": slug,
+            "name": names.get(slug, slug),
+            "best_speed": data["best_speed"],
+            "loops": data["loops"],
+            "timing_share": [round(sum(t) / len(t), 3) if t else None for t in data["timing"]],
+        }
+        for slug, data in per_move.items()
+    ]
+    moves.sort(key=lambda move: (-sum(move["loops"]), move["name"]))
+    return {
+        "weeks": [monday.isoformat() for monday in mondays],
+        "minutes": [round(value, 1) for value in minutes],
+        "moves": moves,
+    }
+
+
+# The progress page charts this many moves, the most looped first (the moves' table lists them all).
+CHARTED_MOVES = 8
+
+
+def charted_moves(history: dict, *, limit: int = CHARTED_MOVES) -> list[dict]:
+    """The moves of move_history to chart, each with its weeks as table rows (the charts' text alternative)."""
+    charted = []
+    for move in history["moves"][:limit]:
+        rows = [
+            {"week": week, "loops": loops, "best_speed": speed, "timing_share": timing}
+            for week, loops, speed, timing in zip(
+                history["weeks"], move["loops"], move["best_speed"], move["timing_share"], strict=True
+            )
+        ]
+        has_timing = any(share is not None for share in move["timing_share"])
+        charted.append({"slug": move["slug"], "name": move["name"], "rows": rows, "has_timing": has_timing})
+    return charted
