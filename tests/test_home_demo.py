@@ -4,6 +4,7 @@ without an account (read-only), and the preview cut by stream copy."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from choreography.media.preview import cut_preview, keyframe_times, preview_wind
 from choreography.models import PracticeSession, Routine
 from choreography.services.demo import (
     DEMO_ACCOUNT,
+    DEMO_ROUTINE,
     DEMO_SHARE_TOKEN,
     demo_account,
     demo_preview_ensure,
@@ -223,3 +225,57 @@ def _state(routine: Routine) -> tuple:
     routine.refresh_from_db()
     moves = list(routine.moves.values_list("order", "move__slug", "locked"))
     return routine.title, routine.shared, routine.status, routine.video.name, moves
+
+
+@pytest.fixture(scope="session")
+def small_generation_assets():
+    """A few moves' rendered clips and the analysed demo song (tests/demo_support.py), cached."""
+    from tests.demo_support import build_small_generation_assets
+
+    return build_small_generation_assets()
+
+
+@pytest.fixture
+def small_catalog(db, small_generation_assets):
+    from tests.demo_support import SMALL_CATALOG
+    from tests.generation_support import install_generation_assets
+
+    return install_generation_assets(small_generation_assets, slugs=SMALL_CATALOG)
+
+
+@pytest.mark.slow
+class TestDemoRoutineBuiltForReal:
+    def test_seed_builds_it_once_and_a_second_run_makes_nothing(self, settings, small_catalog):
+        import av
+
+        from choreography.models import Job
+
+        first = demo_routine_ensure()
+        routine = first.routine
+        assert (first.built, first.preview_made) == (True, True)
+        assert routine.status == Routine.Status.READY and routine.shared and routine.share_token == DEMO_SHARE_TOKEN
+        assert routine.owner.username == DEMO_ACCOUNT and routine.song == small_catalog
+        assert routine.moves.count() >= 2
+        video_name, poster_name = demo_preview_names(routine.video.name)
+        keyframes, end_s = keyframe_times(media_path(video_name))
+        assert keyframes[0] == 0.0 and 8.0 <= end_s <= 12.0
+        with av.open(str(media_path(video_name))) as preview:
+            assert [stream.type for stream in preview.streams] == ["video"]
+
+        files = sorted(path.relative_to(settings.MEDIA_ROOT) for path in Path(settings.MEDIA_ROOT).rglob("*"))
+        rows = (Routine.objects.count(), Job.objects.count(), list(routine.moves.values_list("pk", flat=True)))
+        second = demo_routine_ensure()
+        assert (second.built, second.preview_made) == (False, False)
+        assert second.routine.pk == routine.pk and second.routine.video.name == routine.video.name
+        assert (Routine.objects.count(), Job.objects.count(), list(routine.moves.values_list("pk", flat=True))) == rows
+        assert sorted(path.relative_to(settings.MEDIA_ROOT) for path in Path(settings.MEDIA_ROOT).rglob("*")) == files
+
+    def test_a_changed_request_builds_it_again_and_drops_the_old_preview(self, small_catalog):
+        first = demo_routine_ensure().routine
+        old_preview = demo_preview_names(first.video.name)
+        changed = type(DEMO_ROUTINE)(**{**DEMO_ROUTINE.__dict__, "seed": DEMO_ROUTINE.seed + 1})
+        again = demo_routine_ensure(spec=changed)
+        assert again.built and again.routine.pk == first.pk
+        assert again.routine.video.name != first.video.name
+        assert not any(media_path(name).exists() for name in old_preview)
+        assert all(media_path(name).exists() for name in demo_preview_names(again.routine.video.name))
