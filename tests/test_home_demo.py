@@ -227,22 +227,6 @@ def _state(routine: Routine) -> tuple:
     return routine.title, routine.shared, routine.status, routine.video.name, moves
 
 
-@pytest.fixture(scope="session")
-def small_generation_assets():
-    """A few moves' rendered clips and the analysed demo song (tests/demo_support.py), cached."""
-    from tests.demo_support import build_small_generation_assets
-
-    return build_small_generation_assets()
-
-
-@pytest.fixture
-def small_catalog(db, small_generation_assets):
-    from tests.demo_support import SMALL_CATALOG
-    from tests.generation_support import install_generation_assets
-
-    return install_generation_assets(small_generation_assets, slugs=SMALL_CATALOG)
-
-
 @pytest.mark.slow
 class TestDemoRoutineBuiltForReal:
     def test_seed_builds_it_once_and_a_second_run_makes_nothing(self, settings, small_catalog):

@@ -1,5 +1,6 @@
 """In headless Chromium, as a visitor with no account: the home page's preview plays by itself, muted, and
-loops, at a phone's size (390x844) and a laptop's (1366x768), with no sideways scrolling; with reduced
+loops, at a phone's size (390x844) and a laptop's (1366x768), with no sideways scrolling (the demo routine
+built for real, on a few rendered moves); with reduced
 motion asked for it waits on its poster with a play button; "Open the demo routine" opens the full player,
 which plays, slows down, loops, mirrors and counts, and sends no practice to store. Screenshots go to
 var/screens/home-preview-{phone,laptop}.png to look at.
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from choreography.models import PracticeSession
-from choreography.services.demo import demo_preview_ensure
+from choreography.services.demo import demo_preview_ensure, demo_routine_ensure
 from tests.browser_support import chromium_available
 from tests.demo_support import make_demo_routine
 
@@ -33,9 +34,16 @@ PREVIEW = "document.getElementById('demo-preview-video')"
 
 @pytest.fixture
 def demo(test_video):
+    """The demo routine over the player tests' 12 s video (coloured phrases), with its preview."""
     routine = make_demo_routine(media_root=settings.MEDIA_ROOT, video_source=test_video)
     demo_preview_ensure(routine=routine)
     return routine
+
+
+@pytest.fixture
+def real_demo(small_catalog):
+    """The demo routine as seed_demo builds it (the real pipeline, on a few rendered moves), with its preview."""
+    return demo_routine_ensure().routine
 
 
 def _visitor(browser, live_server, viewport, **options):
@@ -45,7 +53,7 @@ def _visitor(browser, live_server, viewport, **options):
 
 
 @pytest.mark.parametrize("size_name,viewport", [("phone", PHONE), ("laptop", LAPTOP)])
-def test_the_preview_plays_muted_and_loops_and_fits(browser, live_server, demo, size_name, viewport):
+def test_the_preview_plays_muted_and_loops_and_fits(browser, live_server, real_demo, size_name, viewport):
     SCREENS.mkdir(parents=True, exist_ok=True)
     context = _visitor(browser, live_server, viewport)
     page = context.new_page()

@@ -174,8 +174,9 @@ def demo_preview_ensure(*, routine: Routine) -> bool:
     moves = list(routine.moves.order_by("order"))
     if not moves:
         raise ChoreographyError("The demo routine has no moves to preview.")
-    phrases = [phrase["start"] for phrase in (routine.song.analysis or {}).get("phrases", [])]
-    boundaries = sorted({*phrases, *(move.start_s for move in moves), *(move.end_s for move in moves)})
+    # Where a loop of the preview may come round: a phrase's "1" (the song's downbeats) or a move's start.
+    ones = (routine.song.analysis or {}).get("downbeats", [])
+    boundaries = sorted({*ones, *(move.start_s for move in moves), *(move.end_s for move in moves)})
     local_video = scratch_dir("tmp") / f"preview-{routine.pk}.mp4"
     local_poster = local_video.with_suffix(".jpg")
     try:
