@@ -26,6 +26,8 @@ urlpatterns = [
         views.shared_routine_video_mirrored,
         name="shared_routine_video_mirrored",
     ),
+    path("demo/preview.mp4", views.demo_preview, name="demo_preview"),
+    path("demo/preview.jpg", views.demo_preview_poster, name="demo_preview_poster"),
     path("songs/", views.song_list, name="song_list"),
     path("songs/<int:song_id>/", views.song_detail, name="song_detail"),
     path("songs/<int:song_id>/status/", views.song_status, name="song_status"),

@@ -24,6 +24,7 @@ from choreography.forms import EXAMPLES, DescribeForm, RenameForm, SongUploadFor
 from choreography.models import Move, MoveClip, Routine, Song
 from choreography.planner.form import section_heading
 from choreography.ranged import ranged_media_response, routine_video_response
+from choreography.services import demo as demo_services
 from choreography.services import loops as loop_services
 from choreography.services import practice as practice_services
 from choreography.services import routines as routine_services
@@ -44,10 +45,46 @@ def _not_found(message: str) -> HttpResponseNotFound:
 
 
 def home(request):
-    context = {"examples": EXAMPLES}
+    context = {"examples": EXAMPLES, "demo": _demo_showcase()}
     if request.user.is_authenticated:
         context["recent"] = selectors.routines_for_user(request.user)[:5]
     return render(request, "choreography/home.html", context)
+
+
+def _demo_showcase() -> dict | None:
+    """The demo routine for the home page: its address, and whether its preview is there to play. None on a
+    database that was never seeded (the page then shows no preview)."""
+    routine = demo_services.demo_routine_find()
+    if routine is None:
+        return None
+    video_name, poster_name = demo_services.demo_preview_names(routine.video.name)
+    return {
+        "routine": routine,
+        "url": reverse("shared_routine", args=[routine.share_token]),
+        "preview": media_exists(video_name) and media_exists(poster_name),
+        # The preview's addresses stay the same when the demo is rebuilt: this tells a browser's cache.
+        "version": Path(video_name).stem.removeprefix("preview-")[:12],
+    }
+
+
+def _demo_preview_file(request, *, poster: bool):
+    routine = demo_services.demo_routine_find()
+    names = demo_services.demo_preview_names(routine.video.name) if routine else ("", "")
+    name = names[1] if poster else names[0]
+    if not media_exists(name):
+        return _not_found("There is no demo preview yet: it is made by `manage.py seed_demo`.")
+    return ranged_media_response(request, name, content_type="image/jpeg" if poster else "video/mp4")
+
+
+@require_GET
+def demo_preview(request):
+    """The home page's silent preview of the demo routine (anyone may watch it)."""
+    return _demo_preview_file(request, poster=False)
+
+
+@require_GET
+def demo_preview_poster(request):
+    return _demo_preview_file(request, poster=True)
 
 
 @login_required
@@ -367,6 +404,7 @@ def _shared_routine(token: str) -> Routine:
 def shared_routine(request, token: str):
     routine = _shared_routine(token)
     context = _player_context(routine, owner_view=False)
+    context["is_demo"] = routine.share_token == demo_services.DEMO_SHARE_TOKEN
     return render(request, "choreography/routine_detail.html", context)
 
 

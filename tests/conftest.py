@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(items):
     # A marker from what a test needs, so none is forgotten: the rendered catalog costs minutes on a
     # fresh checkout (var/test-cache/ is empty), so every test on it is slow; the browser fixture is Chromium.
     for item in items:
-        if "generation_assets" in item.fixturenames:
+        if "generation_assets" in item.fixturenames or "small_generation_assets" in item.fixturenames:
             item.add_marker(pytest.mark.slow)
         if "browser" in item.fixturenames:
             item.add_marker(pytest.mark.browser)
@@ -207,6 +207,23 @@ def demo_song(db, settings, generation_assets):
     from tests.generation_support import install_generation_assets
 
     return install_generation_assets(generation_assets)
+
+
+@pytest.fixture(scope="session")
+def small_generation_assets():
+    """A few moves' rendered clips and the analysed demo song (tests/demo_support.py), cached."""
+    from tests.demo_support import build_small_generation_assets
+
+    return build_small_generation_assets()
+
+
+@pytest.fixture
+def small_catalog(db, small_generation_assets):
+    """A few moves ready to generate from (tests/demo_support.SMALL_CATALOG) and the demo song "Fuego Lento"."""
+    from tests.demo_support import SMALL_CATALOG
+    from tests.generation_support import install_generation_assets
+
+    return install_generation_assets(small_generation_assets, slugs=SMALL_CATALOG)
 
 
 # --- media in an S3-compatible bucket -------------------------------------------------------------------------

@@ -141,9 +141,9 @@ def store(source: Path, name: str) -> None:
         save_media(name, source)
 
 
-def install_generation_assets(assets: GenerationAssets):
-    """In the current database and media storage: the seeded catalog with a ready demo clip per move, and
-    the ready demo song. Returns the Song row."""
+def install_generation_assets(assets: GenerationAssets, *, slugs: tuple[str, ...] | None = None):
+    """In the current database and media storage: the seeded catalog with a ready demo clip per move (or per
+    move of `slugs` only, for assets rendered for those), and the ready demo song. Returns the Song row."""
     from choreography import clipformat
     from choreography.models import Move, MoveClip, Song
     from choreography.services.catalog import DEMO_CLIP_FOLDER, GET_READY_CLIP, catalog_seed
@@ -151,7 +151,8 @@ def install_generation_assets(assets: GenerationAssets):
 
     catalog_seed()
     clips = []
-    for number, move in enumerate(Move.objects.order_by("slug")):
+    moves = Move.objects.order_by("slug")
+    for number, move in enumerate(moves if slugs is None else moves.filter(slug__in=slugs)):
         relative = f"{DEMO_CLIP_FOLDER}/{move.slug}.mp4"
         relative_mirrored = clipformat.mirrored_twin_name(relative)
         store(assets.clips_dir / f"{move.slug}.mp4", relative)

@@ -122,6 +122,9 @@ TABLE = [
 # Reachable without an account on purpose, or not per-user: nothing to own.
 PUBLIC_OR_STAFF = {
     "home",
+    # The home page's preview of the public demo routine: anyone's (tests/test_home_demo.py).
+    "demo_preview",
+    "demo_preview_poster",
     "signup",
     "login",
     "logout",

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from choreography.errors import ChoreographyError
 from choreography.services.catalog import catalog_seed, demo_clips_ensure
+from choreography.services.demo import demo_routine_ensure
 from choreography.services.songs import demo_songs_ensure
 
 DEMO_USER = ("demo", "bachata-demo-2026")
@@ -14,7 +15,10 @@ ADMIN_USER = ("admin", "bachata-admin-2026")
 
 
 class Command(BaseCommand):
-    help = "Seed everything the demo needs: catalog, instructional clips, demo songs, demo users (idempotent)."
+    help = (
+        "Seed everything the demo needs: catalog, instructional clips, demo songs, the public demo routine and "
+        "its preview, demo users (idempotent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--workers", type=int, default=2, help="processes for clip rendering")
@@ -41,6 +45,14 @@ class Command(BaseCommand):
             from choreography.catalog_index import index_refresh
 
             index_refresh()
+            demo_started = time.perf_counter()
+            demo = demo_routine_ensure()
+            built = "built" if demo.built else "up to date"
+            preview = "made" if demo.preview_made else "up to date"
+            self.stdout.write(
+                f"demo routine: {built}, preview {preview} in {time.perf_counter() - demo_started:.1f} s "
+                f"(/shared/{demo.routine.share_token}/)"
+            )
         except ChoreographyError as exc:
             raise CommandError(str(exc)) from exc
         if not options["no_users"]:
