@@ -97,10 +97,19 @@ def build_grid(context: PlanContext, n: int, locks: Mapping[int, int]) -> Grid:
     return Grid(n=n, locks=dict(locks), options=options)
 
 
-def best_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[float] | None = None) -> list[list[float]]:
-    """best[phrase][position]: the most `values` a finishable routine can still collect from there.
+def best_ahead(
+    context: PlanContext,
+    grid: Grid,
+    tier: int,
+    values: Sequence[float] | None = None,
+    *,
+    finish: Sequence[float] | None = None,
+) -> list[list[float]]:
+    """best[phrase][position]: the most `values` a finishable routine can still collect from there, plus
+    what its last move is worth as a finish (`finish`, e.g. scoring.closing_lean: so that the beam keeps
+    routines that can still reach the finish the mood leans to; a turn into closed position needs closed first).
 
-    DEAD_END where the routine cannot be finished from that place. With no values, plain reachability (0 or DEAD_END).
+    DEAD_END where the routine cannot be finished from that place. With neither, plain reachability (0 or DEAD_END).
     """
     n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
     positions = len(context.positions)
@@ -112,37 +121,16 @@ def best_ahead(context: PlanContext, grid: Grid, tier: int, values: Sequence[flo
             for move in grid.options[phrase][position]:
                 after = phrase + lengths[move]
                 if after == n:
-                    ahead = 0.0 if tiers[move] <= tier else DEAD_END
+                    if tiers[move] > tier:
+                        continue
+                    ahead = float(finish[move]) if finish is not None else 0.0
                 else:
                     ahead = best[after][end_pos[move]]
-                if ahead == DEAD_END:
-                    continue
+                    if ahead == DEAD_END:
+                        continue
                 total = ahead + (values[move] if values is not None else 0.0)
                 if total > top:
                     top = total
-            row[position] = top
-    return best
-
-
-def lean_ahead(context: PlanContext, grid: Grid, tier: int, lean: Sequence[float]) -> list[list[float]]:
-    """lean[phrase][position]: the most the last move's lean (scoring.closing_lean) can still give a
-    finishable routine from there; DEAD_END where it cannot be finished. So that the beam keeps routines
-    that can still reach the finish the mood leans to (a turn into closed position needs closed first)."""
-    n, lengths, end_pos, tiers = grid.n, context.lengths, context.end_pos, context.tiers
-    positions = len(context.positions)
-    best = [[DEAD_END] * positions for _ in range(n + 1)]
-    for phrase in range(n - 1, -1, -1):
-        row = best[phrase]
-        for position in range(positions):
-            top = DEAD_END
-            for move in grid.options[phrase][position]:
-                after = phrase + lengths[move]
-                if after == n:
-                    ahead = float(lean[move]) if tiers[move] <= tier else DEAD_END
-                else:
-                    ahead = best[after][end_pos[move]]
-                if ahead > top:
-                    top = ahead
             row[position] = top
     return best
 
@@ -374,7 +362,7 @@ def best_routine(
         if j != k and goals[j].unit == MOVES and caps[j] <= MAX_RIVAL_ROOM and at_the_finish(j) and at_the_finish(k)
     ]
     score_step = step_scorer(context, aims)
-    leaning = lean_ahead(context, grid, tier, context.final_lean(n))
+    leaning = best_ahead(context, grid, tier, finish=context.final_lean(n))
     goal_range = range(len(goals))
     paced = [(k, aims[k]) for k, goal in enumerate(goals) if goal.asked and goal.unit == MOVES and aims[k] >= 2]
 
