@@ -11,6 +11,9 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
 
 CHROMIUM = "/usr/bin/chromium"
 # Never download a browser: the system Chromium, headless, with nothing reaching the network.
@@ -32,6 +35,12 @@ def chromium_available() -> bool:
 
 
 # For the camera tests only: a fake camera (a moving test pattern) that the page may use without asking.
+# The two window sizes the pages are checked at, and where the screenshots the tests write go.
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 768}
+SCREENS = Path(settings.BASE_DIR) / "var" / "screens"
+
+
 FAKE_CAMERA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.browser_support import chromium_available, logged_in_context
+from tests.browser_support import PHONE, chromium_available, logged_in_context
 from tests.factories import make_playable_routine
 from tests.media_factory import MOVES, PHRASE_S
 
@@ -24,7 +24,6 @@ pytestmark = [
 ]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PHONE = {"width": 390, "height": 844}
 WAIT_MS = 10_000
 
 

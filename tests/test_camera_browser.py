@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.browser_support import FAKE_CAMERA_ARGS, chromium, chromium_available, logged_in_context
+from tests.browser_support import (
+    FAKE_CAMERA_ARGS,
+    LAPTOP,
+    PHONE,
+    SCREENS,
+    chromium,
+    chromium_available,
+    logged_in_context,
+)
 from tests.factories import make_playable_routine
 from tests.media_factory import write_test_video
 
@@ -25,9 +32,6 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="needs Chromium at /usr/bin/chromium and Playwright"),
 ]
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 768}
-SCREENS = Path(settings.BASE_DIR) / "var" / "screens"
 WAIT_MS = 15_000
 CAMERA = "document.getElementById('camera-video')"
 ROUTINE = "document.getElementById('video')"

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.browser_support import chromium_available
+from tests.browser_support import LAPTOP, PHONE, SCREENS, chromium_available
 from tests.factories import make_practice_session, make_routine
 
 pytestmark = [
@@ -22,9 +22,6 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="needs Chromium at /usr/bin/chromium and Playwright"),
 ]
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 768}
-SCREENS = Path(settings.BASE_DIR) / "var" / "screens"
 WAIT_MS = 15_000
 VENDOR = Path(settings.BASE_DIR) / "static" / "vendor" / "uplot" / "uPlot.iife.min.js"
 

@@ -8,15 +8,13 @@ var/screens/home-preview-{phone,laptop}.png to look at.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
 from choreography.models import PracticeSession
 from choreography.services.demo import demo_preview_ensure, demo_routine_ensure
-from tests.browser_support import chromium_available
+from tests.browser_support import LAPTOP, PHONE, SCREENS, chromium_available
 from tests.demo_support import make_demo_routine
 
 pytestmark = [
@@ -25,9 +23,6 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="needs Chromium at /usr/bin/chromium and Playwright"),
 ]
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 768}
-SCREENS = Path(settings.BASE_DIR) / "var" / "screens"
 WAIT_MS = 20_000
 PREVIEW = "document.getElementById('demo-preview-video')"
 

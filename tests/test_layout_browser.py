@@ -6,14 +6,13 @@ least 44 px on the phone, and no meaning rests on an emoji. Screenshots go to va
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
 from choreography.models import Move, MoveProgress
-from tests.browser_support import chromium_available, logged_in_context
+from tests.browser_support import LAPTOP, PHONE, SCREENS, chromium_available, logged_in_context
 from tests.factories import make_playable_routine, make_practice_session
 
 pytestmark = [
@@ -22,9 +21,6 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="needs Chromium at /usr/bin/chromium and Playwright"),
 ]
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 768}
-SCREENS = Path(settings.BASE_DIR) / "var" / "screens"
 WAIT_MS = 15_000
 # Pictographic emoji (the old logo 💃, the lock 🔒): an empty box on a machine without an emoji font.
 EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u26ff]")

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.browser_support import chromium_available, logged_in_context, player_page
+from tests.browser_support import PHONE, chromium_available, logged_in_context, player_page
 from tests.factories import make_playable_routine
 from tests.media_factory import PHRASE_S, write_test_video
 
@@ -26,7 +26,6 @@ pytestmark = [
 ]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PHONE = {"width": 390, "height": 844}
 WAIT_MS = 10_000
 FRAME_S = 1 / 30
 SHOWN = "document.getElementById('video')"
