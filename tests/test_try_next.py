@@ -99,9 +99,10 @@ def _try_next_forms(html: str) -> list[dict]:
 
 @pytest.mark.slow
 def test_try_next_builds_a_routine_with_that_move_in_one_tap(
-    owner_client, owner, demo_song, django_capture_on_commit_callbacks
+    owner_client, owner, demo_song, django_capture_on_commit_callbacks, settings
 ):
     # A beginner who has learned the basic in closed hold is offered intermediate moves from there.
+    settings.REDIS_URL = ""  # the embedded configuration: the job runs in this process once the request commits
     learned = Move.objects.filter(level="beginner", start_position="closed", published=True).order_by("slug").first()
     MoveProgress.objects.create(user=owner, move=learned, learned=True)
     html = owner_client.get(reverse("progress")).content.decode()
