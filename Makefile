@@ -64,11 +64,23 @@ seed: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 
-demo: seed
+# `make demo` serves once the beginner moves' clips are ready (a first routine, the demo routine); the other
+# moves' clips render in the background, niced, while the site runs (their log: var/render-rest.log), a level
+# at a time, each level joining the catalog when its clips are recorded. Stopping the server stops that
+# render; the next `make demo` goes on where it stopped.
+REST_LOG = $${BACHATA_VAR_DIR:-var}/render-rest.log
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --clips first
 	@echo ""
 	@echo "  Bachata Buddy is at http://$(HOST):$(PORT)/"
 	@echo "  Demo login: demo / bachata-demo-2026   (staff: admin / bachata-admin-2026, admin at /admin/)"
+	@echo "  The intermediate and advanced moves' clips render in the background: $(REST_LOG)"
 	@echo ""
+	@mkdir -p "$${BACHATA_VAR_DIR:-var}"; \
+	nice -n 10 $(PY) manage.py seed_demo --clips rest --no-users > "$(REST_LOG)" 2>&1 & rest=$$!; \
+	trap 'kill $$rest 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv test-js

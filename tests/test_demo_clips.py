@@ -44,3 +44,35 @@ def test_a_demo_clip_seeded_before_thumbnails_gets_one(move):
     assert demo_clips_ensure(workers=1) == 0
     clip.refresh_from_db()
     assert clip.thumbnail.name and media_path(clip.thumbnail.name).exists()
+
+
+def test_a_level_at_a_time_renders_only_that_levels_moves(move):
+    """`seed_demo --clips first` renders the beginner moves, `--clips rest` the others a level at a time, and a
+    second pass renders nothing: what `make demo` serves on first, and renders in the background."""
+    from choreography.management.commands.seed_demo import CLIP_SETS
+    from choreography.models import Move
+
+    # first and rest together are every level, each once; all is every move in one pass.
+    first, rest = CLIP_SETS["first"], CLIP_SETS["rest"]
+    assert sorted(level for levels in first + rest for level in levels) == sorted(vocab.LEVELS)
+    assert first == [("beginner",)] and CLIP_SETS["all"] == [None]
+
+    Move.objects.create(
+        slug="side-basic",
+        name="Side Basic",
+        description="Side to side.",
+        level="intermediate",
+        counts=8,
+        start_position="closed",
+        end_position="closed",
+    )
+
+    def demo_slugs() -> set[str]:
+        return set(MoveClip.objects.filter(is_demo=True).values_list("move__slug", flat=True))
+
+    assert demo_clips_ensure(workers=1, levels=first[0]) == 1
+    assert demo_slugs() == {"basic-in-place"}
+    assert demo_clips_ensure(workers=1, levels=first[0]) == 0
+    assert [demo_clips_ensure(workers=1, levels=levels) for levels in rest] == [1, 0]
+    assert demo_slugs() == {"basic-in-place", "side-basic"}
+    assert demo_clips_ensure(workers=1) == 0

@@ -101,7 +101,8 @@ def test_mirror_switches_to_the_mirrored_video_at_the_same_instant_and_back(page
     # The same instant, still paused; the picture is the mirrored one, not a CSS flip of the other.
     assert video["time"] == pytest.approx(5.3, abs=1e-3) and video["paused"]
     assert state["lastSwitch"]["toTime"] == pytest.approx(state["lastSwitch"]["fromTime"], abs=1e-3)
-    assert video["transform"] == "none" and video["controls"] and video["standbyMuted"]
+    # The player's own controls: no native bar over the clip's count band (screen.js), on either twin.
+    assert video["transform"] == "none" and not video["controls"] and video["standbyMuted"]
     mirrored_bar = page.evaluate(BAR_X_JS)
     width = page.evaluate(f"{SHOWN}.videoWidth")
     assert seen_bar is not None and mirrored_bar is not None
@@ -118,6 +119,35 @@ def test_mirror_switches_to_the_mirrored_video_at_the_same_instant_and_back(page
     assert video["time"] == pytest.approx(5.3, abs=1e-3) and video["paused"]
     assert page.evaluate(BAR_X_JS) == pytest.approx(seen_bar, abs=3)
     assert download.get_attribute("href") == reverse("routine_video", args=[routine.pk]) + "?download=1"
+    assert page.js_errors == []
+
+
+def test_the_players_own_sound_full_screen_and_picture_click_replace_the_native_controls(page):
+    # The native bar covered the clip's count band whenever the video was paused: off on both twins.
+    assert page.evaluate("[...document.querySelectorAll('.video-wrap video')].map((v) => v.controls)") == [
+        False,
+        False,
+    ]
+    page.click("#sound")
+    assert page.evaluate(f"{SHOWN}.muted") and page.text_content("#sound") == "Sound on"
+    # Muted stays muted across the switch to the mirrored twin, and the button still tells the truth.
+    press_mirror_and_wait(page, "mirrored")
+    assert page.evaluate(f"{SHOWN}.muted") and page.text_content("#sound") == "Sound on"
+    page.click("#sound")
+    assert not page.evaluate(f"{SHOWN}.muted") and page.text_content("#sound") == "Mute"
+    # A click on the picture plays, and another pauses, as the native controls did (past the count-in).
+    seek(page, 5.3)
+    page.click("#video")
+    page.wait_for_function(f"!{SHOWN}.paused", timeout=WAIT_MS)
+    page.click("#video")
+    page.wait_for_function(f"{SHOWN}.paused", timeout=WAIT_MS)
+    # Full screen holds the video with its count overlay (the wrap), and F leaves it.
+    page.click("#fullscreen")
+    page.wait_for_function("document.fullscreenElement?.classList.contains('video-wrap')", timeout=WAIT_MS)
+    assert page.text_content("#fullscreen") == "Exit full screen"
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement === null", timeout=WAIT_MS)
+    assert page.text_content("#fullscreen") == "Full screen"
     assert page.js_errors == []
 
 

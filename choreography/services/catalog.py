@@ -30,6 +30,8 @@ from choreography.services.files import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from choreography.media.probe import VideoInfo
 
 logger = logging.getLogger(__name__)
@@ -102,10 +104,11 @@ def catalog_seed(*, path: Path | None = None, force: bool = False) -> SeedReport
     return report
 
 
-def demo_clips_ensure(*, workers: int = 2) -> int:
+def demo_clips_ensure(*, workers: int = 2, levels: Collection[str] | None = None) -> int:
     """Render the instructional clip of every move that lacks one, with its mirrored twin (a second run
     renders nothing), and record it as a ready demo clip with its thumbnail and motion features. Returns
-    the moves whose clip (either twin) was rendered.
+    the moves whose clip (either twin) was rendered. `levels` limits it to the moves of those levels
+    (None: every move), so the moves a first routine needs can come before the rest (seed_demo --clips).
 
     The "Get ready" count-in clips, one per hold and twin, are rendered here too where missing.
     """
@@ -115,7 +118,8 @@ def demo_clips_ensure(*, workers: int = 2) -> int:
 
     # Rendered on this machine (in place with a local storage, else in its scratch folder), then stored.
     out_dir = _local_render_dir(DEMO_CLIP_FOLDER)
-    moves = {move.slug: move for move in Move.objects.all()}
+    rows = Move.objects.all() if levels is None else Move.objects.filter(level__in=levels)
+    moves = {move.slug: move for move in rows}
     before = {p.name for p in out_dir.glob("*.mp4")} if out_dir.exists() else set()
     paths = render_catalog([move.to_spec() for move in moves.values()], out_dir, workers=workers)
     twins = {slug: (Path(path), Path(clipformat.mirrored_twin_name(str(path)))) for slug, path in paths.items()}

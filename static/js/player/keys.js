@@ -47,6 +47,7 @@ export function installKeys(player) {
     c: () => player.toggleCounts(),
     v: () => { if (player.toggleVoice) player.toggleVoice(); },
     k: () => { if (player.toggleCamera) player.toggleCamera(); },
+    f: () => { if (player.toggleFullscreen) player.toggleFullscreen(); },
     "+": () => player.changeSpeed(SPEED_STEP),
     "=": () => player.changeSpeed(SPEED_STEP),
     "-": () => player.changeSpeed(-SPEED_STEP),

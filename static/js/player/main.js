@@ -5,7 +5,8 @@
  * (loops.js, loop-math.js), count-in (count-in.js), the count overlay (counts.js), mirror and the
  * mirrored twin (mirror.js, twins.js), playback and the per-frame loop (playback.js), the practice
  * log (practice-log.js), keyboard shortcuts (keys.js), spoken counts (voice.js), saved loops
- * (saved-loops.js) and the dancer's own camera beside the video (camera.js). Each install
+ * (saved-loops.js), the dancer's own camera beside the video (camera.js), and full screen, sound and a
+ * click on the picture in place of the native video controls (screen.js). Each install
  * adds its functions to `player`; they call one another through it at call time, so the order of the
  * installs does not matter, only the order of the wiring at the end. `player.video` is always the
  * video shown. The pure helpers (timeline.js and the pure parts of the others) have unit tests in
@@ -21,6 +22,7 @@ import { installMirror } from "./mirror.js";
 import { installPlayback } from "./playback.js";
 import { installPracticeLog } from "./practice-log.js";
 import { installSavedLoops } from "./saved-loops.js";
+import { installScreen } from "./screen.js";
 import { installSpeed } from "./speed.js";
 import { browserStorage } from "./storage.js";
 import { installVoice } from "./voice.js";
@@ -71,7 +73,7 @@ function start() {
       countIn: $("count-in"), countInStart: $("count-in-start"), loopInfo: $("loop-info"), overlay: $("count-overlay"),
       moves: $("moves"), loopSelected: $("loop-selected"), seek: $("seek"), time: $("time"),
       download: $("download"), voice: $("voice"), voiceVolume: $("voice-volume"), voiceOnlyOne: $("voice-only-one"),
-      voiceInfo: $("voice-info"),
+      voiceInfo: $("voice-info"), fullscreen: $("fullscreen"), sound: $("sound"),
     },
     state: { speed: 1, loop: emptyLoop(), mirror: false, counts: false, count: null, currentMove: null, countingIn: false },
     // Set when a count-in hands over to playback, so the "play" it causes is not counted in again.
@@ -95,6 +97,7 @@ function start() {
   installMirror(player);
   installVoice(player);
   installCamera(player);
+  installScreen(player);
 
   player.restoreSpeed();
   installKeys(player);

@@ -41,18 +41,8 @@ export function installMirror(player) {
       renderDownload();
       return;
     }
-    const video = player.video;
-    video.classList.toggle("mirrored", state.mirror);
-    // The native controls would be flipped with the picture (a seek bar running right to
-    // left): use our own seek bar while mirrored.
-    if (ui.seek && video.controls === state.mirror) {
-      video.controls = !state.mirror;
-      // Chromium (software compositing) can leave a flipped video black once its controls
-      // go; rebuilding the element's box gives it a fresh video layer.
-      video.style.display = "none";
-      void video.offsetHeight;
-      video.style.display = "";
-    }
+    // The native controls are off (screen.js): nothing else would be flipped with the picture.
+    player.video.classList.toggle("mirrored", state.mirror);
   };
 
   ui.mirror.addEventListener("click", player.toggleMirror);
