@@ -26,6 +26,7 @@ urlpatterns = [
         views.shared_routine_video_mirrored,
         name="shared_routine_video_mirrored",
     ),
+    path("demo/practice/", views.demo_practice_log, name="demo_practice_log"),
     path("demo/preview.mp4", views.demo_preview, name="demo_preview"),
     path("demo/preview.jpg", views.demo_preview_poster, name="demo_preview_poster"),
     path("songs/", views.song_list, name="song_list"),

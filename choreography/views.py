@@ -39,6 +39,10 @@ def _get_song_for_user(request, song_id: int) -> Song:
     return get_object_or_404(Song, pk=song_id, owner=request.user)
 
 
+# Where the demo's player keeps practice not yet sent (browser storage); base.html hands keep-practice.js the same.
+DEMO_PRACTICE_PENDING_KEY = "bachata.practice.pending.demo"
+
+
 def _not_found(message: str) -> HttpResponseNotFound:
     # Said in plain words: these addresses are opened directly, in a tab or by a media element.
     return HttpResponseNotFound(message, content_type="text/plain; charset=utf-8")
@@ -383,7 +387,22 @@ def routine_regenerate(request, routine_id: int):
 @login_required
 @require_POST
 def practice_log(request, routine_id: int):
-    routine = _get_routine_for_user(request, routine_id)
+    return _practice_log(request, _get_routine_for_user(request, routine_id))
+
+
+@login_required
+@require_POST
+def demo_practice_log(request):
+    """Practice on the demo routine, kept in the dancer's own history: sent from the demo's player by a
+    dancer who is logged in, and, just after sign-up or log-in, what they practised there as a visitor
+    (kept on their device until then, static/js/keep-practice.js)."""
+    routine = demo_services.demo_routine_find()
+    if routine is None:
+        return _not_found("There is no demo routine on this site.")
+    return _practice_log(request, routine)
+
+
+def _practice_log(request, routine: Routine):
     try:
         payload = json.loads(request.body or b"{}")
     # RecursionError: "[[[[..." nested deeper than Python's decoder goes.
@@ -405,6 +424,14 @@ def shared_routine(request, token: str):
     routine = _shared_routine(token)
     context = _player_context(routine, owner_view=False)
     context["is_demo"] = routine.share_token == demo_services.DEMO_SHARE_TOKEN
+    if context["is_demo"]:
+        # Practice on the demo is the dancer's own: sent to their history when logged in; a visitor's is
+        # kept on their device and sent once they sign up or log in (static/js/keep-practice.js).
+        context["player"].update(
+            practiceUrl=reverse("demo_practice_log"),
+            practicePendingKey=DEMO_PRACTICE_PENDING_KEY,
+            practiceQueueOnly=not request.user.is_authenticated,
+        )
     return render(request, "choreography/routine_detail.html", context)
 
 

@@ -2,7 +2,8 @@
 loops, at a phone's size (390x844) and a laptop's (1366x768), with no sideways scrolling (the demo routine
 built for real, on a few rendered moves); with reduced
 motion asked for it waits on its poster with a play button; "Open the demo routine" opens the full player,
-which plays, slows down, loops, mirrors and counts, and sends no practice to store. Screenshots go to
+which plays, slows down, loops, mirrors and counts; a visitor's practice there is kept on the device and
+goes into their history once they sign up. Screenshots go to
 var/screens/home-preview-{phone,laptop}.png to look at.
 """
 
@@ -24,6 +25,7 @@ pytestmark = [
 ]
 
 WAIT_MS = 20_000
+PASSWORD = "Slow-quick-quick-2026"
 PREVIEW = "document.getElementById('demo-preview-video')"
 
 
@@ -117,7 +119,7 @@ def test_a_visitor_opens_the_demo_routine_and_plays_it(browser, live_server, dem
             "window.bachataPlayer && document.getElementById('video').readyState >= 1", timeout=WAIT_MS
         )
         assert page.url.endswith("/shared/demo/")
-        assert "Your practice here is not saved" in page.text_content("#visitor-note")
+        assert "kept on this device" in page.text_content("#visitor-note")
         page.click("#play")
         page.wait_for_function("document.getElementById('video').currentTime > 0.5", timeout=WAIT_MS)
         page.click("#slower")
@@ -128,10 +130,36 @@ def test_a_visitor_opens_the_demo_routine_and_plays_it(browser, live_server, dem
         page.wait_for_function("!document.getElementById('count-overlay').hidden", timeout=WAIT_MS)
         page.click("#moves li.move[data-order='1'] .loop-move")
         page.wait_for_function("window.bachataPlayer.state.loop.repetitions >= 1", timeout=WAIT_MS)
-        # Leaving the page is when the player sends the practice log: a visitor's sends nothing.
-        page.goto("about:blank")
+        # Leaving the page is when the player sends the practice log: a visitor's is kept on the device.
+        page.goto(reverse("home"))
         assert not posts, posts
         assert not PracticeSession.objects.exists()
+        kept = page.evaluate("JSON.parse(localStorage.getItem('bachata.practice.pending.demo') || '[]')")
+        assert kept and sum(batch["seconds"] for batch in kept) > 0.3, kept
+        assert not errors
+
+        # Signed up, the practice goes into the new account's history, on the demo routine.
+        page.goto(reverse("signup"))
+        page.fill("#id_username", "visitor")
+        page.fill("#id_email", "visitor@example.com")
+        page.fill("#id_password1", PASSWORD)
+        page.fill("#id_password2", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(f"**{reverse('describe')}")
+        page.wait_for_function(
+            "JSON.parse(localStorage.getItem('bachata.practice.pending.demo') || '[]').length === 0", timeout=WAIT_MS
+        )
+        session = PracticeSession.objects.get(user__username="visitor")
+        assert session.routine_id == demo.pk
+        assert session.seconds_practised == pytest.approx(sum(batch["seconds"] for batch in kept), abs=0.01)
+        first_move = demo.moves.get(order=1).move.slug
+        assert session.loops_per_move.get(first_move, 0) >= 1, session.loops_per_move
+        page.goto(reverse("history"))
+        link = page.locator("a", has_text=demo.title)
+        assert link.first.get_attribute("href") == reverse("shared_routine", args=[demo.share_token])
+        # Back on the demo, logged in: practice there is sent straight to the history.
+        page.goto(link.first.get_attribute("href"))
+        assert "goes into your history" in page.text_content("#visitor-note")
         assert not errors
     finally:
         context.close()

@@ -139,3 +139,43 @@ class TestProgress:
         body = owner_client.get(reverse("progress")).content.decode()
         assert "Hammerlock Entry" in body  # starts in closed, which the dancer knows
         assert "Shadow Wave" not in body  # starts in shadow, which they don't yet
+
+
+class TestDemoPractice:
+    """Practice on the demo routine goes into the dancer's own history; a visitor's is not taken."""
+
+    @pytest.fixture
+    def demo(self, settings, tmp_path):
+        from tests.demo_support import make_demo_routine
+
+        settings.MEDIA_ROOT = tmp_path
+        return make_demo_routine(media_root=tmp_path)
+
+    def _post(self, client, payload):
+        return client.post(reverse("demo_practice_log"), data=json.dumps(payload), content_type="application/json")
+
+    def test_a_dancer_logs_practice_on_the_demo_into_their_history(self, owner_client, owner, demo):
+        slug = demo.moves.get(order=1).move.slug
+        payload = {"client_id": "demo-1", "batch": 1, "seconds": 30, "speeds": {"0.75": 30}, "loops": {slug: 2}}
+        assert self._post(owner_client, payload).status_code == 200
+        assert self._post(owner_client, payload).status_code == 200  # resent after a lost reply: counted once
+        session = PracticeSession.objects.get(user=owner)
+        assert session.routine_id == demo.pk and session.seconds_practised == 30
+        assert MoveProgress.objects.get(user=owner, move__slug=slug).loops == 2
+        page = owner_client.get(reverse("history")).content.decode()
+        assert reverse("shared_routine", args=[demo.share_token]) in page
+        assert reverse("routine_detail", args=[demo.pk]) not in page
+
+    def test_a_visitor_cannot_log_and_nothing_is_stored(self, client, demo):
+        response = self._post(client, {"client_id": "v", "batch": 1, "seconds": 30})
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+        assert not PracticeSession.objects.exists()
+
+    def test_a_move_the_demo_does_not_have_is_refused(self, owner_client, demo):
+        response = self._post(owner_client, {"client_id": "x", "batch": 1, "seconds": 5, "loops": {"no-such": 1}})
+        assert response.status_code == 400
+        assert not PracticeSession.objects.exists()
+
+    def test_without_a_demo_routine_it_says_so(self, owner_client):
+        response = self._post(owner_client, {"client_id": "x", "batch": 1, "seconds": 5})
+        assert response.status_code == 404

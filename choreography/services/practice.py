@@ -212,11 +212,23 @@ def suggest_next_moves(*, user, learned: list[Move], looped: list[Move] = (), li
     return list(candidates.order_by("energy", "name")[:limit])
 
 
+def _routine_url(session: PracticeSession) -> str:
+    """Where the history links a session's routine: the dancer's own player, or the shared page of a routine
+    that is not theirs (the demo routine); "" where it is no longer shared."""
+    from django.urls import reverse
+
+    routine = session.routine
+    if routine.owner_id == session.user_id:
+        return reverse("routine_detail", args=[routine.pk])
+    return reverse("shared_routine", args=[routine.share_token]) if routine.shared and routine.share_token else ""
+
+
 def _session_row(session: PracticeSession) -> dict:
     speeds = sorted(float(speed) for speed in session.speeds_used if not speed.startswith("_"))
     return {
         "started_at": session.started_at,
         "routine_id": session.routine_id,
+        "routine_url": _routine_url(session),
         "routine_title": session.routine.title,
         "minutes": round(session.seconds_practised / 60, 1),
         "speeds": [f"{speed:g}x" for speed in speeds],

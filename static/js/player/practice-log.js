@@ -91,10 +91,33 @@ export function csrfToken() {
   return field ? field.value : "";
 }
 
+// Sends one batch; resolves to "sent", "refused" (a 400: the same batch would be refused again forever,
+// so it is dropped) or "retry" (offline, a redirect to the login page, 403, 5xx: kept for later).
+// keepalive lets the request outlive the page (pagehide); sendBeacon cannot carry the CSRF header.
+export function postBatch(url, batch) {
+  return fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    keepalive: true,
+    redirect: "manual", // a redirect to the login page is not a success
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify(batch),
+  }).then((response) => {
+    if (response.ok) return "sent";
+    if (response.status === 400) {
+      console.warn("Practice batch refused", batch);
+      return "refused";
+    }
+    return "retry";
+  }, () => "retry");
+}
+
 export function installPracticeLog(player) {
   const { data, state, storage } = player;
   const enabled = Boolean(data.practiceUrl);
-  const pendingKey = "bachata.practice.pending." + data.routineId;
+  // A visitor on the demo routine: practice is kept on this device, and sent after sign-up or log-in.
+  const queueOnly = Boolean(data.practiceQueueOnly);
+  const pendingKey = data.practicePendingKey || "bachata.practice.pending." + data.routineId;
   const tally = createTally(makeClientId());
   const inFlight = new Set();
   player.practiceClientId = tally.clientId;
@@ -127,29 +150,14 @@ export function installPracticeLog(player) {
     return takeBatchFrom(tally, new Date().toISOString());
   }
 
-  // keepalive lets the request outlive the page (pagehide); sendBeacon cannot carry the CSRF header.
   function sendBatch(batch) {
     const id = batchId(batch);
-    if (inFlight.has(id)) return Promise.resolve(false);
+    if (queueOnly || inFlight.has(id)) return Promise.resolve(false);
     inFlight.add(id);
-    return fetch(data.practiceUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      keepalive: true,
-      redirect: "manual", // a redirect to the login page is not a success
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(batch),
-    }).then((response) => {
-      // Kept for a retry: network errors, redirects, 5xx, 403 (an expired token or session).
-      // Dropped: a 400, which the same batch would get again forever.
-      const done = response.ok || response.status === 400;
-      if (response.status === 400) console.warn("Practice batch refused", batch);
-      if (done) updatePending((list) => list.filter((item) => batchId(item) !== id));
-      else retryPendingLater();
-      return response.ok;
-    }).catch(() => {
-      retryPendingLater();
-      return false;
+    return postBatch(data.practiceUrl, batch).then((outcome) => {
+      if (outcome === "retry") retryPendingLater();
+      else updatePending((list) => list.filter((item) => batchId(item) !== id));
+      return outcome === "sent";
     }).finally(() => inFlight.delete(id));
   }
 
