@@ -148,15 +148,18 @@ def arm_paths_problem(entry: dict[str, Any]) -> str | None:
             return f"{where}: counts must be a list of the move's counts, 1 to {counts}"
         if beats != sorted(set(beats)):
             return f"{where}: counts must rise, each once"
+        if path["path"] in ("hand_change", "behind_back") and path["who"] != "follower":
+            return f"{where}: a hand change passes the follower's hand: who must be follower"
         if path["path"] == "hand_change":
-            if path["who"] != "follower":
-                return f"{where}: a hand change passes the follower's hand: who must be follower"
             if beats[0] < 2:
                 return f"{where}: a hand change needs the count before it for the hands to meet"
+        elif path["path"] == "sweep" and len(beats) == 1:
+            continue  # a sweep of one count: a quick roll of the joined hands
         elif len(beats) != 2:
             return f"{where}: a {path['path'].replace('_', ' ')} spans two counts: its first and its last"
-        elif path["path"] == "hair_comb" and beats[1] >= counts:
-            return f"{where}: a hair comb must end before the move's last count, for the hands to reconnect"
+        elif path["path"] in ("hair_comb", "behind_back") and beats[1] >= counts:
+            words = path["path"].replace("_", " ").replace("behind back", "hand change behind the back")
+            return f"{where}: a {words} must end before the move's last count, for the hold to come back"
     return None
 
 
