@@ -1183,7 +1183,7 @@ class _ArmPaths:
         end = self.plan.counts - 0.05
         back_from = max(t1, end - HOLD_BACK_BEATS)
         # The giving hand holds until just after the middle, the taking one from just before it.
-        gives = 1.0 - self._ramp(middle + 0.05 * span, middle + 0.12 * span, back_from, end)
+        gives = 1.0 - self._ramp(middle + 0.05 * span, middle + 0.3 * span, back_from, end)
         takes = self._ramp(middle - 0.25 * span, middle - 0.08 * span, back_from, end)
         # His taking hand lets go of whatever it held (her other hand) and has it back with the hold.
         self._let_go(LEADER, other, self._ramp(t0 - 0.6, t0, back_from, end))
