@@ -383,3 +383,15 @@ class TestArmPaths:
             span = range(_frame(track, start + 0.5), _frame(track, start + 3.0))
             assert all({("l_hand", "r_hand"), ("r_hand", "l_hand")} <= set(track.connections[f]) for f in span)
             assert max(follower[f, JOINT["l_hand"], 1] - follower[f, JOINT["head"], 1] for f in span) > 0.0
+
+
+def test_the_joint_report_command_names_each_measure_in_words_and_units():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("joint_report", only=["shadow-arm-styling", "leader-turn-hand-change"], stdout=out)
+    text = out.getvalue()
+    assert "joined hands apart" in text and " cm " in text
+    assert "2 of 2 moves keep every rule" in text
