@@ -113,9 +113,11 @@ class Phrase:
 class ArmPath:
     """A path the arms take in a move, as its data names it (vocab.ARM_PATHS).
 
-    `who` and `hand` name the hand that travels: the styling arm, the combing hand, or for a hand
-    change the follower's hand that the leader passes. `counts` are 1-based: a free arm and a hair comb
-    span counts[0]..counts[1]; a hand change lands on each count listed (the grip passes from the hand
+    `who` and `hand` name the hand that travels: the styling arm, the combing hand, for a hand change
+    (behind the back or not) the follower's hand that the leader passes, for a sweep the hand whose
+    joined grip sweeps (its path drawn round `who`'s body). `counts` are 1-based: a free arm, a hair
+    comb, a hand change behind the back and a sweep span counts[0]..counts[1] (a sweep may be a single
+    count: a quick roll); a hand change lands on each count listed (the grip passes from the hand
     holding hers to his other hand, and on the next listed count back)."""
 
     path: str

@@ -35,8 +35,10 @@ MOODS: tuple[str, ...] = ("romantic", "energetic", "playful", "smooth")
 # Arm paths a move's data may name (moves.json "arm_paths"), beyond what its hold and turns give the arms:
 # a free arm that styles (its hand lets go of its grip and flows up, round over the head and down), a hair
 # comb (the joined hands lift her hand over her head and down along her hair, the grip let go behind her
-# head), and a hand change (her hand passed from one of his hands to the other on a count).
-ARM_PATHS: tuple[str, ...] = ("free_arm", "hair_comb", "hand_change")
+# head), a hand change (her hand passed from one of his hands to the other on a count), a hand change
+# behind his back (her hand taken behind his back to his other hand over its counts), and a sweep (a pair
+# of joined hands travels together, held all the way: lifted in front, over the head, out wide and down).
+ARM_PATHS: tuple[str, ...] = ("free_arm", "hair_comb", "hand_change", "behind_back", "sweep")
 DANCER_ROLES: tuple[str, ...] = ("leader", "follower")
 HANDS: tuple[str, ...] = ("left", "right")
 

@@ -231,6 +231,10 @@ def _styled_entry(paths: list) -> dict:
         ([{"path": "hair_comb", "who": "follower", "hand": "right", "counts": [4, 8]}], "before the move's last"),
         ([{"path": "hand_change", "who": "leader", "hand": "right", "counts": [4]}], "who must be follower"),
         ([{"path": "hand_change", "who": "follower", "hand": "right", "counts": [1]}], "the count before it"),
+        ([{"path": "behind_back", "who": "leader", "hand": "right", "counts": [5, 7]}], "who must be follower"),
+        ([{"path": "behind_back", "who": "follower", "hand": "right", "counts": [5, 8]}], "before the move's last"),
+        ([{"path": "behind_back", "who": "follower", "hand": "right", "counts": [5]}], "spans two counts"),
+        ([{"path": "sweep", "who": "leader", "hand": "left", "counts": [3, 5, 7]}], "spans two counts"),
         ([{"path": "free_arm", "who": "leader", "hand": "left"}], "exactly counts, hand, path, who"),
         ({"path": "free_arm"}, "must be a list"),
     ],
@@ -256,3 +260,9 @@ def test_arm_paths_round_trip_and_stay_out_of_moves_without_them(tmp_path):
     assert MoveSpec.from_dict(styled.to_dict()) == styled
     # A move without arm paths keeps its data (and so its clip's hash) as it was.
     assert "arm_paths" not in plain.to_dict()
+
+
+def test_a_sweep_may_be_a_single_count(tmp_path):
+    paths = [{"path": "sweep", "who": "leader", "hand": "left", "counts": [4]}]
+    [styled] = load_catalog(_write(tmp_path, [_styled_entry(paths)]))
+    assert styled.arm_paths[0].counts == (4,)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -232,7 +234,7 @@ def _path_hands(move) -> set[tuple[str, str]]:
     hands = set()
     for arm in move.arm_paths:
         joint = f"{arm.hand[0]}_hand"
-        if arm.path == "hand_change":
+        if arm.path in ("hand_change", "behind_back"):
             hands |= {("follower", joint), ("leader", "l_hand"), ("leader", "r_hand")}
         else:
             hands.add((arm.who, joint))
@@ -316,3 +318,80 @@ class TestArmPaths:
         passed = [f for f, joined in enumerate(track.connections) if ("r_hand", "r_hand") in joined]
         assert passed
         assert _frame(track, 5.0) < passed[0] < _frame(track, 7.0)
+
+    def test_a_hand_change_behind_the_back_passes_her_hand_behind_him(self, tracks):
+        for slug in ("cross-body-lead-hand-change", "leader-turn-hand-change"):
+            track = tracks[slug]
+            leader, follower = track.positions["leader"], track.positions["follower"]
+            assert ("l_hand", "r_hand") in track.connections[_frame(track, 3.9)], slug
+            passing = _frame(track, 5.5)
+            her_hand = follower[passing, JOINT["r_hand"]]
+            # His forward, from his hips, the way his toes point.
+            across = leader[passing, JOINT["r_hip"]] - leader[passing, JOINT["l_hip"]]
+            forward = np.array([-across[2], 0.0, across[0]])
+            toes = leader[passing, JOINT["l_toe"]] - leader[passing, JOINT["l_ankle"]]
+            if np.dot(forward, toes) < 0:
+                forward = -forward
+            forward /= np.linalg.norm(forward)
+            assert np.dot(her_hand - leader[passing, JOINT["spine"]], forward) < -0.1, slug
+            # Both his hands are there: the grip passes from one to the other behind him.
+            for hand in ("l_hand", "r_hand"):
+                assert np.linalg.norm(leader[passing, JOINT[hand]] - her_hand) < 0.08, (slug, hand)
+            assert ("r_hand", "r_hand") in track.connections[_frame(track, 6.5)], slug
+            assert ("l_hand", "r_hand") not in track.connections[_frame(track, 6.5)], slug
+            # Round his back, never over his head (a leader's turn would otherwise raise it).
+            span = range(_frame(track, 4.0), _frame(track, 7.0))
+            assert all(follower[f, JOINT["r_hand"], 1] < leader[f, JOINT["chest"], 1] for f in span), slug
+            assert set(HOLD_GRIPS["open"]) <= set(track.connections[-1]), slug
+
+    def test_a_sweep_takes_the_joined_hands_over_the_head_and_keeps_them_joined(self, tracks):
+        track = tracks["shadow-arm-styling"]
+        follower = track.positions["follower"]
+        top = _frame(track, 3.5)
+        for hand in ("l_hand", "r_hand"):
+            assert follower[top, JOINT[hand], 1] > follower[top, JOINT["head"], 1] + 0.1, hand
+        for frame in range(_frame(track, 1.0), track.frames):
+            assert set(HOLD_GRIPS["shadow"]) <= set(track.connections[frame]), frame
+
+    def test_a_windmill_lifts_one_pair_of_hands_while_the_other_goes_down(self, tracks):
+        track = tracks["moderna-windmill-arms"]
+        leader = track.positions["leader"]
+        for beat, up, down in ((5.0, "r_hand", "l_hand"), (6.0, "l_hand", "r_hand")):
+            frame = _frame(track, beat)
+            assert leader[frame, JOINT[up], 1] > leader[frame, JOINT["head"], 1] - 0.1, beat
+            assert leader[frame, JOINT[down], 1] < leader[frame, JOINT["chest"], 1], beat
+        for frame in range(track.frames):
+            assert set(HOLD_GRIPS["open"]) <= set(track.connections[frame]), frame
+
+    def test_a_wrist_roll_circles_the_joined_hands_before_the_turn(self, catalog, tracks):
+        move = next(move for move in catalog if move.slug == "wrist-roll-right-turn")
+        track = tracks[move.slug]
+        without = joint_tracks(replace(move, arm_paths=()), bpm=BPM)
+        count_four = range(_frame(track, 3.0), _frame(track, 4.0))
+        hand = JOINT["l_hand"]
+        apart = [
+            np.linalg.norm(track.positions["leader"][f, hand] - without.positions["leader"][f, hand])
+            for f in count_four
+        ]
+        assert max(apart) > 0.1
+        assert all(("l_hand", "r_hand") in track.connections[f] for f in count_four)
+
+    def test_the_arm_tangle_keeps_both_hands_through_the_turns(self, tracks):
+        track = tracks["moderna-arm-tangle"]
+        follower = track.positions["follower"]
+        for start in (4.0, 12.0):
+            span = range(_frame(track, start + 0.5), _frame(track, start + 3.0))
+            assert all({("l_hand", "r_hand"), ("r_hand", "l_hand")} <= set(track.connections[f]) for f in span)
+            assert max(follower[f, JOINT["l_hand"], 1] - follower[f, JOINT["head"], 1] for f in span) > 0.0
+
+
+def test_the_joint_report_command_names_each_measure_in_words_and_units():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("joint_report", only=["shadow-arm-styling", "leader-turn-hand-change"], stdout=out)
+    text = out.getvalue()
+    assert "joined hands apart" in text and " cm " in text
+    assert "2 of 2 moves keep every rule" in text

@@ -27,6 +27,13 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED_FIELDS = ("slug", "name", "description", "level", "counts", "start_position", "end_position")
 OPTIONAL_FIELDS = ("elements", "styles", "energy", "opener", "finisher", "tags", "arm_paths")
 ARM_PATH_FIELDS = frozenset({"path", "who", "hand", "counts"})
+ARM_PATH_WORDS = {
+    "free_arm": "a free arm",
+    "hair_comb": "a hair comb",
+    "hand_change": "a hand change",
+    "behind_back": "a hand change behind the back",
+    "sweep": "a sweep",
+}
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
 # Where a routine may end cleanly: a finisher leaves the couple in a normal hold.
 FINISHER_END_POSITIONS = ("closed", "open")
@@ -148,15 +155,18 @@ def arm_paths_problem(entry: dict[str, Any]) -> str | None:
             return f"{where}: counts must be a list of the move's counts, 1 to {counts}"
         if beats != sorted(set(beats)):
             return f"{where}: counts must rise, each once"
+        if path["path"] in ("hand_change", "behind_back") and path["who"] != "follower":
+            return f"{where}: a hand change passes the follower's hand: who must be follower"
         if path["path"] == "hand_change":
-            if path["who"] != "follower":
-                return f"{where}: a hand change passes the follower's hand: who must be follower"
             if beats[0] < 2:
                 return f"{where}: a hand change needs the count before it for the hands to meet"
+        elif path["path"] == "sweep" and len(beats) == 1:
+            continue  # a sweep of one count: a quick roll of the joined hands
         elif len(beats) != 2:
-            return f"{where}: a {path['path'].replace('_', ' ')} spans two counts: its first and its last"
-        elif path["path"] == "hair_comb" and beats[1] >= counts:
-            return f"{where}: a hair comb must end before the move's last count, for the hands to reconnect"
+            return f"{where}: {ARM_PATH_WORDS[path['path']]} spans two counts: its first and its last"
+        elif path["path"] in ("hair_comb", "behind_back") and beats[1] >= counts:
+            words = ARM_PATH_WORDS[path["path"]]
+            return f"{where}: {words} must end before the move's last count, for the hold to come back"
     return None
 
 

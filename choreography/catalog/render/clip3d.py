@@ -26,7 +26,7 @@ from choreography.domain import MoveSpec
 from choreography.errors import MediaError
 
 # Bump when the drawing changes: clips cached by fingerprint are drawn again.
-RENDERER_3D_VERSION = "3d-4"
+RENDERER_3D_VERSION = "3d-5"
 # Shaded bodies and gradients cost x264 more than flat drawings: its superfast preset keeps a catalog
 # render inside its time budget on two cores (High profile, CABAC on); CRF 23 keeps the text crisp.
 PRESET_3D = "superfast"

@@ -23,6 +23,7 @@ UP = -math.pi / 2
 DOWN = math.pi / 2
 FOOT_HALF_STANCE = 0.12  # metres from body centre to each foot
 STEP_PHASE = 0.4  # share of a beat a step takes: the foot lands early in its count
+BEHIND_BACK_CLOSER_M = 0.2  # how much closer she comes for her hand to pass behind his back
 PASS_CLEARANCE_M = 0.65  # centre to centre, the least the follower keeps from the leader changing places
 
 # Hold layouts in the couple's frame: (leader x, y, facing), (follower x, y, facing).
@@ -403,12 +404,18 @@ def _plan_accents(
                 plan.captions.append((phrase * 8 + tap, phrase * 8 + tap + 1, "Hip accent on the tap"))
 
 
-ARM_PATH_CAPTIONS = {"free_arm": "Arm styling", "hair_comb": "Hair comb"}
+ARM_PATH_CAPTIONS = {
+    "free_arm": "Arm styling",
+    "hair_comb": "Hair comb",
+    "behind_back": "Hand change behind his back",
+    "sweep": "Joined hands sweep up and over",
+}
 
 
 def _plan_arm_paths(move: MoveSpec, plan: MotionPlan) -> None:
-    """The move's arm paths as accents: a free arm or a hair comb over its counts; a hand change over
-    the count before it (the hands meet) and its own count (the grip passes)."""
+    """The move's arm paths as accents: a free arm, a hair comb, a sweep or a hand change behind the back
+    over its counts (a one-count sweep over that count); a hand change over the count before it (the
+    hands meet) and its own count (the grip passes)."""
     for arm in move.arm_paths:
         hand = arm.hand[0]  # "l" | "r"
         if arm.path == "hand_change":
@@ -418,9 +425,13 @@ def _plan_arm_paths(move: MoveSpec, plan: MotionPlan) -> None:
                 words = "Hand change on the tap" if count % 4 == 0 else "Hand change"
                 plan.captions.append((start + 1.0, end, words))
             continue
-        start, end = arm.counts[0] - 1.0, float(arm.counts[1])
+        start, end = arm.counts[0] - 1.0, float(arm.counts[-1])
         plan.accents.append(Accent("arms", arm.who, start, end, path=arm.path, hand=hand))
-        if "turns" not in move.elements:
+        leader_turns = any(t.who == "leader" and t.start < end and t.end > start for t in plan.turns)
+        if arm.path == "behind_back" and not leader_turns:
+            # Her hand can reach behind his back only from close by: she comes in for it.
+            plan.spacing.append((start, start + 1.5, end - 0.5, end + 1.0, -BEHIND_BACK_CLOSER_M))
+        if "turns" not in move.elements or arm.path == "behind_back":
             # From its second count, so it wins over a caption the move's other elements start with it.
             plan.captions.append((start + 1.0, end, ARM_PATH_CAPTIONS[arm.path]))
 

@@ -759,7 +759,8 @@ def _arms(
     lead_front = np.zeros((frames, 3))
     lead_grip = LEADING_GRIP[start_hold]
     for turn in plan.turns:
-        if abs(turn.amount) < 1.0:
+        if abs(turn.amount) < 1.0 or _behind_back_over(plan, turn.start, turn.end):
+            # A hand change behind his back takes the joined hands round his back, not over his head.
             continue
         hold = start_hold if chor.layout_blend(turn.start) < 0.5 else end_hold
         lead_grip = LEADING_GRIP[hold]
@@ -958,7 +959,17 @@ def _arms(
     return connections
 
 
-# --- arm paths (the move's data: free arms, hair combs, hand changes) -----------------------------------
+# --- arm paths (the move's data: free arms, hair combs, hand changes, sweeps) ---------------------------
+def _behind_back_over(plan: MotionPlan, start: float, end: float) -> bool:
+    return any(a.path == "behind_back" and a.start < end and a.end > start for a in plan.accents)
+
+
+BEHIND_BACK_M = 0.24  # how far behind his spine her hand passes from one of his hands to the other
+BESIDE_HIP_M = 0.32  # and how far out to his side it goes round
+BEHIND_HIP_M = (0.17, 0.2)  # where it passes when he does not turn: this far behind, and out to the side
+SWEEP_FULL_BEATS = 2.0  # a sweep this long or longer goes all the way over the head; a shorter one rolls
+ROLL_M = 0.15  # the radius of a roll's circle
+HOLD_BACK_BEATS = 0.9  # after a hand change behind the back, the hold's grips come back over this
 PASS_BEATS = (0.85, 0.55)  # a hand change: the receiving hand holds by count - 0.85, the other lets go by - 0.55
 MEET_HEIGHT_M = 0.0  # the hands meet for a change this far from the height between the two chests
 
@@ -980,11 +991,16 @@ class _ArmPaths:
     """What a move's arm paths do to its grips and hands (data: domain.ArmPath, planned in motion.py).
 
     A free arm: its hand lets go of its grip for the span and sweeps up, circles over the head and comes
-    down (`styling`). A hair comb: the grip holding her hand lifts it over her head; behind her head the
-    grip lets go, her hand combs down along her hair beside her neck while his slides out along her arm,
-    and they join again. A hand change: his other hand lets go of whatever it held and meets the joined
-    hands at waist to chest height between them on the count before; on the count the grip passes to it.
-    After the last change the hold's own grips come back by the end of the move."""
+    down (`styling`). A sweep: the grip stays joined while both hands travel its path round `who`'s body
+    (lifted beside the shoulder, over the head, out wide, home; in a sweep of one count, a small roll).
+    A hand change behind the back: the hand holding hers takes it round his side to behind his back, his
+    other hand takes it there and brings it out (round his other side if he turns, else back round the
+    same side); the hold comes back over the move's last count. A hair comb: the grip holding her hand
+    lifts it over her head; behind her head the grip lets go, her hand combs down along her hair beside
+    her neck while his slides out along her arm, and they join again. A hand change: his other hand lets
+    go of whatever it held and meets the joined hands at waist to chest height between them on the count
+    before; on the count the grip passes to it. After the last change the hold's own grips come back by
+    the end of the move."""
 
     def __init__(
         self,
@@ -1006,6 +1022,10 @@ class _ArmPaths:
                 self._hair_comb(accent)
             elif accent.path == "hand_change":
                 changes.setdefault(accent.hand, []).append(accent.end)
+            elif accent.path == "behind_back":
+                self._behind_back(accent)
+            elif accent.path == "sweep":
+                self._sweep(accent)
         for hand, counts in changes.items():
             self._hand_changes(f"{hand}_hand", sorted(counts))
 
@@ -1075,6 +1095,103 @@ class _ArmPaths:
             ],
         )
         self.overrides[(partner_name, grip[1 - side])] = (apart, slide)
+
+    def _sweep(self, accent) -> None:
+        joint = f"{accent.hand}_hand"
+        side = 0 if accent.who == LEADER else 1
+        held = [grip for grip in self.grips if grip[side] == joint and grip[1 - side].endswith("_hand")]
+        if not held:
+            return
+        grip = held[0]
+        strength, points = self.grips[grip]
+        body = self.bodies[accent.who]
+        J = body.joints
+        sign = 1.0 if accent.hand == "r" else -1.0
+        out = _heading(body.shoulders + math.pi / 2) * sign
+        # The path keeps a little towards the partner, whose hand travels with it (in front of him, or
+        # behind her in shadow).
+        partner = self.bodies[LEADER if accent.who == FOLLOWER else FOLLOWER].joints["spine"]
+        toward = partner - J["spine"]
+        toward[:, 1] = 0.0
+        toward = _unit(toward)
+        shoulder = J[f"{accent.hand}_shoulder"]
+        home = points[accent.who]
+        t0, t1 = accent.start, accent.end
+        span = t1 - t0
+        if span >= SWEEP_FULL_BEATS:
+            path = [
+                shoulder + UP * 0.3 + toward * 0.12 + out * 0.1,  # lifted beside the shoulder
+                J["head"] + UP * 0.24 + toward * 0.08 + out * 0.25,  # over the head
+                shoulder + UP * 0.05 + toward * 0.12 + out * 0.45,  # out wide
+            ]
+        else:
+            # A quick sweep is a roll: a small circle of the joined hands, out, up and round.
+            path = [home + ROLL_M * (out + UP), home + ROLL_M * 2 * UP, home + ROLL_M * (UP - out)]
+        keys = [(t0, home)]
+        keys += [(t0 + share * span, point) for share, point in zip((0.25, 0.5, 0.75), path)]
+        keys.append((t1, home))
+        swept = _keyframes(self.beats, keys)
+        inside = ((self.beats >= t0) & (self.beats <= t1 + 0.3))[:, None]
+        moved = {dancer: np.where(inside, swept, point) for dancer, point in points.items()}
+        # Held all the way, whatever else (a turn) would let that grip go.
+        kept = self._ramp(t0 - 0.5, t0, t1, t1 + 0.3)
+        self.grips[grip] = (np.maximum(strength, kept), moved)
+
+    def _behind_back(self, accent) -> None:
+        joint = f"{accent.hand}_hand"
+        t0, t1 = accent.start, accent.end
+        holding = [grip for grip in self.grips if grip[1] == joint and grip[0].endswith("_hand")]
+        if not holding:
+            return
+        old = max(holding, key=lambda grip: float(np.interp(t0, self.beats, self.grips[grip][0])))
+        other = "r_hand" if old[0] == "l_hand" else "l_hand"
+        new = (other, joint)
+        strength0, points = self.grips[old]
+        L, F = self.bodies[LEADER].joints, self.bodies[FOLLOWER].joints
+        leader = self.bodies[LEADER]
+        fwd, right = _heading(leader.shoulders), _heading(leader.shoulders + math.pi / 2)
+        give = 1.0 if old[0] == "r_hand" else -1.0  # the side of the hand that gives hers away
+        waist = L["spine"].copy()
+        # Turning, he turns his back to her round her hand: it passes behind the middle of his back and
+        # comes out round his other side. Not turning (she has come in close), it passes behind the
+        # giving hand's hip and his other hand brings it back out round that side.
+        turning = any(
+            turn.who == LEADER and abs(turn.amount) > 1.0 and turn.start < t1 and turn.end > t0
+            for turn in self.plan.turns
+        )
+        if turning:
+            behind, out_side = waist - fwd * BEHIND_BACK_M, -give
+        else:
+            behind, out_side = waist - fwd * BEHIND_HIP_M[0] + right * (give * BEHIND_HIP_M[1]), give
+        home = points[LEADER]
+        # Where his other hand holds hers once it has it: in front of him, on its own side.
+        taken = (L[f"{other[0]}_shoulder"] + F[f"{joint[0]}_shoulder"]) / 2
+        taken[:, 1] = (L["spine"][:, 1] + F["spine"][:, 1]) / 2 + 0.1
+        span = t1 - t0
+        # Round his side, never through him: in front of his hip, beside it, behind his back, and out.
+        keys = [
+            (t0, home),
+            (t0 + 0.15 * span, waist + fwd * 0.3 + right * (give * BESIDE_HIP_M)),
+            (t0 + 0.32 * span, waist - fwd * 0.05 + right * (give * BESIDE_HIP_M)),
+            (t0 + 0.5 * span, behind),  # the hands meet and pass
+            (t0 + 0.68 * span, waist - fwd * 0.05 + right * (out_side * BESIDE_HIP_M)),
+            (t0 + 0.85 * span, waist + fwd * 0.3 + right * (out_side * BESIDE_HIP_M)),
+            (t1, taken),
+        ]
+        path = _keyframes(self.beats, keys)
+        middle = t0 + 0.5 * span
+        end = self.plan.counts - 0.05
+        back_from = max(t1, end - HOLD_BACK_BEATS)
+        # The giving hand holds until just after the middle, the taking one from just before it.
+        gives = 1.0 - self._ramp(middle + 0.05 * span, middle + 0.3 * span, back_from, end)
+        takes = self._ramp(middle - 0.25 * span, middle - 0.08 * span, back_from, end)
+        # His taking hand lets go of whatever it held (her other hand) and has it back with the hold.
+        self._let_go(LEADER, other, self._ramp(t0 - 0.6, t0, back_from, end))
+        inside = ((self.beats >= t0) & (self.beats < back_from))[:, None]
+        moved = np.where(inside, path, home)
+        self.grips[old] = (np.minimum(strength0, gives), {LEADER: moved, FOLLOWER: moved})
+        through = {LEADER: np.where(inside, path, taken), FOLLOWER: np.where(inside, path, taken)}
+        self.grips[new] = (takes, through)
 
     def _hand_changes(self, joint: str, counts: list[float]) -> None:
         frames = len(self.beats)

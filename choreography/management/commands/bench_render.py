@@ -44,6 +44,13 @@ class Command(BaseCommand):
             type=Path,
             help="save PNG frames of the sample clips here (counts 1 and 6, both twins, desktop and phone size)",
         )
+        parser.add_argument(
+            "--frames-at",
+            type=float,
+            nargs="+",
+            metavar="BEAT",
+            help="with --frames-out: save the frames at these beats from count 1 (0 = count 1, 5.5 = 6-and)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from choreography.catalog.data import load_catalog
@@ -84,7 +91,7 @@ class Command(BaseCommand):
                 pair_seconds += time.perf_counter() - started
                 pair_frames += clips[0].frames
                 if options["frames_out"]:
-                    pngs += _save_frames(clips, options["frames_out"], move.slug)
+                    pngs += _save_frames(clips, options["frames_out"], move.slug, beats=options["frames_at"])
             pair_cpu_s = (time.process_time() - cpu_started) / pair_frames
             catalog_frames = sum(clipformat.frames_for_counts(move.counts) for move in moves)
             pair_rate = pair_frames / pair_seconds
@@ -163,8 +170,9 @@ class Command(BaseCommand):
 PHONE_WIDTH = 390
 
 
-def _save_frames(clips: list[Any], folder: Path, slug: str) -> list[str]:
-    """PNGs of count 1 and count 6 of each twin, as decoded from the clip, at full size and phone size."""
+def _save_frames(clips: list[Any], folder: Path, slug: str, *, beats: list[float] | None = None) -> list[str]:
+    """PNGs of count 1 and count 6 (or of the beats given) of each twin, as decoded from the clip, at full
+    size and phone size."""
     import av
     from PIL import Image
 
@@ -172,6 +180,9 @@ def _save_frames(clips: list[Any], folder: Path, slug: str) -> list[str]:
     saved = []
     for clip in clips:
         wanted = {0: "count1", clip.frames * 5 // 8 + 2: "count6"}
+        if beats:
+            frames_per_beat = clipformat.FPS * 60.0 / clipformat.RECORDED_BPM
+            wanted = {min(clip.frames - 1, round(beat * frames_per_beat)): f"beat{beat:g}" for beat in beats}
         twin = "mirrored" if clip.mirrored else "seen"
         with av.open(str(clip.path)) as container:
             for index, frame in enumerate(container.decode(video=0)):

@@ -6,6 +6,22 @@ from django.core.management.base import BaseCommand, CommandError
 
 from choreography import clipformat
 
+# Each measure as a dancer would read it: words, the factor from the report's units, and the units shown.
+READABLE = {
+    "foot_slide_m": ("weighted foot slide per frame", 100.0, "cm"),
+    "step_error_frames": ("step off its count", 1.0, "frames"),
+    "hand_gap_m": ("joined hands apart", 100.0, "cm"),
+    "clearance_m": ("closest the two bodies come", 100.0, "cm"),
+    "knee_min_deg": ("knee flexion, least", 1.0, "deg"),
+    "knee_max_deg": ("knee flexion, most", 1.0, "deg"),
+    "elbow_max_deg": ("elbow flexion, most", 1.0, "deg"),
+    "turn_error_deg": ("turn amount off", 1.0, "deg"),
+    "box_x_m": ("furthest joint across the frame", 1.0, "m"),
+    "box_y_min_m": ("lowest joint", 1.0, "m"),
+    "box_y_max_m": ("highest joint", 1.0, "m"),
+    "box_z_m": ("furthest joint in depth", 1.0, "m"),
+}
+
 
 class Command(BaseCommand):
     help = "Measure every catalog move's joint tracks against the motion rules and name the worst move on each."
@@ -29,8 +45,10 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
             return
+        self.stdout.write(f"{'measure':36} {'worst':>9} {'':6}  move")
         for name, worst in report["worst"].items():
-            self.stdout.write(f"{name:20} {worst['value']:10.4f}  {worst['slug']}")
+            label, scale, unit = READABLE.get(name, (name, 1.0, ""))
+            self.stdout.write(f"{label:36} {worst['value'] * scale:9.3f} {unit:6}  {worst['slug']}")
         broken = [(row["slug"], violations(Measures(**row))) for row in report["moves"]]
         broken = [(slug, problems) for slug, problems in broken if problems]
         self.stdout.write(f"{len(report['moves']) - len(broken)} of {len(report['moves'])} moves keep every rule")
