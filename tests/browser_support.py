@@ -90,3 +90,16 @@ def player_page(browser, *, client, user, base_url: str, path: str, ready: str, 
         page.goto("about:blank")
         context.close()
         time.sleep(0.3)
+
+
+def sign_up(page, *, username: str, email: str, password: str) -> None:
+    """Sign up through the page, as a new dancer would; the site then asks for their first routine."""
+    from django.urls import reverse
+
+    page.goto(reverse("signup"))
+    page.fill("#id_username", username)
+    page.fill("#id_email", email)
+    page.fill("#id_password1", password)
+    page.fill("#id_password2", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**{reverse('describe')}")

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tests.browser_support import chromium_available
+from tests.browser_support import chromium_available, sign_up
 from tests.job_support import work_off_rq
 
 pytestmark = [
@@ -33,13 +33,7 @@ def test_sign_up_forget_reset_and_log_in_again(browser, live_server):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.goto(reverse("signup"))
-        page.fill("#id_username", "dana")
-        page.fill("#id_email", "Dana@Example.com")
-        page.fill("#id_password1", PASSWORD)
-        page.fill("#id_password2", PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_url(f"**{reverse('describe')}")
+        sign_up(page, username="dana", email="Dana@Example.com", password=PASSWORD)
         assert get_user_model().objects.get(username="dana").email == "dana@example.com"
 
         # Another browser, not logged in: the login page's "Forgot your password?".

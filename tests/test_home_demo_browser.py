@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from choreography.models import PracticeSession
 from choreography.services.demo import demo_preview_ensure, demo_routine_ensure
-from tests.browser_support import LAPTOP, PHONE, SCREENS, chromium_available
+from tests.browser_support import LAPTOP, PHONE, SCREENS, chromium_available, sign_up
 from tests.demo_support import make_demo_routine
 
 pytestmark = [
@@ -139,13 +139,7 @@ def test_a_visitor_opens_the_demo_routine_and_plays_it(browser, live_server, dem
         assert not errors
 
         # Signed up, the practice goes into the new account's history, on the demo routine.
-        page.goto(reverse("signup"))
-        page.fill("#id_username", "visitor")
-        page.fill("#id_email", "visitor@example.com")
-        page.fill("#id_password1", PASSWORD)
-        page.fill("#id_password2", PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_url(f"**{reverse('describe')}")
+        sign_up(page, username="visitor", email="visitor@example.com", password=PASSWORD)
         page.wait_for_function(
             "JSON.parse(localStorage.getItem('bachata.practice.pending.demo') || '[]').length === 0", timeout=WAIT_MS
         )
