@@ -21,6 +21,7 @@ const LEFT_HIP = 23;
 const RIGHT_HIP = 24;
 
 export const STEP_DEFAULTS = {
+  playbackRate: 1, // the routine's speed while the dancer danced: its media time per second of the dancer's
   aspect: 16 / 9, // the picture's width / height, where the frames do not say (frame.aspect)
   minVisibility: 0.3, // a landmark less sure than this is ignored
   movingSpeed: 0.45, // leg lengths per second: slower than this the foot is standing
@@ -197,10 +198,21 @@ function liftedInPlace(points, move, floorY, settings) {
   return landingTime(points, peak, move.end + 1, top, down, settings);
 }
 
+// The durations and speeds above are the dancer's (real seconds); the frames' t is routine time, which runs
+// `playbackRate` times as fast as the dancer's clock (0.5 at half speed).
+function inRoutineTime(settings) {
+  const rate = isNumber(settings.playbackRate) && settings.playbackRate > 0 ? settings.playbackRate : 1;
+  const scaled = { ...settings, movingSpeed: settings.movingSpeed / rate, swingS: settings.swingS.map((s) => s * rate) };
+  for (const key of ["joinGapS", "settleS", "hipBeforeS", "hipAfterS", "seenAfterS", "fitReachS", "fitStepS"]) {
+    scaled[key] = settings[key] * rate;
+  }
+  return scaled;
+}
+
 // [{t, foot: "left"|"right", kind: "step"|"tap"}] sorted by t: where each foot landed, and whether the weight
 // went onto it. `frames`: [{t, landmarks}] (see the top of this file); options: STEP_DEFAULTS to override.
 export function findFootEvents(frames, options = {}) {
-  const settings = { ...STEP_DEFAULTS, ...options };
+  const settings = inRoutineTime({ ...STEP_DEFAULTS, ...options });
   const track = bodyTrack(frames || [], settings);
   if (track.length < 3) return [];
   const leg = legLength(track);
