@@ -17,6 +17,11 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=js /js/node_modules/uplot/dist/uPlot.iife.min.js /js/node_modules/uplot/dist/uPlot.min.css static/vendor/uplot/
+# MediaPipe pose for the on-device timing feedback (the same files as the Makefile's MEDIAPIPE_POSE_FILES).
+COPY --from=js /js/node_modules/@mediapipe/pose/pose.js /js/node_modules/@mediapipe/pose/pose_web.binarypb \
+     /js/node_modules/@mediapipe/pose/pose_landmark_lite.tflite /js/node_modules/@mediapipe/pose/pose_landmark_full.tflite \
+     static/vendor/mediapipe-pose/
+COPY --from=js /js/node_modules/@mediapipe/pose/pose_solution_* static/vendor/mediapipe-pose/
 RUN DEBUG=1 python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "bachata.wsgi", "-b", "0.0.0.0:8000", "-w", "3", "--timeout", "60"]

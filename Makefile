@@ -39,11 +39,20 @@ JS_VENDOR := static/vendor
 
 js: $(JS_VENDOR)/.installed
 
+# MediaPipe pose (the camera's timing feedback, in the dancer's browser): the classic script, its wasm (with and
+# without SIMD), the packed assets and graph, and the lite and full landmark models (not the 27 MB heavy one).
+MEDIAPIPE_POSE_FILES := pose.js pose_solution_packed_assets_loader.js pose_solution_packed_assets.data \
+	pose_solution_simd_wasm_bin.js pose_solution_simd_wasm_bin.wasm pose_solution_simd_wasm_bin.data \
+	pose_solution_wasm_bin.js pose_solution_wasm_bin.wasm pose_web.binarypb \
+	pose_landmark_lite.tflite pose_landmark_full.tflite
+
 $(JS_VENDOR)/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "make js needs Node.js 20 or newer with npm (node, npm; on Debian: apt-get install nodejs npm)"; exit 1; }
 	npm ci --no-audit --no-fund --ignore-scripts
 	mkdir -p $(JS_VENDOR)/uplot
 	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(JS_VENDOR)/uplot/
+	rm -rf $(JS_VENDOR)/mediapipe-pose && mkdir -p $(JS_VENDOR)/mediapipe-pose
+	cp $(addprefix node_modules/@mediapipe/pose/,$(MEDIAPIPE_POSE_FILES)) $(JS_VENDOR)/mediapipe-pose/
 	touch $@
 
 # GPU workers: faiss-gpu in place of faiss-cpu (never both in one environment).

@@ -465,7 +465,7 @@ def _accent_envelope(
 
 
 def _build_body(
-    move: MoveSpec, plan: MotionPlan, chor: Choreography, who: str, beats: np.ndarray
+    move: MoveSpec, plan: MotionPlan, chor: Choreography, who: str, beats: np.ndarray, *, taps: bool = True
 ) -> tuple[Body, list[FootEvent]]:
     build = BUILDS[who]
     frames = len(beats)
@@ -476,6 +476,9 @@ def _build_body(
     )
 
     events, home = foot_events(chor, who)
+    if not taps:
+        # A dancer who leaves out the taps: the free foot stays where it is on 4 and 8.
+        events = [event for event in events if event.kind != "tap"]
     left_weight = _weights(events, beats)
     weight = np.stack([left_weight, 1.0 - left_weight], axis=1)
     feet = {}
@@ -1313,8 +1316,10 @@ def joint_tracks(
     bpm: float = clipformat.RECORDED_BPM,
     fps: float = clipformat.FPS,
     view_yaw: float = VIEW_YAW,
+    taps: bool = True,
 ) -> JointTracks:
-    """Both dancers' joints, frame by frame, for one move: count 1 on frame 0, one step per count."""
+    """Both dancers' joints, frame by frame, for one move: count 1 on frame 0, one step per count.
+    `taps=False` leaves out the taps (the free foot stays still on 4 and 8: the pose fixtures' faulty dancer)."""
     frames = (
         clipformat.frames_for_counts(move.counts, bpm)
         if fps == clipformat.FPS
@@ -1326,7 +1331,7 @@ def joint_tracks(
     bodies: dict[str, Body] = {}
     events: dict[str, list[FootEvent]] = {}
     for dancer in (LEADER, FOLLOWER):
-        bodies[dancer], events[dancer] = _build_body(move, plan, chor, dancer, beats)
+        bodies[dancer], events[dancer] = _build_body(move, plan, chor, dancer, beats, taps=taps)
     connections = _arms(move, plan, chor, bodies, beats)
     _knees_clear(bodies)
 
