@@ -144,6 +144,7 @@ function start() {
         timing: player.poseFeedback ? {
           mode: player.poseFeedback.mode,
           fps: player.poseFeedback.fps,
+          msPerFrame: player.poseFeedback.msPerFrame || null,
           source: player.poseFeedback.source,
           saved: Boolean(player.poseFeedback.saved),
           report: player.poseFeedback.report ? { ...player.poseFeedback.report } : null,

@@ -42,12 +42,6 @@ function pickTakeType() {
   return TAKE_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
 }
 
-// analyseVideo may tell its progress as a fraction or as { done, total }.
-function progressFraction(progress) {
-  if (typeof progress === "number") return progress;
-  if (progress && progress.total) return progress.done / progress.total;
-  return 0;
-}
 
 function once(target, type) {
   return new Promise((resolve, reject) => {
@@ -62,17 +56,6 @@ function once(target, type) {
     target.addEventListener(type, done, { once: true });
     target.addEventListener("error", failed, { once: true });
   });
-}
-
-// A recorded WebM has no duration until the browser has read it to the end: seek far, then back to the start.
-async function settleDuration(video) {
-  if (Number.isFinite(video.duration)) return;
-  const known = once(video, "durationchange");
-  video.currentTime = 1e101;
-  await Promise.race([known, new Promise((resolve) => setTimeout(resolve, 5000))]);
-  const back = once(video, "seeked");
-  video.currentTime = 0;
-  await back;
 }
 
 export function installPoseFeedback(player) {
@@ -218,7 +201,6 @@ export function installPoseFeedback(player) {
       video.src = url;
       try {
         await loaded;
-        await settleDuration(video);
       } catch (error) {
         say(MESSAGES.unreadable);
         return null;
@@ -237,10 +219,10 @@ export function installPoseFeedback(player) {
         fps: ANALYSIS_FPS,
         toRoutineTime,
         signal: controller.signal,
-        onProgress: (progress) => {
-          const fraction = progressFraction(progress);
-          ui.progress.value = fraction;
-          say(progressText(what, fraction));
+        onProgress: ({ done, total, msPerFrame }) => {
+          ui.progress.value = total ? done / total : 0;
+          feedback.msPerFrame = msPerFrame;
+          say(progressText(what, total ? done / total : 0, ((total - done) * msPerFrame) / 1000));
         },
       });
       if (controller.signal.aborted) {

@@ -182,10 +182,13 @@ export function phraseLine(phrase) {
   return `${head}: ${parts.join(", ")}`;
 }
 
-// "Analysing your take: 40%".
-export function progressText(what, fraction) {
+// "Analysing your take: 40%", with the time left where known ("about 2 min left").
+export function progressText(what, fraction, secondsLeft = null) {
   const share = Math.max(0, Math.min(1, Number(fraction) || 0));
-  return `Analysing ${what}: ${Math.floor(share * 100)}%`;
+  const text = `Analysing ${what}: ${Math.floor(share * 100)}%`;
+  if (!Number.isFinite(secondsLeft) || secondsLeft <= 0 || share === 0) return text;
+  const left = secondsLeft < 90 ? `${Math.max(5, Math.round(secondsLeft / 5) * 5)} s` : `${Math.round(secondsLeft / 60)} min`;
+  return `${text} (about ${left} left)`;
 }
 
 export function tooSlowText(fps) {

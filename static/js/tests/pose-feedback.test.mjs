@@ -97,6 +97,8 @@ test("the offset, the taps and the summary in words", () => {
   );
   assert.equal(progressText("your take", 0.404), "Analysing your take: 40%");
   assert.equal(progressText("your video", 7), "Analysing your video: 100%");
+  assert.equal(progressText("your take", 0.5, 42), "Analysing your take: 50% (about 40 s left)");
+  assert.equal(progressText("your take", 0.1, 200), "Analysing your take: 10% (about 3 min left)");
   assert.match(tooSlowText(2.04), /about 2 frames a second.*12 or more.*Record a take/);
 });
 

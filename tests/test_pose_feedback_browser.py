@@ -1,0 +1,223 @@
+"""Timing feedback from pose in headless Chromium, end to end: the real MediaPipe pose model (our own static files,
+WebGL2 emulated by SwiftShader on this machine's CPUs), the real step finder, the real practice log.
+
+- Live, with the fake camera fed the rendered dancer: on 2 CPU cores the model analyses a few frames a second, far
+  under a useful live reading, and the page says so and offers the recording instead of showing a score.
+- A video you have: the on-beat dancer's MP4, picked on a routine whose time line is the fixture's beats; analysed
+  frame by frame, results per phrase (Look again, Loop this phrase), the numbers kept with the practice session.
+- Record a take: the fake camera recorded while the routine plays, analysed, results shown and kept.
+Screenshots of the camera view with the timing panel: var/screens/timing-laptop.png and timing-phone.png.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from choreography.models import PracticeSession
+from tests.browser_support import (
+    FAKE_CAMERA_ARGS,
+    LAPTOP,
+    PHONE,
+    SCREENS,
+    chromium,
+    chromium_available,
+    logged_in_context,
+)
+from tests.factories import make_playable_routine
+from tests.pose_fixtures import FIXTURE_BEATS, FIXTURE_DOWNBEATS, pose_fixture
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not chromium_available(), reason="needs Chromium at /usr/bin/chromium and Playwright"),
+]
+
+WAIT_MS = 20_000
+# The pose model's first start (script, wasm, model, shaders on SwiftShader) takes seconds; an analysis of the
+# fixture (about 9 s at 15 frames a second) takes minutes on 2 shared cores.
+MODEL_READY_MS = 120_000
+ANALYSIS_MS = 480_000
+ROUTINE = "document.getElementById('video')"
+CAMERA = "document.getElementById('camera-video')"
+CAMERA_PLAYING = f"{CAMERA}.readyState >= 2 && {CAMERA}.videoWidth > 0 && !{CAMERA}.paused"
+TIMING = "window.bachataPlayer.state.timing"
+RESULTS_SHOWN = "!document.getElementById('timing-results').hidden"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """This module's Chromium: its fake camera shows the rendered dancer stepping on the beat."""
+    camera_file = pose_fixture("on-beat", "y4m")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with chromium([*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={camera_file}"]) as browser:
+            yield browser
+
+
+@pytest.fixture
+def routine(owner, test_video):
+    """A playable routine whose beats are the fixture dancer's: a video of that dancer lines up with it."""
+    routine = make_playable_routine(owner=owner, media_root=settings.MEDIA_ROOT, video_source=test_video)
+    song = routine.song
+    song.analysis = {**song.analysis, "beats": FIXTURE_BEATS, "downbeats": FIXTURE_DOWNBEATS}
+    song.save(update_fields=["analysis"])
+    return routine
+
+
+@pytest.fixture
+def page(browser, client, owner, live_server, routine):
+    context = logged_in_context(browser, client=client, user=owner, base_url=live_server.url, viewport=LAPTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    page.goto(reverse("routine_detail", args=[routine.pk]))
+    page.wait_for_function(f"window.bachataPlayer && {ROUTINE}.readyState >= 2", timeout=WAIT_MS)
+    yield page
+    page.goto("about:blank")
+    context.close()
+    time.sleep(0.3)
+
+
+def open_timing(page) -> None:
+    page.click("#timing")
+    assert page.get_attribute("#timing", "aria-expanded") == "true"
+    assert page.is_visible("#timing-panel")
+
+
+def status(page) -> str:
+    return page.text_content("#timing-status") or ""
+
+
+def report(page) -> dict:
+    return page.evaluate(f"{TIMING}.report")
+
+
+def test_live_on_a_slow_device_says_so_and_offers_the_recording(page):
+    open_timing(page)
+    page.click("#timing-live")
+    page.wait_for_function(CAMERA_PLAYING, timeout=WAIT_MS)
+    page.wait_for_function(
+        "document.getElementById('timing-status').textContent.includes('press Play')", timeout=MODEL_READY_MS
+    )
+    assert page.get_attribute("#timing-live", "aria-pressed") == "true"
+    page.click("#play")
+    page.wait_for_function(
+        "document.getElementById('timing-status').textContent.includes('frames a second')", timeout=MODEL_READY_MS
+    )
+    text = status(page)
+    fps = page.evaluate(f"{TIMING}.fps")
+    print(f"\nlive: {fps:.2f} analysed frames per second of the routine")
+    assert fps < 12
+    assert "a live score would be wrong" in text
+    assert "Record a take instead" in text
+    # No score is shown, live timing is off, and the recording is pointed at.
+    assert not page.is_visible("#timing-results")
+    assert page.evaluate(f"{TIMING}.mode") is None
+    assert page.get_attribute("#timing-live", "aria-pressed") == "false"
+    assert "suggested" in page.get_attribute("#timing-record", "class")
+    assert page.evaluate("document.activeElement.id") == "timing-record"
+    # The routine plays on, as before.
+    assert not page.evaluate(f"{ROUTINE}.paused")
+    assert not page.js_errors
+
+
+def test_a_video_you_have_is_analysed_per_phrase_and_the_numbers_are_kept(page, owner):
+    open_timing(page)
+    page.set_input_files("#timing-file", str(pose_fixture("on-beat", "mp4")))
+    page.wait_for_function(
+        "document.getElementById('timing-status').textContent.includes('Analysing your video')",
+        timeout=MODEL_READY_MS,
+    )
+    assert page.is_visible("#timing-progress")
+    assert page.is_disabled("#timing-record")
+    started = time.monotonic()
+    page.wait_for_function(RESULTS_SHOWN, timeout=ANALYSIS_MS)
+    analysed_s = time.monotonic() - started
+    ms_per_frame = page.evaluate("window.bachataPlayer.state.timing.msPerFrame")
+    result = report(page)
+    print(
+        f"\nfile: analysed in {analysed_s:.0f} s, {ms_per_frame:.0f} ms a frame; {result['steps']} steps, "
+        f"share {result['share']:.2f}, mean offset {result['meanOffsetMs']:.0f} ms, "
+        f"taps {result['tapsFound']}/{result['tapsExpected']}"
+    )
+
+    # The dancer on the beat reads as on the beat.
+    assert result["share"] >= 0.7
+    assert abs(result["meanOffsetMs"]) <= 60
+    summary = page.locator("#timing-summary li").all_text_contents()
+    assert summary[0].startswith(f"{round(result['share'] * 100)}% of your steps on the beat")
+    assert summary[1].startswith("On average")
+    assert summary[2].startswith("Taps on 4 and 8:")
+    rows = page.locator("#timing-phrases li")
+    assert rows.count() == 2
+    assert rows.nth(0).text_content().startswith("Phrase 1 at 0:00")
+    assert rows.nth(1).text_content().startswith("Phrase 2 at 0:04")
+
+    # Kept with the practice session: the numbers only.
+    page.wait_for_function(f"{TIMING}.saved", timeout=WAIT_MS)
+    assert "numbers only" in page.text_content("#timing-saved")
+    session = PracticeSession.objects.get(user=owner)
+    (reading,) = session.timing
+    assert reading["source"] == "file"
+    assert reading["steps"] == result["steps"]
+    assert session.timing_share == pytest.approx(result["share"], abs=1e-4)
+    assert [phrase["index"] for phrase in reading["phrases"]] == [0, 1]
+
+    # Loop this phrase: the second phrase loops; Look again: the moment, paused.
+    rows.nth(1).locator(".loop-phrase").click()
+    loop = page.evaluate("window.bachataPlayer.state.loop")
+    assert loop["on"] and loop["a"] == pytest.approx(FIXTURE_DOWNBEATS[1], abs=0.01)
+    look = page.locator("#timing-phrases .look-again")
+    if look.count():
+        look.first.click()
+        page.wait_for_function(f"{ROUTINE}.paused && !{ROUTINE}.seeking", timeout=WAIT_MS)
+    assert not page.js_errors
+
+
+def test_a_recorded_take_is_analysed_and_shown(page, owner):
+    open_timing(page)
+    page.click("#timing-record")
+    page.wait_for_function(CAMERA_PLAYING, timeout=WAIT_MS)
+    assert page.get_attribute("#timing-record", "aria-pressed") == "true"
+    assert "stays on this device" in status(page)
+    # The routine plays (after its count-in) while the take records; a few seconds of dancing.
+    page.wait_for_function(f"!{ROUTINE}.paused && {ROUTINE}.currentTime > 6", timeout=60_000)
+    page.click("#timing-record")
+    page.wait_for_function(
+        "document.getElementById('timing-status').textContent.includes('Analysing your take')",
+        timeout=MODEL_READY_MS,
+    )
+    page.wait_for_function(f"{RESULTS_SHOWN} || {TIMING}.mode === null", timeout=ANALYSIS_MS)
+    assert page.is_visible("#timing-results"), status(page)
+    result = report(page)
+    print(
+        f"\ntake: {result['steps']} steps, share {result['share']:.2f}, "
+        f"mean offset {result['meanOffsetMs']:.0f} ms, taps {result['tapsFound']}/{result['tapsExpected']}"
+    )
+    assert result["steps"] > 0
+    assert page.locator("#timing-phrases li").count() >= 1
+    page.wait_for_function(f"{TIMING}.saved", timeout=WAIT_MS)
+    assert PracticeSession.objects.get(user=owner).timing[0]["source"] == "take"
+
+    # The camera view with the timing panel, at laptop and phone size.
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / "timing-laptop.png"))
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(300)
+    sizes = page.evaluate(
+        """() => ({
+          scrollWidth: document.scrollingElement.scrollWidth, innerWidth: window.innerWidth,
+          small: Array.from(document.querySelectorAll('#timing-panel .btn')).filter((b) => b.offsetParent)
+            .map((b) => b.getBoundingClientRect()).filter((r) => r.height < 44 || r.width < 44).length,
+        })"""
+    )
+    assert sizes["scrollWidth"] <= sizes["innerWidth"]
+    assert sizes["small"] == 0, "every timing control at least 44 px"
+    page.screenshot(path=str(SCREENS / "timing-phone.png"), full_page=True)
+    assert not page.js_errors
