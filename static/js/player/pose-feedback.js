@@ -12,6 +12,8 @@ import {
 const ANALYSIS_FPS = 15;
 // Fewer frames than this share with a body in them: the camera did not see the dancer for most of it.
 const FEW_BODIES = 0.3;
+// The first live pictures, slower while the graph adapts to the camera's size, are not judged for speed.
+const LIVE_WARM_FRAMES = 2;
 // The recorder's formats, best first (Chrome and Firefox: WebM; Safari: MP4).
 const TAKE_TYPES = ["video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm", "video/mp4"];
 
@@ -388,12 +390,18 @@ export function installPoseFeedback(player) {
         continue;
       }
       const t = video.currentTime;
+      const asked = performance.now();
       const landmarks = await loadedEngine.engine.estimate(ui.cameraView);
       if (live !== run) break;
+      run.estimates += 1;
       // The loop went round (or the dancer jumped back): a summary of the pass just danced.
       if (last !== null && t < last - 0.05) await scoreLive(run);
       last = t;
       run.frames.push({ t, landmarks });
+      // The first pictures of the camera's size cost more (the graph adapts to it): not judged.
+      if (run.estimates <= LIVE_WARM_FRAMES) continue;
+      run.costMs += performance.now() - asked;
+      feedback.msPerFrame = run.costMs / (run.estimates - LIVE_WARM_FRAMES);
       run.judged.push({ t, landmarks });
       const span = run.judged[run.judged.length - 1].t - run.judged[0].t;
       if (span >= LIVE_JUDGE_AFTER_S && run.judged.length > 1) {
@@ -415,7 +423,7 @@ export function installPoseFeedback(player) {
       return;
     }
     clearResults();
-    live = { frames: [], judged: [], steps: null };
+    live = { frames: [], judged: [], steps: null, estimates: 0, costMs: 0 };
     setMode("live");
     runLive(live);
   }
