@@ -163,18 +163,22 @@ def _validate_timing(timing) -> dict:
 
 
 def timing_totals(readings: list[dict]) -> dict:
-    """A session's timing over all its readings: the share of steps on the beat and the mean offset in ms,
-    each reading weighted by its steps (None without any)."""
+    """A session's timing over all its readings: the share on the beat and the mean offset in ms, each reading
+    weighted by its steps (None without any). A reading's share is the player's own (it counts missed steps too)."""
     steps = sum(reading["steps"] for reading in readings)
     if not steps:
         return {"share": None, "mean_offset_ms": None}
-    on_beat = sum(reading["steps_on_beat"] for reading in readings)
-    timed = [reading for reading in readings if reading.get("mean_offset_ms") is not None]
-    timed_steps = sum(reading["steps"] for reading in timed)
-    offset = (
-        sum(reading["mean_offset_ms"] * reading["steps"] for reading in timed) / timed_steps if timed_steps else None
-    )
-    return {"share": round(on_beat / steps, 4), "mean_offset_ms": None if offset is None else round(offset, 1)}
+
+    def weighted(key: str) -> float | None:
+        known = [reading for reading in readings if reading.get(key) is not None]
+        weight = sum(reading["steps"] for reading in known)
+        return sum(reading[key] * reading["steps"] for reading in known) / weight if weight else None
+
+    share, offset = weighted("share"), weighted("mean_offset_ms")
+    return {
+        "share": None if share is None else round(share, 4),
+        "mean_offset_ms": None if offset is None else round(offset, 1),
+    }
 
 
 def _storable(text: str) -> bool:

@@ -1,7 +1,7 @@
 // Timing feedback's plain data (pose-feedback.js is the page around it): mapping a take's time to the
 // routine's, cutting analysed frames into passes through the routine, adding up the passes' reports, the
 // words the dancer reads and the numbers the practice log keeps. No DOM: static/js/tests/pose-feedback.test.mjs.
-import { countAt, formatSeconds } from "./timeline.js";
+import { formatSeconds } from "./timeline.js";
 
 // Under this many analysed frames per second of the routine, a live reading would be a wrong score (steps
 // fall between frames): say so and offer the recording instead.
@@ -70,25 +70,6 @@ export function passSpan(pass) {
   return { start: pass[0].t, end: pass[pass.length - 1].t };
 }
 
-// The part of the routine's time line a pass covered (a beat is kept if it falls inside it), so that a pass
-// through one move is not marked down for all the beats it never reached.
-export function timelineBetween(timeline, start, end) {
-  const inside = (t) => t >= start && t <= end;
-  return { ...timeline, beats: timeline.beats.filter(inside), downbeats: timeline.downbeats.filter(inside) };
-}
-
-// The phrase starts of the whole routine (the beats counted 1), to number a pass's phrases as the routine does.
-export function phraseStarts(timeline) {
-  return timeline.beats.filter((t) => countAt(timeline.beats, timeline.downbeats, t) === 1);
-}
-
-// The routine's phrase number (0-based) for a phrase starting at start: the phrase start nearest it.
-export function phraseNumberAt(starts, start) {
-  let best = 0;
-  for (let i = 1; i < starts.length; i += 1) if (Math.abs(starts[i] - start) < Math.abs(starts[best] - start)) best = i;
-  return starts.length ? best : 0;
-}
-
 /* ---------- reports ---------- */
 
 const sum = (items, key) => items.reduce((total, item) => total + (Number(item[key]) || 0), 0);
@@ -100,21 +81,22 @@ function weightedOffset(items) {
   return steps ? timed.reduce((total, item) => total + item.meanOffsetMs * item.steps, 0) / steps : null;
 }
 
-// Several passes' reports (scoreTiming's shape) as one: counts added, the share and mean offset weighted by steps,
-// the phrases of every pass in order, each numbered as the routine numbers it and marked with its pass.
-export function mergeReports(reports, starts = []) {
+// Several passes' reports (steps.js scoreTiming's shape) as one: counts added, the phrases of every pass in order,
+// each marked with its pass. scoreTiming's share counts against the steps a phrase asks for (a missed step counts),
+// so the passes' shares are weighted by their phrases; the mean offset by their steps.
+export function mergeReports(reports) {
+  if (reports.length === 1) return { ...reports[0], passes: 1, phrases: reports[0].phrases.map((p) => ({ ...p, pass: 0 })) };
   const phrases = [];
   reports.forEach((report, pass) => {
-    for (const phrase of report.phrases || []) {
-      phrases.push({ ...phrase, pass, index: starts.length ? phraseNumberAt(starts, phrase.start) : phrase.index });
-    }
+    for (const phrase of report.phrases || []) phrases.push({ ...phrase, pass });
   });
-  const steps = sum(reports, "steps");
-  const stepsOnBeat = sum(reports, "stepsOnBeat");
+  const weight = (report) => Math.max(1, (report.phrases || []).length);
+  const shared = reports.filter((report) => Number.isFinite(report.share));
+  const weights = shared.reduce((total, report) => total + weight(report), 0);
   return {
-    steps,
-    stepsOnBeat,
-    share: steps ? stepsOnBeat / steps : null,
+    steps: sum(reports, "steps"),
+    stepsOnBeat: sum(reports, "stepsOnBeat"),
+    share: weights ? shared.reduce((total, report) => total + report.share * weight(report), 0) / weights : null,
     meanOffsetMs: weightedOffset(reports),
     tapsExpected: sum(reports, "tapsExpected"),
     tapsFound: sum(reports, "tapsFound"),
@@ -123,16 +105,16 @@ export function mergeReports(reports, starts = []) {
   };
 }
 
-// steps: steps.js's { findFootEvents, scoreTiming }. Every pass scored on its own span of the time line.
+// steps: steps.js's { findFootEvents, scoreTiming }. Every pass scored on the span of the routine it covered.
 export function scoreFrames(frames, timeline, steps) {
   const reports = [];
   for (const pass of splitPasses(frames)) {
     const { start, end } = passSpan(pass);
     if (end - start < SHORTEST_PASS_S) continue;
     const events = steps.findFootEvents(pass);
-    reports.push(steps.scoreTiming(events, timelineBetween(timeline, start, end)));
+    reports.push(steps.scoreTiming(events, timeline, { from: start, to: end }));
   }
-  return mergeReports(reports, phraseStarts(timeline));
+  return mergeReports(reports);
 }
 
 // Frames with a body in them (landmarks found), of all the frames analysed.

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  bodyShare, mergeReports, offsetInWords, phraseLine, phraseNumberAt, phraseStarts, progressText, routineTimeAt,
-  splitPasses, summaryLines, tapsInWords, timelineBetween, timingPayload, tooSlowText,
+  bodyShare, mergeReports, offsetInWords, phraseLine, progressText, routineTimeAt, splitPasses, summaryLines,
+  tapsInWords, timingPayload, tooSlowText,
 } from "../player/pose-timing.js";
 
 const frame = (t, landmarks = []) => ({ t, landmarks });
@@ -38,22 +38,24 @@ test("frames split into passes where the routine time jumps", () => {
   assert.deepEqual(passes.map((pass) => pass.map((f) => f.t)), [[1, 1.1, 1.2], [0.5, 0.6], [5, 5.1]]);
 });
 
-const timeline = {
-  beats: Array.from({ length: 33 }, (_, i) => 1 + i * 0.5),
-  downbeats: Array.from({ length: 5 }, (_, i) => 1 + i * 4),
-};
-
-test("a pass is scored on the part of the time line it covered", () => {
-  const part = timelineBetween(timeline, 4.9, 9.1);
-  assert.deepEqual(part.beats, [5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9]);
-  assert.deepEqual(part.downbeats, [5, 9]);
-});
-
-test("phrases are numbered as the routine numbers them", () => {
-  const starts = phraseStarts(timeline);
-  assert.deepEqual(starts, [1, 5, 9, 13, 17]);
-  assert.equal(phraseNumberAt(starts, 9.02), 2);
-  assert.equal(phraseNumberAt(starts, 0), 0);
+test("each pass through the routine is scored on its own span, too short ones left out", async () => {
+  const { scoreFrames } = await import("../player/pose-timing.js");
+  const spans = [];
+  const steps = {
+    findFootEvents: (pass) => pass.map((f) => ({ t: f.t, foot: "left", kind: "step" })),
+    scoreTiming: (events, timeline, { from, to }) => {
+      spans.push([from, to]);
+      return { steps: events.length, stepsOnBeat: events.length, share: 1, meanOffsetMs: 0, tapsExpected: 2,
+        tapsFound: 2, phrases: [{ index: 0, start: from, end: to, steps: events.length }] };
+    },
+  };
+  const run = (from, to) => Array.from({ length: Math.round((to - from) * 10) + 1 }, (_, i) => frame(from + i / 10));
+  // A loop of 4-8 s danced twice, then a jump back to 1 s for a second.
+  const report = scoreFrames([...run(4, 8), ...run(4, 8), ...run(1, 2)], { beats: [], downbeats: [] }, steps);
+  assert.deepEqual(spans.map(([from, to]) => [from, Math.round(to * 10) / 10]), [[4, 8], [4, 8]]);
+  assert.equal(report.passes, 2);
+  assert.equal(report.steps, 82);
+  assert.deepEqual(report.phrases.map((p) => p.pass), [0, 1]);
 });
 
 const phrase = (start, extra) => ({
@@ -61,21 +63,24 @@ const phrase = (start, extra) => ({
   tapsFound: 2, lookAgain: [], ...extra,
 });
 
-test("passes add up by steps, and their phrases keep the routine's numbers", () => {
+test("passes add up: counts summed, shares weighted by phrases, offsets by steps", () => {
   const first = {
     steps: 12, stepsOnBeat: 12, share: 1, meanOffsetMs: 20, tapsExpected: 4, tapsFound: 4,
-    phrases: [phrase(1), phrase(5)],
+    phrases: [phrase(1), phrase(5, { index: 1 })],
   };
   const second = {
     steps: 4, stepsOnBeat: 0, share: 0, meanOffsetMs: 180, tapsExpected: 2, tapsFound: 0,
-    phrases: [phrase(5, { steps: 4, stepsOnBeat: 0, share: 0, meanOffsetMs: 180, tapsFound: 0 })],
+    phrases: [phrase(5, { index: 1, steps: 4, stepsOnBeat: 0, share: 0, meanOffsetMs: 180, tapsFound: 0 })],
   };
-  const merged = mergeReports([first, second], [1, 5, 9]);
+  const merged = mergeReports([first, second]);
   assert.equal(merged.steps, 16);
-  assert.equal(merged.share, 0.75);
+  assert.equal(merged.share, 2 / 3);
   assert.equal(merged.meanOffsetMs, (12 * 20 + 4 * 180) / 16);
   assert.deepEqual([merged.tapsFound, merged.tapsExpected], [4, 6]);
   assert.deepEqual(merged.phrases.map((p) => [p.index, p.pass]), [[0, 0], [1, 0], [1, 1]]);
+  // One pass is the step finder's own report.
+  assert.equal(mergeReports([second]).share, 0);
+  assert.equal(mergeReports([second]).passes, 1);
   const none = mergeReports([]);
   assert.equal(none.share, null);
   assert.equal(none.meanOffsetMs, null);
@@ -106,7 +111,7 @@ test("the practice log gets numbers only", () => {
   const report = mergeReports([{
     steps: 12, stepsOnBeat: 9, share: 0.75, meanOffsetMs: 120.456, tapsExpected: 4, tapsFound: 3,
     phrases: [phrase(1, { lookAgain: [2.5], share: null, meanOffsetMs: null, steps: 0, stepsOnBeat: 0 })],
-  }], [1]);
+  }]);
   const payload = timingPayload(report, "take");
   assert.deepEqual(payload, {
     source: "take", share: 0.75, mean_offset_ms: 120.5, steps: 12, steps_on_beat: 9, taps_expected: 4, taps_found: 3,
