@@ -145,7 +145,9 @@ export function tapsInWords(found, expected) {
 // The summary's lines: share on the beat, the mean offset, the taps.
 export function summaryLines(report) {
   if (!report.steps) return ["No steps found: was the whole body, feet included, in the picture?"];
-  const lines = [`${percent(report.share)} of your steps on the beat (${report.stepsOnBeat} of ${report.steps})`];
+  // The share counts the steps the routine asks for (a missed step counts against it), not only those seen.
+  const lines = [`${percent(report.share)} of your steps on the beat (${report.stepsOnBeat} on the beat, `
+    + `${report.steps} steps seen)`];
   const offset = offsetInWords(report.meanOffsetMs);
   if (offset) lines.push(offset[0].toUpperCase() + offset.slice(1));
   const taps = tapsInWords(report.tapsFound, report.tapsExpected);
@@ -153,11 +155,11 @@ export function summaryLines(report) {
   return lines;
 }
 
-// One phrase's row: "Phrase 3 at 0:12: 5 of 6 steps on the beat, on average 30 ms late, taps 2 of 2".
+// One phrase's row: "Phrase 3 at 0:12: 5 on the beat (6 steps seen), on average 30 ms late, taps 2 of 2".
 export function phraseLine(phrase) {
   const head = `Phrase ${phrase.index + 1} at ${formatSeconds(phrase.start)}`;
   if (!phrase.steps) return `${head}: no steps found`;
-  const parts = [`${phrase.stepsOnBeat} of ${phrase.steps} steps on the beat`];
+  const parts = [`${phrase.stepsOnBeat} on the beat (${phrase.steps} steps seen)`];
   const offset = offsetInWords(phrase.meanOffsetMs);
   if (offset) parts.push(offset);
   parts.push(phrase.tapsExpected ? `taps ${phrase.tapsFound} of ${phrase.tapsExpected}` : "no taps here");

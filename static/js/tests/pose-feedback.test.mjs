@@ -94,11 +94,11 @@ test("the offset, the taps and the summary in words", () => {
   assert.equal(tapsInWords(3, 4), "taps on 4 and 8: 3 of 4");
   assert.match(tapsInWords(0, 4), /no taps found/);
   const lines = summaryLines({ steps: 12, stepsOnBeat: 9, share: 0.75, meanOffsetMs: 120, tapsExpected: 4, tapsFound: 3 });
-  assert.deepEqual(lines, ["75% of your steps on the beat (9 of 12)", "On average 120 ms late", "Taps on 4 and 8: 3 of 4"]);
+  assert.deepEqual(lines, ["75% of your steps on the beat (9 on the beat, 12 steps seen)", "On average 120 ms late", "Taps on 4 and 8: 3 of 4"]);
   assert.match(summaryLines({ steps: 0 })[0], /No steps found/);
   assert.equal(
     phraseLine(phrase(12.5, { index: 2, stepsOnBeat: 5, meanOffsetMs: 30 })),
-    "Phrase 3 at 0:12: 5 of 6 steps on the beat, on average 30 ms late, taps 2 of 2",
+    "Phrase 3 at 0:12: 5 on the beat (6 steps seen), on average 30 ms late, taps 2 of 2",
   );
   assert.equal(progressText("your take", 0.404), "Analysing your take: 40%");
   assert.equal(progressText("your video", 7), "Analysing your video: 100%");
