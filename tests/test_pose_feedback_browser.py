@@ -181,14 +181,45 @@ def test_a_video_you_have_is_analysed_per_phrase_and_the_numbers_are_kept(page, 
     assert not page.js_errors
 
 
+# When the fake camera started (its file plays from its first frame then, in real time): the page's clock.
+NOTE_CAMERA_START = """(() => {
+  const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await ask(constraints);
+    window.cameraStartedAt = window.cameraStartedAt || performance.now();
+    return stream;
+  };
+})()"""
+# Where the routine's time 0 lies on the page's clock, from the playing video (speed 1), averaged over frames.
+ROUTINE_ZERO = """async () => {
+  const video = document.getElementById('video');
+  const zeros = [];
+  while (zeros.length < 20) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    if (!video.paused) zeros.push(performance.now() - video.currentTime * 1000);
+  }
+  zeros.sort((a, b) => a - b);
+  return zeros[10];
+}"""
+
+
+def wrap_to_beat(offset_ms: float, beat_ms: float = 500) -> float:
+    return (offset_ms + beat_ms / 2) % beat_ms - beat_ms / 2
+
+
 def test_a_recorded_take_is_analysed_and_shown(page, owner):
+    page.evaluate(NOTE_CAMERA_START)
     open_timing(page)
     page.click("#timing-record")
     page.wait_for_function(CAMERA_PLAYING, timeout=WAIT_MS)
     assert page.get_attribute("#timing-record", "aria-pressed") == "true"
     assert "stays on this device" in status(page)
-    # The routine plays (after its count-in) while the take records; a few seconds of dancing.
-    page.wait_for_function(f"!{ROUTINE}.paused && {ROUTINE}.currentTime > 6", timeout=60_000)
+    # The routine plays (after its count-in) while the take records; a few seconds of dancing, within the fake
+    # camera's first run through its file (8.5 s), so the dancer's phase against the routine is known.
+    page.wait_for_function(f"!{ROUTINE}.paused && {ROUTINE}.currentTime > 0.5", timeout=60_000)
+    routine_zero = page.evaluate(ROUTINE_ZERO)
+    camera_start = page.evaluate("window.cameraStartedAt")
+    page.wait_for_function(f"!{ROUTINE}.paused && {ROUTINE}.currentTime > 5", timeout=60_000)
     page.click("#timing-record")
     page.wait_for_function(
         "document.getElementById('timing-status').textContent.includes('Analysing your take')",
@@ -202,6 +233,14 @@ def test_a_recorded_take_is_analysed_and_shown(page, owner):
         f"mean offset {result['meanOffsetMs']:.0f} ms, taps {result['tapsFound']}/{result['tapsExpected']}"
     )
     assert result["steps"] > 0
+    # The camera's dancer steps on the fixture's beats, from when the camera started; the routine's beats are the
+    # same grid from its time 0: the take, mapped to the routine's time, is off by the difference (within a beat).
+    expected = wrap_to_beat(camera_start - routine_zero)
+    print(
+        f"take: expected offset {expected:.0f} ms (camera started {routine_zero - camera_start:.0f} ms before "
+        f"the routine's 0), measured {result['meanOffsetMs']:.0f} ms"
+    )
+    assert abs(wrap_to_beat(result["meanOffsetMs"] - expected)) <= 60
     assert page.locator("#timing-phrases li").count() >= 1
     page.wait_for_function(f"{TIMING}.saved", timeout=WAIT_MS)
     assert PracticeSession.objects.get(user=owner).timing[0]["source"] == "take"
