@@ -384,6 +384,11 @@ export function installPoseFeedback(player) {
     say(MESSAGES.livePress);
     let last = null;
     while (live === run) {
+      if (!player.camera || !player.camera.on) {
+        // The camera went off (the dancer, or the device): nothing more to watch.
+        stopLive();
+        return;
+      }
       const video = player.video;
       if (video.paused || video.seeking || player.state.countingIn || ui.cameraView.readyState < 2) {
         await nextFrame();
