@@ -236,6 +236,7 @@ def test_a_recorded_take_is_analysed_and_shown(page, owner):
     # The camera's dancer steps on the fixture's beats, from when the camera started; the routine's beats are the
     # same grid from its time 0: the take, mapped to the routine's time, is off by the difference (within a beat).
     expected = wrap_to_beat(camera_start - routine_zero)
+    print(f"take: time 0 {page.evaluate(f'{TIMING}.takeOrigin')}")
     print(
         f"take: expected offset {expected:.0f} ms (camera started {routine_zero - camera_start:.0f} ms before "
         f"the routine's 0), measured {result['meanOffsetMs']:.0f} ms"

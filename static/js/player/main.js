@@ -145,6 +145,7 @@ function start() {
           mode: player.poseFeedback.mode,
           fps: player.poseFeedback.fps,
           msPerFrame: player.poseFeedback.msPerFrame || null,
+          takeOrigin: player.poseFeedback.takeOrigin || null,
           source: player.poseFeedback.source,
           saved: Boolean(player.poseFeedback.saved),
           report: player.poseFeedback.report ? { ...player.poseFeedback.report } : null,

@@ -296,21 +296,31 @@ export function installPoseFeedback(player) {
       return;
     }
     clearResults();
-    // anchors: the routine's media time against the take's time, on every screen frame while the routine plays.
-    take = { recorder, chunks: [], anchors: [], startedAt: null, frame: null, stopWanted: false };
+    // anchors: the routine's media time against the page's clock, on every screen frame while the routine plays;
+    // made take times once the take's time 0 is known.
+    take = { recorder, chunks: [], anchors: [], startCalled: null, startEvent: null, firstFrame: null, frame: null };
     const current = take;
     const mark = () => {
       const video = player.video;
-      if (current.startedAt !== null && !video.paused && !video.seeking && !player.state.countingIn) {
-        current.anchors.push({ take: (performance.now() - current.startedAt) / 1000, routine: video.currentTime });
+      if (!video.paused && !video.seeking && !player.state.countingIn) {
+        current.anchors.push({ wall: performance.now(), routine: video.currentTime });
       }
       current.frame = requestAnimationFrame(mark);
+    };
+    // The take's time 0 is the capture time of its first camera frame: the first frame the camera's picture on the
+    // page shows after the recorder started (Chrome gives its capture time), else when the recorder said it started.
+    const noteFirstFrame = (now, metadata) => {
+      const captured = metadata && metadata.captureTime;
+      if (Number.isFinite(captured) && captured >= current.startCalled) current.firstFrame = captured;
+      else if (take === current && current.firstFrame === null && now - current.startCalled < 1000) {
+        ui.cameraView.requestVideoFrameCallback(noteFirstFrame);
+      }
     };
     recorder.addEventListener("dataavailable", (event) => {
       if (event.data && event.data.size) current.chunks.push(event.data);
     });
     recorder.addEventListener("start", () => {
-      current.startedAt = performance.now();
+      current.startEvent = performance.now();
     });
     recorder.addEventListener("stop", () => {
       cancelAnimationFrame(current.frame);
@@ -321,9 +331,15 @@ export function installPoseFeedback(player) {
         say(MESSAGES.notPlayed);
         return;
       }
-      const anchors = current.anchors;
+      const origin = current.firstFrame ?? current.startEvent ?? current.startCalled;
+      feedback.takeOrigin = { fromFrame: current.firstFrame !== null, startEventAfterMs: current.startEvent - origin };
+      const anchors = current.anchors.map(({ wall, routine }) => ({ take: (wall - origin) / 1000, routine }));
       analyse(blob, { what: "your take", source: "take", toRoutineTime: (t) => routineTimeAt(anchors, t) });
     });
+    current.startCalled = performance.now();
+    if (typeof ui.cameraView.requestVideoFrameCallback === "function") {
+      ui.cameraView.requestVideoFrameCallback(noteFirstFrame);
+    }
     recorder.start(1000);
     current.frame = requestAnimationFrame(mark);
     setMode("recording");
