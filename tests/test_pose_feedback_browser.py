@@ -252,6 +252,7 @@ def test_a_recorded_take_tells_the_dancers_apart(take_page, owner, kind):
     page.wait_for_function(CAMERA_PLAYING, timeout=WAIT_MS)
     assert page.get_attribute("#timing-record", "aria-pressed") == "true"
     assert "stays on this device" in status(page)
+    assert "recording a take on this device" in page.text_content("#camera-info")
     page.wait_for_function(f"!{ROUTINE}.paused && {ROUTINE}.currentTime > 0.5", timeout=60_000)
     routine_zero = page.evaluate(ROUTINE_ZERO)
     camera_start = page.evaluate("window.cameraStartedAt")

@@ -34,6 +34,8 @@ const MESSAGES = {
     + "you from head to feet.",
   noSteps: "No steps found: was the whole body, feet included, in the picture while the routine played?",
   cancelled: "Stopped. Nothing was kept.",
+  takeRecording: "Your camera is on, mirrored, and recording a take on this device for timing: nothing is sent.",
+  takeKept: "Your camera is on, mirrored. The take stays on this device, only for the analysis: nothing is sent.",
   saved: "Kept with this practice session: the numbers only, never your picture.",
   notSaved: "Not kept: this routine is not yours. The numbers stay on this page.",
 };
@@ -69,7 +71,7 @@ export function installPoseFeedback(player) {
     live: $("timing-live"), record: $("timing-record"), file: $("timing-file"), status: $("timing-status"),
     progress: $("timing-progress"), cancel: $("timing-cancel"), results: $("timing-results"),
     summary: $("timing-summary"), phrases: $("timing-phrases"), saved: $("timing-saved"),
-    cameraView: $("camera-video"),
+    cameraView: $("camera-video"), cameraInfo: $("camera-info"),
   };
   const assetsUrl = panel.dataset.assets || "/static/vendor/mediapipe-pose/";
 
@@ -84,6 +86,11 @@ export function installPoseFeedback(player) {
   function say(text) {
     feedback.message = text || "";
     ui.status.textContent = feedback.message;
+  }
+
+  // The camera's own line says "nothing is recorded" while it only shows the picture: not while a take records.
+  function sayOnCamera(text) {
+    if (ui.cameraInfo) ui.cameraInfo.textContent = text;
   }
 
   function render() {
@@ -325,6 +332,7 @@ export function installPoseFeedback(player) {
     recorder.addEventListener("stop", () => {
       cancelAnimationFrame(current.frame);
       take = null;
+      if (player.camera && player.camera.stream) sayOnCamera(MESSAGES.takeKept);
       const blob = new Blob(current.chunks, { type: recorder.mimeType || type || "video/webm" });
       if (!current.anchors.length) {
         setMode(null);
@@ -344,6 +352,7 @@ export function installPoseFeedback(player) {
     current.frame = requestAnimationFrame(mark);
     setMode("recording");
     say(MESSAGES.recording);
+    sayOnCamera(MESSAGES.takeRecording);
     if (player.video.paused && !player.state.countingIn) player.togglePlay();
   }
 
