@@ -8,6 +8,7 @@ WebGL2 emulated by SwiftShader on this machine's CPUs), the real step finder, th
 - Record a take: the fake camera (each rendered dancer in turn) recorded while the routine plays, analysed with
   the take's time mapped to the routine's: the offset measured is the dancer's own plus the camera's lead on
   the routine (within 50 ms), and the dancer without taps has none found.
+- A video with nobody in it: "No body found", nothing kept.
 Screenshots of the camera view with the timing panel: var/screens/timing-laptop.png and timing-phone.png.
 """
 
@@ -180,6 +181,23 @@ def test_a_video_you_have_is_analysed_per_phrase_and_the_numbers_are_kept(page, 
     if look.count():
         look.first.click()
         page.wait_for_function(f"{ROUTINE}.paused && !{ROUTINE}.seeking", timeout=WAIT_MS)
+    assert not page.js_errors
+
+
+def test_a_video_without_anyone_in_it_says_so_and_keeps_nothing(page, owner, tmp_path):
+    from tests.media_factory import write_test_video
+
+    empty = write_test_video(tmp_path / "empty-room.mp4", seconds=2, fps=15, audio=False)
+    open_timing(page)
+    page.set_input_files("#timing-file", str(empty))
+    page.wait_for_function(
+        "document.getElementById('timing-status').textContent.includes('No body found')", timeout=ANALYSIS_MS
+    )
+    assert "head to feet" in status(page)
+    assert not page.is_visible("#timing-results")
+    assert page.evaluate(f"{TIMING}.mode") is None
+    assert not page.is_disabled("#timing-record")
+    assert not PracticeSession.objects.filter(user=owner).exclude(timing=[]).exists()
     assert not page.js_errors
 
 
