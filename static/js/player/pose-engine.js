@@ -11,6 +11,9 @@ const WARM_UP_SIZE = 64; // pixels: a blank square is enough to compile the grap
 // A seek lands on the frame shown at that time: aim a hair after the frame's start, so a time that is a
 // whole frame of the video (k / fps) is not rounded onto the frame before.
 const SEEK_NUDGE_S = 0.001;
+// The frame a seek shows says its own media time (requestVideoFrameCallback); where no new frame comes
+// within this long (the seek stayed on the frame shown), the seek's time stands.
+const FRAME_TIME_WAIT_MS = 250;
 
 let scriptPromise = null;
 
@@ -91,6 +94,29 @@ export async function createPoseEngine({ assetsUrl = DEFAULT_ASSETS_URL, modelCo
   };
 }
 
+// The media time of the next frame the video presents, or `fallback` where none comes (or the browser
+// cannot say): a recording's frames need not fall on the times asked for.
+function presentedFrameTime(video, fallback) {
+  if (typeof video.requestVideoFrameCallback !== "function") return () => Promise.resolve(fallback);
+  let presented = null;
+  video.requestVideoFrameCallback((_now, metadata) => {
+    presented = metadata.mediaTime;
+  });
+  return () => new Promise((resolve) => {
+    if (presented !== null) {
+      resolve(presented);
+      return;
+    }
+    const started = performance.now();
+    const poll = () => {
+      if (presented !== null) resolve(presented);
+      else if (performance.now() - started > FRAME_TIME_WAIT_MS) resolve(fallback);
+      else setTimeout(poll, 5);
+    };
+    poll();
+  });
+}
+
 function seek(video, time) {
   return new Promise((resolve, reject) => {
     const done = () => {
@@ -124,7 +150,8 @@ async function knownDuration(video) {
 }
 
 // Every frame of a (recorded or picked) video at `fps` frames per second of its own media time, through the
-// engine: [{t, landmarks}], t = toRoutineTime(media time of the frame). onProgress({done, total, msPerFrame});
+// engine: [{t, landmarks, aspect}], t = toRoutineTime(the media time of the frame read, as the video presents
+// it), aspect = the picture's width / height (for findFootEvents). onProgress({done, total, msPerFrame});
 // `signal` (an AbortSignal) stops it with an AbortError. The video is left paused where it stopped.
 export async function analyseVideo(engine, video, { fps = 15, toRoutineTime = (t) => t, onProgress, signal } = {}) {
   video.pause();
@@ -132,14 +159,23 @@ export async function analyseVideo(engine, video, { fps = 15, toRoutineTime = (t
   const times = [];
   for (let index = 0; index / fps < duration; index += 1) times.push(index / fps + SEEK_NUDGE_S);
   const frames = [];
+  const aspect = video.videoWidth && video.videoHeight ? video.videoWidth / video.videoHeight : undefined;
   const started = performance.now();
-  for (const time of times) {
+  let lastMediaTime = null;
+  for (const [done, time] of times.entries()) {
     if (signal && signal.aborted) throw new DOMException("the analysis was stopped", "AbortError");
-    await seek(video, Math.min(time, duration));
-    const landmarks = await engine.estimate(video);
-    frames.push({ t: toRoutineTime(time - SEEK_NUDGE_S), landmarks });
+    const target = Math.min(time, duration);
+    const frameTime = presentedFrameTime(video, target - SEEK_NUDGE_S);
+    await seek(video, target);
+    const mediaTime = await frameTime();
+    // Asked for more frames a second than the video has: a frame already read is not read again.
+    if (mediaTime !== lastMediaTime) {
+      lastMediaTime = mediaTime;
+      const landmarks = await engine.estimate(video);
+      frames.push({ t: toRoutineTime(mediaTime), landmarks, aspect });
+    }
     if (onProgress) {
-      onProgress({ done: frames.length, total: times.length, msPerFrame: (performance.now() - started) / frames.length });
+      onProgress({ done: done + 1, total: times.length, msPerFrame: (performance.now() - started) / (done + 1) });
     }
   }
   return frames;

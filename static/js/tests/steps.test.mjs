@@ -119,6 +119,26 @@ test("findFootEvents copes with jitter and frames without a body, at 10 frames/s
   assert.ok(Math.abs(errors.reduce((a, b) => a + b, 0) / errors.length) < 0.03, `mean error ${errors}`);
 });
 
+test("a standing foot the pose model wavers over while the other foot steps is no event", () => {
+  const { frames, moves } = take();
+  // Count 3 (t = 1.5): the left foot steps out; the right one, standing, seems to jump for one frame.
+  const wavering = frames.map((frame) => {
+    if (Math.abs(frame.t - 1.4) > 0.01) return frame;
+    const landmarks = frame.landmarks.map((point, index) => ([28, 30, 32].includes(index)
+      ? { ...point, x: point.x + 0.015, y: point.y - 0.02 } : point));
+    return { ...frame, landmarks };
+  });
+  assert.equal(findFootEvents(wavering).length, moves.length);
+});
+
+test("at half speed the frames' routine time runs slower than the dancer, and the events follow it", () => {
+  const { frames, moves } = take();
+  const halfSpeed = frames.map((frame) => ({ ...frame, t: frame.t * 0.5 }));
+  const events = findFootEvents(halfSpeed, { playbackRate: 0.5 });
+  assert.deepEqual(events.map((event) => event.kind), moves.map((move) => move.kind));
+  events.forEach((event, index) => assert.ok(Math.abs(event.t - moves[index].land * 0.5) < 0.02, `${event.t}`));
+});
+
 test("a dancer who leaves out the taps has steps only", () => {
   const events = findFootEvents(take({ taps: false }).frames);
   assert.equal(events.filter((event) => event.kind === "tap").length, 0);
