@@ -5,7 +5,7 @@
 // (steps.js) load on first use, not with the page. The plain parts are in pose-timing.js.
 import {
   LIVE_JUDGE_AFTER_S, LIVE_MIN_FPS, bodyShare, phraseLine, progressText, routineTimeAt, scoreFrames, summaryLines,
-  timingPayload, tooSlowText,
+  takeRate, timingPayload, tooSlowText,
 } from "./pose-timing.js";
 
 // Frames per second of the take or file analysed (by its own media time).
@@ -192,7 +192,7 @@ export function installPoseFeedback(player) {
 
   /* ---------- a take or a file, analysed frame by frame ---------- */
 
-  async function analyse(blob, { what, source, toRoutineTime }) {
+  async function analyse(blob, { what, source, toRoutineTime, playbackRate = 1 }) {
     setMode("analysing");
     clearResults();
     const controller = new AbortController();
@@ -248,7 +248,7 @@ export function installPoseFeedback(player) {
         say(MESSAGES.noBody);
         return null;
       }
-      const report = scoreFrames(timed, player.timeline, stepFinder);
+      const report = scoreFrames(timed, player.timeline, stepFinder, { playbackRate });
       if (!report.steps) {
         say(MESSAGES.noSteps);
         return null;
@@ -342,7 +342,9 @@ export function installPoseFeedback(player) {
       const origin = current.firstFrame ?? current.startEvent ?? current.startCalled;
       feedback.takeOrigin = { fromFrame: current.firstFrame !== null, startEventAfterMs: current.startEvent - origin };
       const anchors = current.anchors.map(({ wall, routine }) => ({ take: (wall - origin) / 1000, routine }));
-      analyse(blob, { what: "your take", source: "take", toRoutineTime: (t) => routineTimeAt(anchors, t) });
+      analyse(blob, {
+        what: "your take", source: "take", toRoutineTime: (t) => routineTimeAt(anchors, t), playbackRate: takeRate(anchors),
+      });
     });
     current.startCalled = performance.now();
     if (typeof ui.cameraView.requestVideoFrameCallback === "function") {
@@ -376,7 +378,7 @@ export function installPoseFeedback(player) {
     const frames = run.frames;
     run.frames = [];
     if (frames.length < 2 || !run.steps) return;
-    const report = scoreFrames(frames, player.timeline, run.steps);
+    const report = scoreFrames(frames, player.timeline, run.steps, { playbackRate: player.state.speed });
     if (!report.steps) {
       say(bodyShare(frames) === 0 ? MESSAGES.noBody : MESSAGES.noSteps);
       return;

@@ -45,6 +45,20 @@ export function routineTimeAt(anchors, takeTime, { longestGapS = LONGEST_ANCHOR_
   return before.routine + (routineSpan * (takeTime - before.take)) / span;
 }
 
+// The routine's speed over a take: the median of the rates between anchors (routine seconds per take second),
+// rounded to the player's 0.05 steps; 1 without two anchors in a row.
+export function takeRate(anchors, { longestGapS = LONGEST_ANCHOR_GAP_S } = {}) {
+  const rates = [];
+  for (let i = 1; i < anchors.length; i += 1) {
+    const span = anchors[i].take - anchors[i - 1].take;
+    const routine = anchors[i].routine - anchors[i - 1].routine;
+    if (span > 0.01 && span <= longestGapS && routine > 0) rates.push(routine / span);
+  }
+  if (!rates.length) return 1;
+  rates.sort((a, b) => a - b);
+  return Math.round(rates[rates.length >> 1] * 20) / 20 || 1;
+}
+
 /* ---------- passes through the routine ---------- */
 
 // frames [{ t, landmarks }] in analysis order -> runs where the routine time moves forward without a jump
@@ -106,12 +120,13 @@ export function mergeReports(reports) {
 }
 
 // steps: steps.js's { findFootEvents, scoreTiming }. Every pass scored on the span of the routine it covered.
-export function scoreFrames(frames, timeline, steps) {
+// playbackRate: the routine's speed while the dancer danced (the step finder's durations are the dancer's).
+export function scoreFrames(frames, timeline, steps, { playbackRate = 1 } = {}) {
   const reports = [];
   for (const pass of splitPasses(frames)) {
     const { start, end } = passSpan(pass);
     if (end - start < SHORTEST_PASS_S) continue;
-    const events = steps.findFootEvents(pass);
+    const events = steps.findFootEvents(pass, { playbackRate });
     reports.push(steps.scoreTiming(events, timeline, { from: start, to: end }));
   }
   return mergeReports(reports);

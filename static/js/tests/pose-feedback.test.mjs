@@ -19,6 +19,15 @@ test("a take's time maps to the routine's between anchors, at any speed", () => 
   assert.equal(routineTimeAt([], 1), null);
 });
 
+test("a take's speed is the routine's between anchors, pauses and jumps left out", async () => {
+  const { takeRate } = await import("../player/pose-timing.js");
+  const half = [0, 0.1, 0.2, 0.3].map((take) => ({ take, routine: 10 + take / 2 }));
+  assert.equal(takeRate(half), 0.5);
+  const withPauseAndJump = [...half, { take: 2.3, routine: 10.15 }, { take: 2.4, routine: 4 }, { take: 2.5, routine: 4.05 }];
+  assert.equal(takeRate(withPauseAndJump), 0.5);
+  assert.equal(takeRate([]), 1);
+});
+
 test("no routine time across a pause or a loop's jump back to A", () => {
   const anchors = [
     { take: 0, routine: 4 }, { take: 0.05, routine: 4.05 },
@@ -41,8 +50,12 @@ test("frames split into passes where the routine time jumps", () => {
 test("each pass through the routine is scored on its own span, too short ones left out", async () => {
   const { scoreFrames } = await import("../player/pose-timing.js");
   const spans = [];
+  const rates = [];
   const steps = {
-    findFootEvents: (pass) => pass.map((f) => ({ t: f.t, foot: "left", kind: "step" })),
+    findFootEvents: (pass, { playbackRate }) => {
+      rates.push(playbackRate);
+      return pass.map((f) => ({ t: f.t, foot: "left", kind: "step" }));
+    },
     scoreTiming: (events, timeline, { from, to }) => {
       spans.push([from, to]);
       return { steps: events.length, stepsOnBeat: events.length, share: 1, meanOffsetMs: 0, tapsExpected: 2,
@@ -51,7 +64,9 @@ test("each pass through the routine is scored on its own span, too short ones le
   };
   const run = (from, to) => Array.from({ length: Math.round((to - from) * 10) + 1 }, (_, i) => frame(from + i / 10));
   // A loop of 4-8 s danced twice, then a jump back to 1 s for a second.
-  const report = scoreFrames([...run(4, 8), ...run(4, 8), ...run(1, 2)], { beats: [], downbeats: [] }, steps);
+  const frames = [...run(4, 8), ...run(4, 8), ...run(1, 2)];
+  const report = scoreFrames(frames, { beats: [], downbeats: [] }, steps, { playbackRate: 0.75 });
+  assert.deepEqual(rates, [0.75, 0.75], "the step finder hears the speed the dancer danced at");
   assert.deepEqual(spans.map(([from, to]) => [from, Math.round(to * 10) / 10]), [[4, 8], [4, 8]]);
   assert.equal(report.passes, 2);
   assert.equal(report.steps, 82);
