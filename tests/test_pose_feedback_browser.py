@@ -22,6 +22,8 @@ from django.urls import reverse
 
 from choreography.models import PracticeSession
 from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     FAKE_CAMERA_ARGS,
     LAPTOP,
     PHONE,
@@ -228,16 +230,17 @@ def wrap_to_beat(offset_ms: float, beat_ms: float = 500) -> float:
 
 
 @pytest.fixture
-def take_page(client, owner, live_server, routine):
-    """take_page(kind): the player in a Chromium of its own whose fake camera shows the `kind` dancer."""
+def take_page(browser, client, owner, live_server, routine):
+    """take_page(kind): the player in a Chromium of its own (started by the module's Playwright) whose fake camera
+    shows the `kind` dancer."""
     opened = []
 
     def open_with(kind: str):
         camera_file = pose_fixture(kind, "y4m")
-        browser_cm = chromium([*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={camera_file}"])
-        browser = browser_cm.__enter__()
-        opened.append(browser_cm)
-        context = logged_in_context(browser, client=client, user=owner, base_url=live_server.url, viewport=LAPTOP)
+        args = [*CHROMIUM_ARGS, *FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={camera_file}"]
+        own = browser.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
+        opened.append(own)
+        context = logged_in_context(own, client=client, user=owner, base_url=live_server.url, viewport=LAPTOP)
         context.add_init_script(NOTE_CAMERA_START)
         page = context.new_page()
         errors: list[str] = []
@@ -247,11 +250,9 @@ def take_page(client, owner, live_server, routine):
         page.wait_for_function(f"window.bachataPlayer && {ROUTINE}.readyState >= 2", timeout=WAIT_MS)
         return page
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield open_with
-    for browser_cm in opened:
-        browser_cm.__exit__(None, None, None)
+    yield open_with
+    for own in opened:
+        own.close()
 
 
 # How each rendered dancer differs from the beats: (ms late, taps on 4 and 8).
