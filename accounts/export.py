@@ -184,6 +184,9 @@ def export_document(user) -> tuple[dict, list[tuple[str, str]]]:
             "seconds_practised": session.seconds_practised,
             "speeds_used": session.speeds_used,
             "loops_per_move": session.loops_per_move,
+            # Timing feedback from pose: numbers only (the pictures never left the dancer's device).
+            "timing_share": session.timing_share,
+            "timing": session.timing,
         }
         for session in PracticeSession.objects.filter(user=user).order_by("started_at", "pk")
     ]

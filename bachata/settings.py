@@ -140,9 +140,11 @@ MIDDLEWARE = [
 # Every answer carries a Content-Security-Policy: scripts only from our own files (no inline <script>,
 # no on*= attributes; json_script's <script type="application/json"> is data and allowed). Inline style
 # *attributes* stay allowed: the progress bars set their width with style="width: N%".
+# 'wasm-unsafe-eval' lets the player compile our own MediaPipe pose WebAssembly (timing feedback on the device);
+# it allows no JavaScript eval.
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
-    "script-src": ["'self'"],
+    "script-src": ["'self'", "'wasm-unsafe-eval'"],
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:", "blob:"],
     "media-src": ["'self'", "blob:"],

@@ -304,6 +304,9 @@ class PracticeSession(models.Model):
     move_speeds = models.JSONField(default=dict, blank=True)  # move slug -> best speed in this session
     # The share of steps on the beat (0..1), where the camera watched; None where it did not.
     timing_share = models.FloatField(null=True, blank=True)
+    # The timing readings of this session (pose feedback on the dancer's device: live, a take or a file), oldest
+    # first, numbers only (practice.TIMING_FIELDS); timing_share sums their steps.
+    timing = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

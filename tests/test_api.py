@@ -581,6 +581,7 @@ class TestPractice:
         assert session["loops_per_move"] == {"side-turn": 3}
         assert session["move_speeds"] == {"side-turn": 0.5}
         assert session["timing_share"] is None  # no camera yet
+        assert session["timing"] == []
 
     @pytest.mark.parametrize(
         ("payload", "reason"),
@@ -604,6 +605,36 @@ class TestPractice:
         assert response.status_code == 400
         response = api.post(f"/api/routines/{routine.pk}/practice/", {"seconds": "10"})  # multipart
         assert response.status_code == 415
+
+    def test_it_keeps_a_timing_reading_of_numbers(self, api, owner):
+        routine = make_routine(owner)
+        timing = {
+            "source": "take",
+            "share": 0.8,
+            "mean_offset_ms": -35.5,
+            "steps": 10,
+            "steps_on_beat": 8,
+            "taps_expected": 4,
+            "taps_found": 4,
+            "phrases": [{"index": 0, "share": 0.8, "mean_offset_ms": -35.5, "taps_found": 4, "taps_expected": 4}],
+        }
+        payload = {"client_id": "tab-2", "batch": 3, "seconds": 0, "timing": timing}
+        response = api.post(f"/api/routines/{routine.pk}/practice/", payload, format="json")
+        assert response.status_code == 200, response.content
+        session = response.json()
+        assert session["timing_share"] == 0.8
+        (reading,) = session["timing"]
+        assert reading["source"] == "take"
+        assert reading["mean_offset_ms"] == -35.5
+        assert reading["phrases"][0]["taps_found"] == 4
+        refused = api.post(
+            f"/api/routines/{routine.pk}/practice/",
+            {**payload, "batch": 4, "timing": {**timing, "video": "blob:..."}},
+            format="json",
+        )
+        assert refused.status_code == 400
+        assert "numbers only" in refused.json()["error"]
+        assert len(api.get("/api/practice/").json()["results"][0]["timing"]) == 1
 
     def test_the_list_is_mine(self, api, owner, stranger):
         routine = make_routine(stranger)

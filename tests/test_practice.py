@@ -109,6 +109,96 @@ class TestPracticeLog:
         assert not PracticeSession.objects.exists()
 
 
+def _timing(**extra):
+    reading = {
+        "source": "file",
+        "share": 0.75,
+        "mean_offset_ms": 120.4,
+        "steps": 12,
+        "steps_on_beat": 9,
+        "taps_expected": 4,
+        "taps_found": 3,
+        "phrases": [
+            {
+                "index": 0,
+                "share": 1.0,
+                "mean_offset_ms": 20,
+                "steps": 6,
+                "steps_on_beat": 6,
+                "taps_expected": 2,
+                "taps_found": 2,
+            },
+            {
+                "index": 1,
+                "share": 0.5,
+                "mean_offset_ms": None,
+                "steps": 6,
+                "steps_on_beat": 3,
+                "taps_expected": 2,
+                "taps_found": 1,
+            },
+        ],
+    }
+    return {**reading, **extra}
+
+
+class TestTimingFromPose:
+    def test_a_reading_is_kept_with_the_session_and_sets_its_share(self, owner_client, owner, routine):
+        response = _post(owner_client, routine, {"client_id": "t", "batch": 1, "seconds": 0, "timing": _timing()})
+        assert response.status_code == 200, response.content
+        session = PracticeSession.objects.get(user=owner)
+        assert session.timing_share == 0.75
+        (reading,) = session.timing
+        assert reading["source"] == "file"
+        assert (reading["steps"], reading["steps_on_beat"], reading["taps_found"]) == (12, 9, 3)
+        assert reading["mean_offset_ms"] == 120.4
+        assert [phrase["index"] for phrase in reading["phrases"]] == [0, 1]
+        assert reading["phrases"][1]["mean_offset_ms"] is None
+
+    def test_readings_add_up_by_steps_and_a_resent_batch_counts_once(self, owner_client, owner, routine):
+        _post(owner_client, routine, {"client_id": "t", "batch": 1, "seconds": 10, "timing": _timing()})
+        later = _timing(source="live", share=0.25, steps=4, steps_on_beat=1, mean_offset_ms=-40, phrases=[])
+        for _ in range(2):
+            _post(owner_client, routine, {"client_id": "t", "batch": 2, "seconds": 5, "timing": later})
+        session = PracticeSession.objects.get(user=owner)
+        assert len(session.timing) == 2
+        assert session.timing_share == round(10 / 16, 4)
+        assert session.seconds_practised == 15
+
+    def test_the_history_page_says_the_offset_in_words(self, owner_client, owner, routine):
+        _post(owner_client, routine, {"client_id": "t", "seconds": 60, "timing": _timing()})
+        page = owner_client.get(reverse("history")).content.decode()
+        assert "75% on the beat" in page
+        assert "on average 120 ms late" in page
+
+    @pytest.mark.parametrize(
+        "timing",
+        [
+            "good",
+            _timing(source="webcam"),
+            _timing(share=1.5),
+            _timing(share="0.5"),
+            _timing(steps=0, steps_on_beat=0),
+            _timing(steps_on_beat=13),
+            _timing(taps_found=5),
+            _timing(mean_offset_ms=float("nan")),
+            _timing(mean_offset_ms=5000),
+            _timing(steps=2.5),
+            _timing(image="data:image/png;base64,AAAA"),
+            _timing(phrases=[{"index": 0, "share": 0.5, "frame": "AAAA"}]),
+            _timing(phrases=[{"index": -1}]),
+            _timing(phrases="all of them"),
+        ],
+    )
+    def test_a_bad_reading_is_refused_and_nothing_is_stored(self, owner_client, owner, routine, timing):
+        payload = {"client_id": "t", "seconds": 5}
+        # NaN is not JSON: the browser would send null; json.dumps writes NaN, which the server must refuse too.
+        response = _post(owner_client, routine, {**payload, "timing": timing})
+        assert response.status_code == 400
+        assert "timing" in response.json()["error"]
+        assert not PracticeSession.objects.exists()
+
+
 class TestProgress:
     def test_it_shows_minutes_moves_and_learned(self, owner_client, owner, routine):
         _post(

@@ -28,10 +28,36 @@ class PracticeSessionOutput(serializers.Serializer):
     loops_per_move = serializers.DictField(child=serializers.IntegerField())
     move_speeds = serializers.DictField(child=serializers.FloatField(), help_text="move slug -> best speed")
     timing_share = serializers.FloatField(allow_null=True, help_text="share of steps on the beat; null: no camera")
+    timing = serializers.ListField(
+        child=serializers.DictField(), help_text="the timing readings (pose feedback), oldest first: numbers only"
+    )
 
     def get_speeds_used(self, session: PracticeSession) -> dict[str, float]:
         # "_batches" is the service's bookkeeping against resent batches, not practice.
         return {speed: secs for speed, secs in session.speeds_used.items() if not speed.startswith("_")}
+
+
+class TimingPhraseInput(serializers.Serializer):
+    index = serializers.IntegerField(min_value=0)
+    share = serializers.FloatField(min_value=0, max_value=1, allow_null=True, required=False)
+    mean_offset_ms = serializers.FloatField(allow_null=True, required=False, help_text="positive: late")
+    steps = serializers.IntegerField(min_value=0, required=False)
+    steps_on_beat = serializers.IntegerField(min_value=0, required=False)
+    taps_expected = serializers.IntegerField(min_value=0, required=False)
+    taps_found = serializers.IntegerField(min_value=0, required=False)
+
+
+class TimingInput(serializers.Serializer):
+    """Documentation only, like PracticeLogInput: numbers from the dancer's device, never images or video."""
+
+    source = serializers.ChoiceField(choices=practice_services.TIMING_SOURCES)
+    share = serializers.FloatField(min_value=0, max_value=1, help_text="share of steps on the beat")
+    mean_offset_ms = serializers.FloatField(allow_null=True, help_text="mean offset from the beat; positive: late")
+    steps = serializers.IntegerField(min_value=1)
+    steps_on_beat = serializers.IntegerField(min_value=0)
+    taps_expected = serializers.IntegerField(min_value=0, help_text="taps on 4 and 8 the routine asked for")
+    taps_found = serializers.IntegerField(min_value=0)
+    phrases = TimingPhraseInput(many=True, required=False)
 
 
 class RoutinePracticeApi(APIView):
@@ -47,6 +73,7 @@ class RoutinePracticeApi(APIView):
         speeds = serializers.DictField(child=serializers.FloatField(), required=False, help_text="speed -> seconds")
         loops = serializers.DictField(child=serializers.IntegerField(), required=False, help_text="move slug -> loops")
         move_speeds = serializers.DictField(child=serializers.FloatField(), required=False)
+        timing = TimingInput(required=False, help_text="one timing reading from pose feedback on the device")
 
     @extend_schema(
         request=PracticeLogInput, responses={200: PracticeSessionOutput, **ERROR_RESPONSES, 415: UNSUPPORTED_BODY}

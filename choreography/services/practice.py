@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
@@ -16,6 +17,26 @@ from choreography.models import Move, MoveProgress, PracticeSession, Routine
 
 MAX_SECONDS_PER_BATCH = 6 * 3600
 SPEED_RANGE = (0.25, 2.0)
+
+# A timing reading (pose feedback from the dancer's device) is numbers only: no key beyond these is kept.
+TIMING_SOURCES = ("live", "take", "file")
+TIMING_FIELDS = (
+    "share",
+    "mean_offset_ms",
+    "steps",
+    "steps_on_beat",
+    "taps_expected",
+    "taps_found",
+    "source",
+    "phrases",
+)
+TIMING_PHRASE_FIELDS = ("index", "share", "mean_offset_ms", "steps", "steps_on_beat", "taps_expected", "taps_found")
+# Farther off than this is no longer early or late on a beat: it is another beat.
+MAX_OFFSET_MS = 2000
+MAX_TIMING_STEPS = 100_000
+MAX_TIMING_PHRASES = 1000
+# Readings kept per session (a dancer who loops one phrase all evening gets one per loop).
+TIMING_READINGS_KEPT = 200
 
 
 def _validate(payload: dict, routine: Routine) -> dict:
@@ -60,6 +81,7 @@ def _validate(payload: dict, routine: Routine) -> dict:
         for slug, v in move_speeds.items()
     ):
         raise ChoreographyError("move_speeds must map moves of this routine to a speed up to 2.")
+    timing = payload.get("timing")
     return {
         "client_id": client_id,
         "seconds": float(seconds),
@@ -67,6 +89,95 @@ def _validate(payload: dict, routine: Routine) -> dict:
         "speeds": clean_speeds,
         "loops": {slug: int(count) for slug, count in loops.items()},
         "move_speeds": {slug: float(v) for slug, v in move_speeds.items()},
+        "timing": None if timing is None else _validate_timing(timing),
+    }
+
+
+def _is_number(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
+def _whole(value, name: str, *, most: int = MAX_TIMING_STEPS) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise ChoreographyError(f"{name} must be a whole number from 0 to {most}.")
+    return value
+
+
+def _counts_and_scores(reading: dict, name: str) -> dict:
+    """The numbers a whole reading and each of its phrases share: steps (and those on the beat), taps
+    (found of expected), the share on the beat and the mean offset (None where there were no steps)."""
+    steps = _whole(reading.get("steps", 0), f"{name}.steps")
+    on_beat = _whole(reading.get("steps_on_beat", 0), f"{name}.steps_on_beat")
+    if on_beat > steps:
+        raise ChoreographyError(f"{name}.steps_on_beat cannot be more than its steps.")
+    taps_expected = _whole(reading.get("taps_expected", 0), f"{name}.taps_expected")
+    taps_found = _whole(reading.get("taps_found", 0), f"{name}.taps_found")
+    if taps_found > taps_expected:
+        raise ChoreographyError(f"{name}.taps_found cannot be more than its taps_expected.")
+    share = reading.get("share")
+    if share is not None and not (_is_number(share) and 0 <= share <= 1):
+        raise ChoreographyError(f"{name}.share must be a number from 0 to 1, or null.")
+    offset = reading.get("mean_offset_ms")
+    if offset is not None and not (_is_number(offset) and -MAX_OFFSET_MS <= offset <= MAX_OFFSET_MS):
+        raise ChoreographyError(
+            f"{name}.mean_offset_ms must be a number from -{MAX_OFFSET_MS} to {MAX_OFFSET_MS}, or null."
+        )
+    return {
+        "share": None if share is None else round(float(share), 4),
+        "mean_offset_ms": None if offset is None else round(float(offset), 1),
+        "steps": steps,
+        "steps_on_beat": on_beat,
+        "taps_expected": taps_expected,
+        "taps_found": taps_found,
+    }
+
+
+def _validate_timing(timing) -> dict:
+    """One timing reading from pose feedback, checked field by field and rebuilt from the known keys, so that
+    nothing but numbers (and the source's name) is stored: never an image, a video or free text."""
+    if not isinstance(timing, dict):
+        raise ChoreographyError("timing must be an object.")
+    unknown = sorted(set(timing) - set(TIMING_FIELDS))
+    if unknown:
+        raise ChoreographyError(f"timing carries numbers only; unknown: {', '.join(map(str, unknown))[:200]}.")
+    source = timing.get("source")
+    if source not in TIMING_SOURCES:
+        raise ChoreographyError(f"timing.source must be one of {', '.join(TIMING_SOURCES)}.")
+    clean = {"source": source, **_counts_and_scores(timing, "timing")}
+    if clean["steps"] == 0:
+        raise ChoreographyError("timing without any step found is not a reading.")
+    phrases = timing.get("phrases", [])
+    if not isinstance(phrases, list) or len(phrases) > MAX_TIMING_PHRASES:
+        raise ChoreographyError(f"timing.phrases must be a list of at most {MAX_TIMING_PHRASES} phrases.")
+    clean["phrases"] = []
+    for position, phrase in enumerate(phrases):
+        name = f"timing.phrases[{position}]"
+        if not isinstance(phrase, dict):
+            raise ChoreographyError(f"{name} must be an object.")
+        unknown = sorted(set(phrase) - set(TIMING_PHRASE_FIELDS))
+        if unknown:
+            raise ChoreographyError(f"{name} carries numbers only; unknown: {', '.join(map(str, unknown))[:200]}.")
+        index = _whole(phrase.get("index"), f"{name}.index", most=MAX_TIMING_PHRASES * 10)
+        clean["phrases"].append({"index": index, **_counts_and_scores(phrase, name)})
+    return clean
+
+
+def timing_totals(readings: list[dict]) -> dict:
+    """A session's timing over all its readings: the share on the beat and the mean offset in ms, each reading
+    weighted by its steps (None without any). A reading's share is the player's own (it counts missed steps too)."""
+    steps = sum(reading["steps"] for reading in readings)
+    if not steps:
+        return {"share": None, "mean_offset_ms": None}
+
+    def weighted(key: str) -> float | None:
+        known = [reading for reading in readings if reading.get(key) is not None]
+        weight = sum(reading["steps"] for reading in known)
+        return sum(reading[key] * reading["steps"] for reading in known) / weight if weight else None
+
+    share, offset = weighted("share"), weighted("mean_offset_ms")
+    return {
+        "share": None if share is None else round(share, 4),
+        "mean_offset_ms": None if offset is None else round(offset, 1),
     }
 
 
@@ -131,7 +242,12 @@ def practice_log(*, user, routine: Routine, payload: dict) -> PracticeSession:
         for slug, speed in {**session.move_speeds, **data["move_speeds"]}.items()
     }
     session.seconds_practised += data["seconds"]
-    session.save(update_fields=["speeds_used", "loops_per_move", "move_speeds", "seconds_practised", "updated_at"])
+    fields = ["speeds_used", "loops_per_move", "move_speeds", "seconds_practised", "updated_at"]
+    if data["timing"] is not None:
+        session.timing = [*session.timing, data["timing"]][-TIMING_READINGS_KEPT:]
+        session.timing_share = timing_totals(session.timing)["share"]
+        fields += ["timing", "timing_share"]
+    session.save(update_fields=fields)
     _update_move_progress(user, data)
     return session
 
@@ -234,7 +350,21 @@ def _session_row(session: PracticeSession) -> dict:
         "speeds": [f"{speed:g}x" for speed in speeds],
         "loops": sum(session.loops_per_move.values()),
         "timing_share": session.timing_share,
+        "timing_offset": offset_in_words(timing_totals(session.timing)["mean_offset_ms"]) if session.timing else "",
     }
+
+
+# Closer than this to the beat on average reads as "right on the beat" (the player says the same, pose-feedback.js).
+ON_THE_BEAT_MS = 10
+
+
+def offset_in_words(offset_ms: float | None) -> str:
+    """ "on average 120 ms late" for +120: how a teacher would say the mean offset."""
+    if offset_ms is None:
+        return ""
+    if abs(offset_ms) < ON_THE_BEAT_MS:
+        return "on average right on the beat"
+    return f"on average {abs(offset_ms):.0f} ms {'late' if offset_ms > 0 else 'early'}"
 
 
 def practice_history(*, user) -> QuerySet[PracticeSession]:

@@ -149,6 +149,12 @@ export function installCamera(player) {
   }
 
   player.toggleCamera = () => (camera.on ? turnOff() : turnOn());
+  // The camera's stream, started first where it is off (timing feedback records or watches it); null where the
+  // camera could not start (the message says why).
+  player.startCamera = async () => {
+    if (!camera.on) await turnOn();
+    return camera.stream;
+  };
   button.addEventListener("click", player.toggleCamera);
   // Leaving the page (or the phone putting it in the back/forward cache) lets go of the camera.
   window.addEventListener("pagehide", () => {

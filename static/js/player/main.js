@@ -5,7 +5,8 @@
  * (loops.js, loop-math.js), count-in (count-in.js), the count overlay (counts.js), mirror and the
  * mirrored twin (mirror.js, twins.js), playback and the per-frame loop (playback.js), the practice
  * log (practice-log.js), keyboard shortcuts (keys.js), spoken counts (voice.js), saved loops
- * (saved-loops.js), the dancer's own camera beside the video (camera.js), and full screen, sound and a
+ * (saved-loops.js), the dancer's own camera beside the video (camera.js), timing feedback from pose
+ * (pose-feedback.js, pose-timing.js; the model in pose-engine.js and steps.js), and full screen, sound and a
  * click on the picture in place of the native video controls (screen.js). Each install
  * adds its functions to `player`; they call one another through it at call time, so the order of the
  * installs does not matter, only the order of the wiring at the end. `player.video` is always the
@@ -20,6 +21,7 @@ import { emptyLoop } from "./loop-math.js";
 import { installLoops } from "./loops.js";
 import { installMirror } from "./mirror.js";
 import { installPlayback } from "./playback.js";
+import { installPoseFeedback } from "./pose-feedback.js";
 import { installPracticeLog } from "./practice-log.js";
 import { installSavedLoops } from "./saved-loops.js";
 import { installScreen } from "./screen.js";
@@ -97,6 +99,7 @@ function start() {
   installMirror(player);
   installVoice(player);
   installCamera(player);
+  installPoseFeedback(player);
   installScreen(player);
 
   player.restoreSpeed();
@@ -137,6 +140,16 @@ function start() {
         voice: state.voice ? { ...state.voice, scheduled: state.voice.scheduled.slice() } : null,
         // The dancer's camera: on (wanted) and live (a stream is showing).
         camera: player.camera ? { on: player.camera.on, live: Boolean(player.camera.stream) } : null,
+        // Timing feedback: what it is doing, the live frame rate, the last reading (numbers) and whether it was kept.
+        timing: player.poseFeedback ? {
+          mode: player.poseFeedback.mode,
+          fps: player.poseFeedback.fps,
+          msPerFrame: player.poseFeedback.msPerFrame || null,
+          takeOrigin: player.poseFeedback.takeOrigin || null,
+          source: player.poseFeedback.source,
+          saved: Boolean(player.poseFeedback.saved),
+          report: player.poseFeedback.report ? { ...player.poseFeedback.report } : null,
+        } : null,
         clientId: player.practiceClientId,
         pending: player.pendingCount(),
       };

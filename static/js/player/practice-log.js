@@ -11,7 +11,7 @@ const PENDING_KEPT = 100;
 export function createTally(clientId) {
   return {
     clientId, batch: 0, startedAt: null, segmentStart: null, segmentSpeed: 1,
-    seconds: 0, speeds: {}, loops: {}, moveSpeeds: {},
+    seconds: 0, speeds: {}, loops: {}, moveSpeeds: {}, timing: null,
   };
 }
 
@@ -42,11 +42,16 @@ export function recordLoopIn(tally, slugs, speed) {
 
 const round3 = (value) => Math.round(value * 1000) / 1000;
 
+// A timing reading from pose feedback (pose-timing.js timingPayload: numbers only) goes with the next batch.
+export function recordTimingIn(tally, timing) {
+  tally.timing = timing;
+}
+
 // What was practised since the last batch as the next numbered batch (the tally starts again),
 // or null when there is nothing to tell. Close the open segment first.
 export function takeBatchFrom(tally, isoNow) {
   const hasLoops = Object.keys(tally.loops).length > 0;
-  if (tally.seconds < 0.05 && !hasLoops) return null;
+  if (tally.seconds < 0.05 && !hasLoops && !tally.timing) return null;
   const speeds = {};
   for (const [speed, seconds] of Object.entries(tally.speeds)) speeds[speed] = round3(seconds);
   tally.batch += 1;
@@ -59,6 +64,8 @@ export function takeBatchFrom(tally, isoNow) {
     loops: tally.loops,
     move_speeds: tally.moveSpeeds,
   };
+  if (tally.timing) batch.timing = tally.timing;
+  tally.timing = null;
   tally.seconds = 0;
   tally.speeds = {};
   tally.loops = {};
@@ -131,6 +138,13 @@ export function installPracticeLog(player) {
   };
   player.recordLoop = (slugs) => {
     if (enabled) recordLoopIn(tally, slugs, state.speed);
+  };
+  // Kept with this practice session, sent at once; false where nothing is kept (a routine that is not yours).
+  player.practiceLogEnabled = enabled;
+  player.recordTiming = (timing) => {
+    if (!enabled) return Promise.resolve([]);
+    recordTimingIn(tally, timing);
+    return player.flush();
   };
 
   function readPending() {
