@@ -125,6 +125,9 @@ PUBLIC_OR_STAFF = {
     # The home page's preview of the public demo routine: anyone's (tests/test_home_demo.py).
     "demo_preview",
     "demo_preview_poster",
+    # Practice on the public demo routine: any logged-in dancer's, into their own history; a visitor gets the
+    # login page (tests/test_practice.py TestDemoPractice).
+    "demo_practice_log",
     "signup",
     "login",
     "logout",
