@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,9 +303,20 @@ def _render_twins_job(move: MoveSpec, out_dir: str, bpm: float, tracks_spec: str
     return move.slug, clips[0].frames, time.perf_counter() - started
 
 
-def _one_rasteriser_thread() -> None:
-    """In a pool with a process per core, llvmpipe's own threads only contend: one each (unless set)."""
+def _render_worker_setup(parent_pid: int) -> None:
+    """In a pool with a process per core, llvmpipe's own threads only contend: one each (unless set). And a
+    worker goes when the process that started it goes (stopped `make demo`, a killed command): on Linux the
+    kernel sends it SIGTERM then; left alone it would go on rendering the moves already queued to it."""
+    import signal
+
     os.environ.setdefault("LP_NUM_THREADS", "1")
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # the parent went before the call above
+            os._exit(1)
 
 
 def spawned_render_pool(workers: int):  # noqa: ANN201 - a ProcessPoolExecutor
@@ -312,7 +324,12 @@ def spawned_render_pool(workers: int):  # noqa: ANN201 - a ProcessPoolExecutor
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_one_rasteriser_thread)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=_render_worker_setup,
+        initargs=(os.getpid(),),
+    )
 
 
 def render_catalog_3d(
