@@ -169,12 +169,14 @@ class TestDemoRoutinePage:
         html = response.content.decode()
         assert response.status_code == 200
         assert 'id="video"' in html and "js/player/main.js" in html
-        assert "This is the demo routine" in html and "Your practice here is not saved" in html
+        assert "This is the demo routine" in html and "kept on this device" in html
         assert reverse("signup") in html
         for owner_only in ("/swap/", "/lock/", "/rename/", "/delete/", "/share/", "/regenerate/", 'id="save-loop"'):
             assert owner_only not in html
         data = json.loads(html.split('id="player-data" type="application/json">')[1].split("</script>")[0])
-        assert (data["practiceUrl"], data["loopsUrl"], data["statusUrl"], data["ownerView"]) == ("", "", "", False)
+        assert (data["loopsUrl"], data["statusUrl"], data["ownerView"]) == ("", "", False)
+        # A visitor's practice is only kept on the device (sent after sign-up, tests/test_home_demo_browser.py).
+        assert data["practiceUrl"] == reverse("demo_practice_log") and data["practiceQueueOnly"] is True
 
     def test_its_video_plays_for_anyone(self, client, demo):
         response = client.get(reverse("shared_routine_video", args=[DEMO_SHARE_TOKEN]), HTTP_RANGE="bytes=0-9")

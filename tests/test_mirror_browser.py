@@ -144,10 +144,11 @@ def test_the_players_own_sound_full_screen_and_picture_click_replace_the_native_
     # Full screen holds the video with its count overlay (the wrap), and F leaves it.
     page.click("#fullscreen")
     page.wait_for_function("document.fullscreenElement?.classList.contains('video-wrap')", timeout=WAIT_MS)
-    assert page.text_content("#fullscreen") == "Exit full screen"
+    # The label follows the fullscreenchange event, which comes a moment after fullscreenElement is set.
+    page.wait_for_function("document.getElementById('fullscreen').textContent === 'Exit full screen'", timeout=WAIT_MS)
     page.keyboard.press("f")
     page.wait_for_function("document.fullscreenElement === null", timeout=WAIT_MS)
-    assert page.text_content("#fullscreen") == "Full screen"
+    page.wait_for_function("document.getElementById('fullscreen').textContent === 'Full screen'", timeout=WAIT_MS)
     assert page.js_errors == []
 
 
