@@ -74,15 +74,21 @@ def routine(owner, test_video):
     return routine
 
 
-@pytest.fixture
-def page(browser, client, owner, live_server, routine):
-    context = logged_in_context(browser, client=client, user=owner, base_url=live_server.url, viewport=LAPTOP)
+def _open_player(context, routine):
+    """The routine's player in a new page of `context`, its video ready; page.js_errors collects page errors."""
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.js_errors = errors
     page.goto(reverse("routine_detail", args=[routine.pk]))
     page.wait_for_function(f"window.bachataPlayer && {ROUTINE}.readyState >= 2", timeout=WAIT_MS)
+    return page
+
+
+@pytest.fixture
+def page(browser, client, owner, live_server, routine):
+    context = logged_in_context(browser, client=client, user=owner, base_url=live_server.url, viewport=LAPTOP)
+    page = _open_player(context, routine)
     yield page
     page.goto("about:blank")
     context.close()
@@ -242,13 +248,7 @@ def take_page(browser, client, owner, live_server, routine):
         opened.append(own)
         context = logged_in_context(own, client=client, user=owner, base_url=live_server.url, viewport=LAPTOP)
         context.add_init_script(NOTE_CAMERA_START)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.js_errors = errors
-        page.goto(reverse("routine_detail", args=[routine.pk]))
-        page.wait_for_function(f"window.bachataPlayer && {ROUTINE}.readyState >= 2", timeout=WAIT_MS)
-        return page
+        return _open_player(context, routine)
 
     yield open_with
     for own in opened:
