@@ -132,14 +132,18 @@ def _counts_and_scores(reading: dict, name: str) -> dict:
     }
 
 
+def _only_known(reading: dict, fields: tuple[str, ...], name: str) -> None:
+    unknown = sorted(set(reading) - set(fields))
+    if unknown:
+        raise ChoreographyError(f"{name} carries numbers only; unknown: {', '.join(map(str, unknown))[:200]}.")
+
+
 def _validate_timing(timing) -> dict:
     """One timing reading from pose feedback, checked field by field and rebuilt from the known keys, so that
     nothing but numbers (and the source's name) is stored: never an image, a video or free text."""
     if not isinstance(timing, dict):
         raise ChoreographyError("timing must be an object.")
-    unknown = sorted(set(timing) - set(TIMING_FIELDS))
-    if unknown:
-        raise ChoreographyError(f"timing carries numbers only; unknown: {', '.join(map(str, unknown))[:200]}.")
+    _only_known(timing, TIMING_FIELDS, "timing")
     source = timing.get("source")
     if source not in TIMING_SOURCES:
         raise ChoreographyError(f"timing.source must be one of {', '.join(TIMING_SOURCES)}.")
@@ -154,9 +158,7 @@ def _validate_timing(timing) -> dict:
         name = f"timing.phrases[{position}]"
         if not isinstance(phrase, dict):
             raise ChoreographyError(f"{name} must be an object.")
-        unknown = sorted(set(phrase) - set(TIMING_PHRASE_FIELDS))
-        if unknown:
-            raise ChoreographyError(f"{name} carries numbers only; unknown: {', '.join(map(str, unknown))[:200]}.")
+        _only_known(phrase, TIMING_PHRASE_FIELDS, name)
         index = _whole(phrase.get("index"), f"{name}.index", most=MAX_TIMING_PHRASES * 10)
         clean["phrases"].append({"index": index, **_counts_and_scores(phrase, name)})
     return clean

@@ -18,6 +18,8 @@
 // On the rendered dancer of tests/test_pose_engine_browser.py (MediaPipe's lite model, 15 frames/s) every step
 // and tap is found and the landings read 10-18 ms early on average.
 
+import { nearestBeatIndex } from "./timeline.js";
+
 export const LEFT_FOOT = { ankle: 27, heel: 29, toe: 31 };
 export const RIGHT_FOOT = { ankle: 28, heel: 30, toe: 32 };
 const LEFT_HIP = 23;
@@ -290,12 +292,9 @@ function mean(values) {
   return values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : null;
 }
 
-function nearestIndex(sorted, t) {
-  let best = -1;
-  for (let index = 0; index < sorted.length; index += 1) {
-    if (best < 0 || Math.abs(sorted[index] - t) < Math.abs(sorted[best] - t)) best = index;
-  }
-  return best;
+// The beat closest to t (timeline.js's binary search), or -1 without beats.
+function nearestIndex(beats, t) {
+  return beats.length ? nearestBeatIndex(beats, t) : -1;
 }
 
 // The phrases of the timeline: 8 beats from each downbeat that falls on a beat; {index, first (beat index), start, end}.
